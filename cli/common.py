@@ -1,0 +1,37 @@
+"""Shared CLI plumbing: library errors become one `Error: …` line and exit status 1."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Iterator
+
+import click
+
+from plategen.errors import PlategenError
+
+
+def _library_error_types() -> tuple[type[BaseException], ...]:
+    from lprtrain.errors import LprtrainError
+
+    return (PlategenError, LprtrainError)
+
+
+@contextmanager
+def library_errors() -> Iterator[None]:
+    """Turn the libraries' own exceptions into click errors (no traceback, exit 1)."""
+    try:
+        yield
+    except _library_error_types() as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        raise click.ClickException("interrupted; finished work is kept and a re-run resumes") from None
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+workers_option = click.option(
+    "--workers", type=click.IntRange(min=1), default=default_workers, show_default="all cores",
+    help="Worker processes.",
+)

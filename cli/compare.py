@@ -1,0 +1,7 @@
+import click
+
+
+@click.command("compare")
+def compare() -> None:
+    """Not yet built."""
+    raise click.ClickException("not implemented yet")

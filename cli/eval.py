@@ -1,0 +1,7 @@
+import click
+
+
+@click.command("eval")
+def eval_() -> None:
+    """Not yet built."""
+    raise click.ClickException("not implemented yet")

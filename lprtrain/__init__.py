@@ -1,0 +1,1 @@
+"""lprtrain: LPRNet with the graphical-supervision decoder."""

@@ -1,0 +1,4 @@
+from cli.lprtrain import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""The plategen error hierarchy. Every message names the file, the field and the value."""
+from __future__ import annotations
+
+
+class PlategenError(Exception):
+    """Base class of every error plategen raises on bad input."""
+
+
+class ConfigError(PlategenError, ValueError):
+    """A configuration value is out of range; the message names the field."""
+
+
+class FilenameError(PlategenError, ValueError):
+    """A filename is not a valid CCPD annotation."""
+
+
+class ImageReadError(PlategenError):
+    """An image file is missing, unreadable, or not a decodable image."""
+
+
+class GeometryError(PlategenError):
+    """Annotated corners are degenerate or fall outside the image."""
+
+
+class FontError(PlategenError):
+    """A font file is missing or is not a font."""
+
+
+class FontCoverageError(FontError):
+    """The font lacks glyphs that the texts need."""
+
+
+class AlignmentError(PlategenError):
+    """An alignment.json is corrupt, foreign, or lacks a layout."""
+
+
+class DatasetError(PlategenError):
+    """An input folder, index or manifest is missing, empty or malformed."""
+
+
+class ShardError(PlategenError):
+    """A training shard is missing a member, truncated, or fails its checksum."""

@@ -1,0 +1,83 @@
+"""Small I/O helpers shared by the stages: atomic writes, image decoding, JSON Lines."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import cv2
+import numpy as np
+
+from .errors import ImageReadError
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to `path`; rename it onto `path` only if the block succeeds.
+
+    A crash or Ctrl-C inside the block leaves no half-written `path`.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_json_atomic(path: str | Path, obj) -> None:
+    write_text_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_jsonl_atomic(path: str | Path, rows: Iterable[dict]) -> None:
+    write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def encode_image(image: np.ndarray, ext: str = ".png") -> bytes:
+    ok, buf = cv2.imencode(ext, image)
+    if not ok:
+        raise ImageReadError(f"could not encode a {image.shape} image as {ext}")
+    return buf.tobytes()
+
+
+def write_image_atomic(path: str | Path, image: np.ndarray) -> None:
+    """Encode `image` by the path's extension and write it atomically."""
+    write_bytes_atomic(path, encode_image(image, Path(path).suffix or ".png"))
+
+
+def decode_image(data: bytes, source: str | Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
+    """Decode image bytes; raise ImageReadError naming `source` if they are not a full image."""
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
+    if image is None:
+        raise ImageReadError(f"{source}: failed to decode image")
+    return image
+
+
+def read_image(path: str | Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
+    """Read an image (works with non-ASCII paths, unlike cv2.imread). Raises ImageReadError."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ImageReadError(f"{path}: cannot read file ({exc.strerror})") from None
+    return decode_image(data, path, flags)
