@@ -1,7 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+
 import click
+
+from plategen.crop import CropConfig, crop_dataset
+from plategen.rectify import MODES
+
+from .common import library_errors, workers_option
+
+
+def _size(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in value.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not WIDTHxHEIGHT, e.g. 94x24") from None
+    return width, height
 
 
 @click.command("crop")
-def crop() -> None:
-    """Not yet built."""
-    raise click.ClickException("not implemented yet")
+@click.argument("root", type=click.Path(path_type=Path))
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--mode", type=click.Choice(MODES), default="point", show_default=True,
+              help="point: perspective warp of the 4 corners; affine: least-squares affine; rect: bbox resized.")
+@click.option("--size", default="94x24", show_default=True, callback=_size, help="Crop size WIDTHxHEIGHT.")
+@workers_option
+@click.option("--val-fraction", type=float, default=0.1, show_default=True,
+              help="Share of images sent to val when neither split files nor folders give a split.")
+@click.option("--ext", default=".png", show_default=True, help="Crop image format.")
+@click.option("--strict", is_flag=True, help="Exit non-zero if any input was skipped.")
+def crop(root: Path, out: Path, mode: str, size: tuple[int, int], workers: int, val_fraction: float,
+         ext: str, strict: bool) -> None:
+    """Crop and rectify every annotated CCPD plate under ROOT into OUT.
+
+    Writes OUT/<split>/…/<name>.png, OUT/index.jsonl (text, split, subset and every name field per
+    crop) and OUT/skipped.jsonl (inputs skipped, with reasons). A re-run resumes.
+
+    Example: plategen crop data/CCPD2019 crops --mode point --workers 8
+    """
+    with library_errors():
+        config = CropConfig(mode=mode, size=size, val_fraction=val_fraction, ext=ext)
+        report = crop_dataset(root, out, config, workers=workers)
+    click.echo(report.summary())
+    if strict and report.skipped:
+        raise click.ClickException(f"{len(report.skipped)} inputs skipped; see {report.path}")

@@ -1,0 +1,96 @@
+"""Plate data as compact in-memory tensors: uint8 crops (and image labels) with their texts.
+
+Sources: a shard folder from `plategen render-labels`, a crop folder/index, a folder of crops named
+after their text, or a `path<TAB>text` manifest. Per-sample Python stays out of the training loop:
+images are decoded once here, then batches are tensor slices.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from plategen.errors import PlategenError
+from plategen.io import read_image
+from plategen.samples import load_samples
+from plategen.shards import MANIFEST, load_split, read_manifest
+
+from .errors import CharsetError
+
+SCALE = 0.0078125  # LPRNet_Pytorch preprocessing: (x - 127.5) / 128
+
+
+@dataclass
+class PlateData:
+    images: torch.Tensor  # (N, H, W, 3) uint8 BGR
+    texts: list[str]
+    labels: torch.Tensor | None = None  # (N, h, w) uint8 image labels, 255 = glyph
+    subsets: list[str | None] | None = None
+    paths: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def is_shards(source: str | Path) -> bool:
+    return (Path(source) / MANIFEST).is_file()
+
+
+def default_split(source: str | Path, preferred: tuple[str, ...] = ("test", "val", "train")) -> str:
+    splits = read_manifest(source)["splits"]
+    return next((s for s in preferred if s in splits), next(iter(splits)))
+
+
+def load_data(source: str | Path, split: str | None = None, input_size: tuple[int, int] = (94, 24),
+              rank: int = 0, world: int = 1, verify: bool = True) -> PlateData:
+    """Load shards (one split) or crops into memory, resized to `input_size` (W, H).
+
+    Raises plategen's ShardError/DatasetError/ImageReadError on bad input.
+    """
+    if is_shards(source):
+        arrays = load_split(source, split or default_split(source), verify=verify, rank=rank, world=world)
+        images = _resize_all(arrays.crops, input_size)
+        return PlateData(torch.from_numpy(images), arrays.texts, torch.from_numpy(arrays.labels),
+                         [m.get("subset") for m in arrays.meta], [m.get("source") or m.get("crop") for m in arrays.meta])
+    samples = load_samples(source)
+    if split is not None:
+        samples = [s for s in samples if s.split == split] or samples
+    samples = samples[rank::world]
+    images = _resize_all([read_image(s.path) for s in samples], input_size)
+    return PlateData(torch.from_numpy(images), [s.text for s in samples], None,
+                     [s.subset for s in samples], [str(s.path) for s in samples])
+
+
+def _resize_all(images, size: tuple[int, int]) -> np.ndarray:
+    w, h = size
+    out = [im if im.shape[:2] == (h, w) else cv2.resize(im, (w, h), interpolation=cv2.INTER_LINEAR) for im in images]
+    return np.ascontiguousarray(np.stack(out))
+
+
+def to_input(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (B, H, W, 3) BGR → float (B, 3, H, W), normalised as LPRNet_Pytorch does."""
+    return (images.permute(0, 3, 1, 2).float() - 127.5) * SCALE
+
+
+def encode_texts(texts: list[str], charset: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """CTC targets: concatenated class indices and per-text lengths.
+
+    Raises CharsetError naming the characters the charset lacks and how many texts use them.
+    """
+    index = {c: i for i, c in enumerate(charset)}
+    missing: dict[str, int] = {}
+    for t in texts:
+        for c in set(t) - index.keys():
+            missing[c] = missing.get(c, 0) + 1
+    if missing:
+        detail = ", ".join(f"{c!r} ({n} texts)" for c, n in sorted(missing.items(), key=lambda kv: -kv[1]))
+        raise CharsetError(f"the model's charset lacks {len(missing)} characters used by the data: {detail}")
+    targets = torch.tensor([index[c] for t in texts for c in t], dtype=torch.long)
+    lengths = torch.tensor([len(t) for t in texts], dtype=torch.long)
+    return targets, lengths
+
+
+__all__ = ["PlateData", "load_data", "to_input", "encode_texts", "is_shards", "default_split", "PlategenError"]

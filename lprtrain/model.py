@@ -1,0 +1,210 @@
+"""LPRNet in the layout of the widely used LPRNet_Pytorch code, plus the paper's upsampling decoder.
+
+State-dict keys match that layout (`backbone.N.*`, `container.0.*`), so its pretrained files load as
+they are. Its `MaxPool3d` over channels is replaced by an equivalent channel stride + 2-D max pool,
+which exports to ONNX and runs faster (tests prove identical outputs).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from plategen.ccpd import CCPD_CHARSET
+
+from .errors import ConfigError
+
+# The 68-class charset of LPRNet_Pytorch (blank "-" last), used for imported weights.
+LPRNET_PYTORCH_CHARSET = "京沪津渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新0123456789ABCDEFGHJKLMNPQRSTUVWXYZIO"
+TAPS = (2, 6, 13, 22)  # backbone outputs that feed the global context
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What defines an LPRNet: charset (the CTC blank is appended as the last class) and input size."""
+
+    charset: str = CCPD_CHARSET
+    input_size: tuple[int, int] = (94, 24)  # (W, H)
+    dropout: float = 0.5
+    # LPRNet_Pytorch scales each context map by the mean of its square over the whole *batch*
+    # ("batch"); "sample" does it per image, so a plate's reading doesn't depend on its batch-mates.
+    context_norm: str = "sample"
+    decoder_channels: tuple[int, int, int] = (128, 64, 32)
+
+    def __post_init__(self) -> None:
+        if len(set(self.charset)) != len(self.charset) or not self.charset:
+            raise ConfigError(f"charset: must be non-empty with no repeats, got {self.charset!r}")
+        w, h = self.input_size
+        if w < 40 or h < 22:
+            raise ConfigError(f"input_size: {w}x{h} is too small for LPRNet (min 40x22)")
+        if self.context_norm not in ("sample", "batch"):
+            raise ConfigError(f"context_norm: expected 'sample' or 'batch', got {self.context_norm!r}")
+        if not 0 <= self.dropout < 1:
+            raise ConfigError(f"dropout: expected 0 <= dropout < 1, got {self.dropout}")
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.charset) + 1
+
+    @property
+    def blank(self) -> int:
+        return len(self.charset)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        d = dict(d)
+        for key in ("input_size", "decoder_channels"):
+            if key in d:
+                d[key] = tuple(d[key])
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+class ChannelStridePool(nn.Module):
+    """Equals LPRNet_Pytorch's `MaxPool3d((1, 3, 3), stride=(c, 1, w))` on a 4-D tensor, which treats
+    channels as depth: keep every c-th channel, then a 3×3 max pool with stride (1, w)."""
+
+    def __init__(self, channel_stride: int, width_stride: int) -> None:
+        super().__init__()
+        self.channel_stride, self.width_stride = channel_stride, width_stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.channel_stride > 1:
+            x = x[:, :: self.channel_stride]
+        return F.max_pool2d(x, kernel_size=3, stride=(1, self.width_stride))
+
+
+class SmallBasicBlock(nn.Module):
+    def __init__(self, ch_in: int, ch_out: int) -> None:
+        super().__init__()
+        mid = ch_out // 4
+        self.block = nn.Sequential(
+            nn.Conv2d(ch_in, mid, kernel_size=1),
+            nn.ReLU(),
+            nn.Conv2d(mid, mid, kernel_size=(3, 1), padding=(1, 0)),
+            nn.ReLU(),
+            nn.Conv2d(mid, mid, kernel_size=(1, 3), padding=(0, 1)),
+            nn.ReLU(),
+            nn.Conv2d(mid, ch_out, kernel_size=1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.block(x)
+
+
+def _backbone(num_classes: int, dropout: float) -> nn.Sequential:
+    # Indices matter: they are the state-dict keys of LPRNet_Pytorch checkpoints.
+    return nn.Sequential(
+        nn.Conv2d(3, 64, kernel_size=3, stride=1),  # 0
+        nn.BatchNorm2d(64),
+        nn.ReLU(),  # 2 (tap)
+        ChannelStridePool(1, 1),
+        SmallBasicBlock(64, 128),  # 4
+        nn.BatchNorm2d(128),
+        nn.ReLU(),  # 6 (tap)
+        ChannelStridePool(2, 2),
+        SmallBasicBlock(64, 256),  # 8
+        nn.BatchNorm2d(256),
+        nn.ReLU(),
+        SmallBasicBlock(256, 256),  # 11
+        nn.BatchNorm2d(256),
+        nn.ReLU(),  # 13 (tap)
+        ChannelStridePool(4, 2),
+        nn.Dropout(dropout),
+        nn.Conv2d(64, 256, kernel_size=(1, 4), stride=1),  # 16
+        nn.BatchNorm2d(256),
+        nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Conv2d(256, num_classes, kernel_size=(13, 1), stride=1),  # 20
+        nn.BatchNorm2d(num_classes),
+        nn.ReLU(),  # 22 (tap)
+    )
+
+
+class LPRNet(nn.Module):
+    """The deployable recognizer: (B, 3, H, W) normalised BGR → logits (B, classes, T)."""
+
+    def __init__(self, config: ModelConfig = ModelConfig()) -> None:
+        super().__init__()
+        self.config = config
+        c = config.num_classes
+        self.backbone = _backbone(c, config.dropout)
+        self.container = nn.Sequential(nn.Conv2d(448 + c, c, kernel_size=1))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The global-context map both heads read: (B, 448 + classes, 4, T)."""
+        taps = []
+        for i, layer in enumerate(self.backbone):
+            x = layer(x)
+            if i in TAPS:
+                taps.append(x)
+        t = taps[3].shape[-1]
+        taps[0] = F.avg_pool2d(taps[0], kernel_size=5, stride=5)  # (B, 64, 4, T)
+        taps[1] = F.avg_pool2d(taps[1], kernel_size=5, stride=5)  # (B, 128, 4, T)
+        taps[2] = F.avg_pool2d(taps[2], kernel_size=(4, 10), stride=(4, 2))  # (B, 256, 4, T)
+        context = []
+        for f in taps:
+            f = f[..., :t] if f.shape[-1] != t else f  # other input sizes: align the time axes
+            if self.config.context_norm == "batch":
+                scale = f.pow(2).mean()
+            else:
+                scale = f.pow(2).mean(dim=(1, 2, 3), keepdim=True)
+            context.append(f / scale)
+        return torch.cat(context, dim=1)
+
+    def head(self, context: torch.Tensor) -> torch.Tensor:
+        return self.container(context).mean(dim=2)  # (B, classes, T)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+class UpsamplingDecoder(nn.Module):
+    """The paper's auxiliary head: three transposed convs and a 1×1 projection, redrawing the image
+    label from the global-context map. Training only; never exported."""
+
+    def __init__(self, in_channels: int, label_size: tuple[int, int], channels: tuple[int, int, int] = (128, 64, 32)) -> None:
+        super().__init__()
+        self.label_size = label_size  # (W, H)
+        layers, c_in = [], in_channels
+        for c_out in channels:
+            # kernel 4, stride 2, padding 1 doubles H and W exactly: (4, 18) → (32, 144)
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1), nn.BatchNorm2d(c_out), nn.ReLU()]
+            c_in = c_out
+        self.up = nn.Sequential(*layers)
+        self.project = nn.Conv2d(c_in, 1, kernel_size=1)
+
+    def forward(self, context: torch.Tensor) -> torch.Tensor:
+        x = self.project(self.up(context))  # (B, 1, 8·4, 8·T)
+        w, h = self.label_size
+        x = F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+        return torch.sigmoid(x)  # (B, 1, H, W) in [0, 1], like the label
+
+
+class TrainingModel(nn.Module):
+    """LPRNet with the decoder attached: forward returns (logits, predicted image label)."""
+
+    def __init__(self, config: ModelConfig, label_size: tuple[int, int]) -> None:
+        super().__init__()
+        self.lprnet = LPRNet(config)
+        self.decoder = UpsamplingDecoder(448 + config.num_classes, label_size, config.decoder_channels)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        context = self.lprnet.features(x)
+        return self.lprnet.head(context), self.decoder(context)
+
+
+def time_steps(config: ModelConfig) -> int:
+    """Number of CTC time steps for the configured input size (18 for 94×24)."""
+    w, h = config.input_size
+    with torch.no_grad():
+        return LPRNet(config).eval()(torch.zeros(1, 3, h, w)).shape[-1]
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

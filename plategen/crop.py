@@ -1,0 +1,257 @@
+"""`plategen crop`: find every annotated CCPD image under a root, rectify its plate, write the crops,
+an index (`index.jsonl`) and a report of what was skipped (`skipped.jsonl`).
+
+Layouts: a CCPD2019 root (`ccpd_*` folders, optional `splits/*.txt`), a CCPD2020 root
+(`ccpd_green/{train,val,test}`), or any tree of CCPD-named images. Each image's split comes from the
+split files, else from its folder names, else from a hash of its file name.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import cv2
+from tqdm import tqdm
+
+from .ccpd import PlateName, parse_name, subset_of
+from .errors import ConfigError, DatasetError, FilenameError, PlategenError
+from .io import encode_image, write_bytes_atomic, write_jsonl_atomic
+from .rectify import MODES, crop_bytes
+from .samples import INDEX_NAME
+
+SKIPPED_NAME = "skipped.jsonl"
+SOURCE_EXTENSIONS = (".jpg", ".jpeg", ".png")
+SPLITS = ("train", "val", "test")
+# CCPD2019 subsets that are test sets only; train and val come from ccpd_base.
+TEST_SUBSETS = frozenset(f"ccpd_{s}" for s in ("blur", "challenge", "db", "fn", "rotate", "tilt", "weather"))
+NO_ANNOTATION_SUBSETS = frozenset({"ccpd_np"})
+
+
+@dataclass(frozen=True)
+class CropConfig:
+    """How to crop. `size` is (width, height) of the output crop."""
+
+    mode: str = "point"  # point: perspective warp | affine: least-squares affine | rect: bbox resized
+    size: tuple[int, int] = (94, 24)
+    val_fraction: float = 0.1  # share of hash-assigned images that go to "val"
+    ext: str = ".png"  # lossless by default: crops feed a pixel-level MSE target downstream
+    fast_decode: bool = True  # decode JPEGs at 1/2, 1/4 or 1/8 scale when the plate stays large enough
+    margin: float = 0.0  # extra border on each side, as a fraction of the plate size
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"mode: {self.mode!r} is not one of {', '.join(MODES)}")
+        if len(self.size) != 2 or any(not isinstance(v, int) or v < 4 for v in self.size):
+            raise ConfigError(f"size: {self.size!r} must be two integers >= 4 (width, height)")
+        if not 0.0 <= self.val_fraction <= 1.0:
+            raise ConfigError(f"val_fraction: {self.val_fraction!r} must lie in [0, 1]")
+        if self.ext.lower() not in (".png", ".jpg", ".jpeg", ".bmp", ".webp"):
+            raise ConfigError(f"ext: {self.ext!r} must be .png, .jpg, .jpeg, .bmp or .webp")
+        if not 0.0 <= self.margin < 0.5:
+            raise ConfigError(f"margin: {self.margin!r} must lie in [0, 0.5)")
+
+
+@dataclass
+class CropReport:
+    """What a crop run did. `path` is the skipped-inputs report."""
+
+    out: Path
+    written: int = 0
+    resumed: int = 0  # crops already present from an earlier run
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source path, reason)
+
+    @property
+    def path(self) -> Path:
+        return self.out / SKIPPED_NAME
+
+    @property
+    def index(self) -> Path:
+        return self.out / INDEX_NAME
+
+    def summary(self) -> str:
+        text = f"{self.written} crops written, {self.resumed} already done, {len(self.skipped)} skipped; index: {self.index}"
+        if self.skipped:
+            text += f"\nskipped inputs and reasons: {self.path}"
+        return text
+
+
+@dataclass(frozen=True)
+class Item:
+    """One source image bound for one crop."""
+
+    source: str  # relative to the root, POSIX
+    crop: str  # relative to OUT, POSIX
+    split: str
+    plate: PlateName
+
+
+def hash_split(name: str, val_fraction: float) -> str:
+    """"val" for a stable `val_fraction` share of file names, else "train"."""
+    h = int.from_bytes(hashlib.sha1(name.encode("utf-8")).digest()[:8], "big") / 2**64
+    return "val" if h < val_fraction else "train"
+
+
+def read_split_files(root: Path) -> dict[str, str]:
+    """{relative path: split} from ROOT/splits/*.txt: train/val/test.txt name their split, any other
+    file (CCPD's ccpd_blur.txt, …) lists test images. Explicit split files win."""
+    folder = root / "splits"
+    mapping: dict[str, str] = {}
+    files = sorted(folder.glob("*.txt")) if folder.is_dir() else []
+    # subset files first so that train/val/test.txt override them
+    for path in sorted(files, key=lambda p: p.stem in SPLITS):
+        split = path.stem if path.stem in SPLITS else "test"
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            rel = line.strip().replace("\\", "/")
+            if rel:
+                mapping[str(PurePosixPath(rel))] = split
+    return mapping
+
+
+def assign_split(rel: PurePosixPath, split_files: dict[str, str], val_fraction: float) -> str:
+    """Split of one image: split files, else folder names, else a hash of the file name."""
+    if str(rel) in split_files:
+        return split_files[str(rel)]
+    named = [part for part in rel.parts[:-1] if part in SPLITS]
+    if named:
+        return named[-1]
+    if subset_of(rel) in TEST_SUBSETS:
+        return "test"
+    return hash_split(rel.name, val_fraction)
+
+
+def find_sources(root: Path, out: Path) -> list[Path]:
+    """Every candidate image under `root` (sorted), leaving out the output folder."""
+    if not root.is_dir():
+        raise DatasetError(f"{root}: no such folder")
+    out_resolved = out.resolve()
+    if out_resolved == root.resolve():
+        raise DatasetError(f"{out}: the output folder must differ from the input folder")
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if (Path(dirpath) / d).resolve() != out_resolved)
+        found += [Path(dirpath) / f for f in filenames if Path(f).suffix.lower() in SOURCE_EXTENSIONS]
+    if not found:
+        raise DatasetError(f"{root}: no images found (looked for {', '.join(SOURCE_EXTENSIONS)})")
+    return sorted(found)
+
+
+def plan(root: Path, out: Path, config: CropConfig) -> tuple[list[Item], list[tuple[str, str]]]:
+    """Parse every name and pick its split and crop path; return (items, skipped)."""
+    split_files = read_split_files(root)
+    items, skipped, claimed = [], [], {}
+    for path in find_sources(root, out):
+        rel = PurePosixPath(path.relative_to(root).as_posix())
+        if subset_of(rel) in NO_ANNOTATION_SUBSETS:
+            skipped.append((str(rel), f"no annotation ({subset_of(rel)} images carry no plate)"))
+            continue
+        try:
+            plate = parse_name(rel.name)
+        except FilenameError as exc:
+            skipped.append((str(rel), f"not a CCPD name: {exc}"))
+            continue
+        split = assign_split(rel, split_files, config.val_fraction)
+        # drop split folder names: ccpd_green/train/x.jpg → train/ccpd_green/x.png
+        folders = [part for part in rel.parts[:-1] if part not in SPLITS]
+        crop = str(PurePosixPath(split, *folders, rel.stem + config.ext))
+        if crop in claimed:
+            skipped.append((str(rel), f"duplicate: {claimed[crop]} already makes {crop}"))
+            continue
+        claimed[crop] = str(rel)
+        items.append(Item(str(rel), crop, split, plate))
+    return items, skipped
+
+
+_worker: dict = {}
+
+
+def _init_worker(root: str, out: str, config: CropConfig, pooled: bool = True) -> None:
+    if pooled:
+        cv2.setNumThreads(1)  # one process per core already; OpenCV threads would oversubscribe
+    _worker.update(root=Path(root), out=Path(out), config=config)
+
+
+def _crop_one(item: Item) -> tuple[Item, str | None]:
+    """Crop one item into OUT; return (item, None) or (item, reason) when it must be skipped."""
+    root, out, config = _worker["root"], _worker["out"], _worker["config"]
+    try:
+        try:
+            data = (root / item.source).read_bytes()
+        except OSError as exc:
+            return item, f"unreadable file: {exc.strerror or exc}"
+        crop = crop_bytes(data, item.plate, config.size, config.mode, config.margin, config.fast_decode, item.source)
+        write_bytes_atomic(out / item.crop, encode_image(crop, config.ext))
+    except PlategenError as exc:
+        return item, str(exc)
+    return item, None
+
+
+def _run(todo: list[Item], root: Path, out: Path, config: CropConfig, workers: int, progress: bool):
+    """Yield (item, reason-or-None) for every item, across `workers` processes."""
+    bar = tqdm(total=len(todo), desc="crop", unit="img", disable=not progress)
+    try:
+        if workers <= 1 or len(todo) <= 1:
+            _init_worker(str(root), str(out), config, pooled=False)
+            for item in todo:
+                yield _crop_one(item)
+                bar.update()
+            return
+        chunk = max(1, min(64, len(todo) // (workers * 8)))
+        with multiprocessing.Pool(workers, _init_worker, (str(root), str(out), config)) as pool:
+            for result in pool.imap_unordered(_crop_one, todo, chunksize=chunk):
+                yield result
+                bar.update()
+    finally:
+        bar.close()
+
+
+def remove_partial_files(out: Path) -> None:
+    """Delete temporary files a killed worker may have left (a crop appears only by atomic rename)."""
+    if out.is_dir():
+        for path in out.rglob(".*.part*"):
+            path.unlink(missing_ok=True)
+
+
+def index_row(item: Item) -> dict:
+    """One index.jsonl row: crop and source paths, split, subset, name, and every parsed field."""
+    return {
+        "crop": item.crop,
+        "source": item.source,
+        "name": PurePosixPath(item.source).name,
+        "split": item.split,
+        "subset": subset_of(item.source),
+        **item.plate.to_dict(),
+    }
+
+
+def crop_dataset(root: str | Path, out: str | Path, config: CropConfig | None = None, workers: int = 1,
+                 progress: bool = True) -> CropReport:
+    """Crop every annotated image under `root` into `out`; resume finished crops.
+
+    Writes OUT/<split>/<folders>/<stem><ext>, OUT/index.jsonl (sorted by crop path) and
+    OUT/skipped.jsonl. Bad inputs are skipped with a reason, never raised. Raises DatasetError if
+    `root` is missing or holds no images.
+    """
+    root, out, config = Path(root), Path(out), config or CropConfig()
+    items, skipped = plan(root, out, config)
+    remove_partial_files(out)
+    report = CropReport(out, skipped=skipped)
+    done = [item for item in items if (out / item.crop).is_file()]
+    report.resumed = len(done)
+    todo = [item for item in items if not (out / item.crop).is_file()]
+    for item, reason in _run(todo, root, out, config, workers, progress):
+        if reason is None:
+            done.append(item)
+            report.written += 1
+        else:
+            report.skipped.append((item.source, reason))
+    report.skipped.sort()
+    out.mkdir(parents=True, exist_ok=True)
+    write_jsonl_atomic(report.index, [index_row(item) for item in sorted(done, key=lambda i: i.crop)])
+    write_jsonl_atomic(report.path, [{"path": path, "reason": reason} for path, reason in report.skipped])
+    return report
+
+
+__all__ = ["CropConfig", "CropReport", "crop_dataset", "assign_split", "hash_split", "read_split_files"]

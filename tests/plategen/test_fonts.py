@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from plategen.ccpd import ADS, ALPHABETS, PROVINCES
+from plategen.errors import FontCoverageError, FontError
+from plategen.fonts import check_coverage, default_font_path, font_cmap
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_bundled_font_covers_every_ccpd_character() -> None:
+    cmap = font_cmap(default_font_path())
+    needed = set(PROVINCES + ALPHABETS + ADS) | set("使领港澳挂学警")
+    assert needed <= cmap
+
+
+def test_coverage_error_lists_missing_characters_and_counts() -> None:
+    with pytest.raises(FontCoverageError) as err:
+        check_coverage(["皖A12345", "皖A1234€", "€€", "ß"])
+    message = str(err.value)
+    assert "lacks glyphs for 2 characters" in message
+    assert "'€' (U+20AC, 2 texts)" in message and "'ß' (U+00DF, 1 texts)" in message
+
+
+def test_not_a_font_names_the_file(tmp_path: Path) -> None:
+    bogus = tmp_path / "notafont.ttf"
+    bogus.write_bytes(b"this is not a font at all" * 10)
+    with pytest.raises(FontError, match="notafont.ttf: not a TrueType/OpenType font"):
+        check_coverage(["A"], bogus)
+    with pytest.raises(FontError, match="missing.ttf: font file not found"):
+        check_coverage(["A"], tmp_path / "missing.ttf")
+
+
+def test_licence_ships_with_the_font() -> None:
+    text = (REPO / "fonts" / "OFL.txt").read_text()
+    assert "SIL OPEN FONT LICENSE Version 1.1" in text
+
+
+@pytest.mark.slow
+def test_non_editable_install_finds_the_font(tmp_path: Path) -> None:
+    """Build a real wheel-style install into a folder and import plategen from there, not the repo."""
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--target", str(target), str(REPO)],
+        check=True, capture_output=True, timeout=300,
+    )
+    code = (
+        "import plategen, plategen.fonts as f; p = f.default_font_path();"
+        "assert 'site' in plategen.__file__, plategen.__file__;"
+        "assert p.is_file(), p; print(p); print(len(f.font_cmap(p)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(target)},
+                         check=True, capture_output=True, text=True, timeout=120).stdout.split()
+    assert out[0].startswith(str(target)) and out[0].endswith("PlateSansCJK-Bold.otf")
+    assert int(out[1]) > 100
+    assert (target / "plategen" / "_fontdata" / "OFL.txt").is_file()
