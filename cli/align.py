@@ -1,7 +1,50 @@
+"""`plategen align`: measure where characters sit, per layout, from the mean crop."""
+from __future__ import annotations
+
+from pathlib import Path
+
 import click
+
+from plategen.align import AlignConfig, align_images
+
+from .common import library_errors, workers_option
 
 
 @click.command("align")
-def align() -> None:
-    """Not yet built."""
-    raise click.ClickException("not implemented yet")
+@click.argument("crops", type=click.Path(path_type=Path))
+@click.option("--manifest", type=click.Path(path_type=Path), help="path<TAB>text lines for a folder of crops.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("alignment.json"), show_default=True,
+              help="Where to write alignment.json (alignment.png goes next to it).")
+@click.option("--show", is_flag=True, help="Draw the Fig. 3 diagnostics; opens a window when a display exists.")
+@click.option("--layout", "layout_mode", type=click.Choice(["auto", "spread"]), default="auto", show_default=True,
+              help="spread: uniform boxes across the measured text band for groups too small to measure.")
+@click.option("--layout-key", help="Index field that defines the layout (default: plate type, else text length).")
+@click.option("--min-images", type=click.IntRange(min=1), default=AlignConfig.min_images, show_default=True,
+              help="A layout with fewer crops falls back to a template.")
+@workers_option
+@click.option("--strict", is_flag=True, help="Exit non-zero if any crop was skipped or any layout is a template.")
+def align(crops: Path, manifest: Path | None, out: Path, show: bool, layout_mode: str, layout_key: str | None,
+          min_images: int, workers: int, strict: bool) -> None:
+    """Measure the character boxes of every layout in CROPS and write alignment.json.
+
+    CROPS is a `plategen crop` folder or index, or a folder of crops with --manifest.
+
+    Example: plategen align crops --out alignment.json --show
+    """
+    with library_errors():
+        config = AlignConfig(spread=layout_mode == "spread", layout_key=layout_key, min_images=min_images)
+        result = align_images(crops, config, workers=workers, manifest=manifest)
+        result.alignment.save(out)
+        if show:
+            from plategen.figures import draw_alignment
+
+            png = draw_alignment(result, out.with_name("alignment.png"), show=True)
+    click.echo(result.summary())
+    for path, reason in result.skipped:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(f"wrote {out}" + (f" and {png}" if show else ""))
+    templates = [n for n, lay in result.alignment.layouts.items() if lay.source == "template"]
+    if strict and (result.skipped or templates):
+        raise click.ClickException(f"--strict: {len(result.skipped)} crops skipped, {len(templates)} layouts from a template")

@@ -1,7 +1,40 @@
+"""`lprtrain predict`: text and confidence for each plate crop."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
 import click
+
+from .common import library_errors
 
 
 @click.command("predict")
-def predict() -> None:
-    """Not yet built."""
-    raise click.ClickException("not implemented yet")
+@click.argument("run", type=click.Path(path_type=Path))
+@click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--onnx", type=click.Path(path_type=Path), default=None,
+              help="Run this ONNX file (from `lprtrain export`) with ONNX Runtime; RUN gives the charset.")
+@click.option("--label-preview", type=click.Path(path_type=Path), default=None,
+              help="Write one PNG per crop into this folder: the crop beside the image label the "
+                   "decoder redraws (needs a run with decoder.safetensors).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=100, show_default=True, help="Crops per forward pass.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines {path, text, confidence} instead of tab-separated text.")
+def predict(run: Path, images: tuple[Path, ...], onnx: Path | None, label_preview: Path | None,
+            batch_size: int, as_json: bool) -> None:
+    """Read the plate crops IMAGES (files or folders) with the model in RUN.
+
+    Prints `<path>\\t<text>\\t<confidence>` per crop; the confidence is the probability of the best
+    CTC path. Unreadable images are skipped and listed on stderr.
+
+    Example: lprtrain predict runs/alt crops/ --label-preview previews/
+    """
+    from lprtrain.predict import predict as predict_crops
+
+    with library_errors():
+        report = predict_crops(run, list(images), onnx, batch_size, label_preview, progress=True)
+    for row, line in zip(report.rows, report.lines()):
+        click.echo(json.dumps(row, ensure_ascii=False) if as_json else line)
+    for path, reason in report.skipped:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    if report.previews:
+        click.echo(f"{len(report.previews)} label previews in {label_preview}", err=True)

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from .errors import AlignmentError, DatasetError, ImageReadError
 from .fonts import check_coverage
 from .io import encode_image, read_image, write_image_atomic, write_json_atomic, write_jsonl_atomic
-from .layout import Alignment, Layout
+from .layout import Alignment
 from .render import LabelRenderer, RenderConfig, contact_sheet, font_name, load_font
 from .samples import Sample, length_layout, load_samples
 from .shards import sha256_file, shard_name, write_manifest, write_shard

@@ -90,9 +90,9 @@ def draw_style(rng: np.random.Generator, green: bool) -> PlateStyle:
         bottom = _hsv(rng.uniform(55, 75), rng.uniform(150, 240), rng.uniform(150, 230))
         ink = tuple(float(v) for v in rng.uniform(10, 45, 3))
     else:
-        blue = _hsv(rng.uniform(95, 118), rng.uniform(130, 250), rng.uniform(110, 250))
+        blue = _hsv(rng.uniform(97, 117), rng.uniform(170, 255), rng.uniform(150, 255))
         top = bottom = blue
-        ink = tuple(float(v) for v in rng.uniform(215, 255, 3))
+        ink = tuple(float(v) for v in rng.uniform(215, 250) + rng.uniform(-6, 6, 3))  # near-neutral white
     geometry = GREEN if green else BLUE
     n_rivets = rng.choice([0, 2, 2, 4])
     xs = (geometry.width * rng.uniform(0.12, 0.3), geometry.width * rng.uniform(0.7, 0.88))
@@ -100,7 +100,7 @@ def draw_style(rng: np.random.Generator, green: bool) -> PlateStyle:
     if n_rivets == 4:
         rivets += [(x, geometry.height - rng.uniform(9, 14)) for x in xs]
     return PlateStyle(
-        background=(top, bottom), ink=ink, weight=float(rng.uniform(-0.8, 2.2)),
+        background=(top, bottom), ink=ink, weight=float(rng.uniform(-1.5, 1.2)),
         emboss=float(rng.uniform(0, 0.6)), dirt=float(rng.uniform(0, 0.5)),
         rivets=tuple(rivets), frame=bool(rng.random() < 0.85),
     )

@@ -26,6 +26,7 @@ REDUCED_FLAGS = {
     8: cv2.IMREAD_REDUCED_COLOR_8,
 }
 _JPEG_SOI, _JPEG_EOI = b"\xff\xd8", b"\xff\xd9"
+_NEXT = [1, 2, 3, 0]  # the next corner around a TL, TR, BR, BL quad
 _EOI_WINDOW = 1024  # some encoders pad after the end-of-image marker; a cut file has no marker at all
 
 
@@ -43,7 +44,7 @@ def plate_quad(plate: PlateName, mode: str = "point") -> np.ndarray:
 
 def plate_extent(quad: np.ndarray) -> tuple[float, float]:
     """(width, height) of a TL, TR, BR, BL quad: the shorter of each pair of opposite edges."""
-    edges = np.linalg.norm(np.roll(quad, -1, axis=0) - quad, axis=1)  # top, right, bottom, left
+    edges = np.linalg.norm(quad[_NEXT] - quad, axis=1)  # top, right, bottom, left
     return float(min(edges[0], edges[2])), float(min(edges[1], edges[3]))
 
 
@@ -85,8 +86,8 @@ def check_quad(quad: np.ndarray, image_size: tuple[int, int], source: str) -> No
     if outside.any():
         x, y = quad[int(np.argmax(outside))]
         raise GeometryError(f"{source}: corner ({x:g}, {y:g}) outside the {width}x{height} image")
-    edges = np.roll(quad, -1, axis=0) - quad
-    turns = edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1] - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
+    edges = quad[_NEXT] - quad
+    turns = edges[:, 0] * edges[_NEXT, 1] - edges[:, 1] * edges[_NEXT, 0]
     # TL→TR→BR→BL turns clockwise on screen (y down): every cross product is positive.
     if (turns <= 0).any():
         raise GeometryError(f"{source}: corners {quad.astype(int).tolist()} are not a convex quad in BR, BL, TL, TR order")
@@ -122,8 +123,9 @@ def warp(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int], supersamp
     kx, ky = supersample
     w, h = size
     big = _scale_matrix(kx, ky) @ matrix
+    big = big / big[2, 2]
     flags = cv2.INTER_LINEAR
-    if np.allclose(big[2], (0, 0, 1)):
+    if abs(big[2, 0]) < 1e-12 and abs(big[2, 1]) < 1e-12:  # a parallelogram: the cheaper affine warp
         out = cv2.warpAffine(image, big[:2], (w * kx, h * ky), flags=flags, borderMode=cv2.BORDER_REPLICATE)
     else:
         out = cv2.warpPerspective(image, big, (w * kx, h * ky), flags=flags, borderMode=cv2.BORDER_REPLICATE)
@@ -149,7 +151,8 @@ def rectify(
     img_h, img_w = image.shape[:2]
     # a reduced decode holds ceil(full / factor) pixels, so full size is known to within factor - 1
     check_quad(quad, (img_w * factor, img_h * factor), source)
-    matrix = plate_matrix(quad, size, mode, margin) @ np.linalg.inv(_scale_matrix(1 / factor, 1 / factor))
+    # reduced pixel x_r = (x + 0.5) / factor - 0.5, so full-image x = _scale_matrix(factor) @ x_r
+    matrix = plate_matrix(quad, size, mode, margin) @ _scale_matrix(factor, factor)
     width, height = plate_extent(quad)
     need_w, need_h = size[0] / (1 + 2 * margin), size[1] / (1 + 2 * margin)
     supersample = (

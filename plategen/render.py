@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .errors import AlignmentError, ConfigError, FontError
 from .fonts import font_cmap, resolve_font
+from .io import write_image_atomic
 from .layout import Layout
 
 RESAMPLE = {"area": cv2.INTER_AREA, "bicubic": cv2.INTER_CUBIC}
@@ -161,3 +162,26 @@ def _paste(dst: np.ndarray, src: np.ndarray, x: int, y: int) -> None:
     x1, y1 = min(x + src.shape[1], dst.shape[1]), min(y + src.shape[0], dst.shape[0])
     if x1 > x0 and y1 > y0:
         dst[y0:y1, x0:x1] = src[y0 - y:y1 - y, x0 - x:x1 - x]
+
+
+def overlay(crop: np.ndarray, label: np.ndarray, colour=(0, 64, 255), alpha: float = 0.6) -> np.ndarray:
+    """The crop in grey with the label tinted on top (BGR uint8, the crop's size)."""
+    grey = cv2.cvtColor(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR).astype(np.float32)
+    if label.shape != crop.shape[:2]:
+        label = cv2.resize(label, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_AREA)
+    a = (label.astype(np.float32) / 255 * alpha)[..., None]  # (H, W, 1)
+    return (grey * (1 - a) + np.float32(colour) * a).round().astype(np.uint8)
+
+
+def contact_sheet(path: str | Path, pairs: list[tuple[np.ndarray, np.ndarray]], zoom: int = 3, columns: int = 4) -> None:
+    """Write a PNG grid: for each (crop, label) pair the crop and the label overlaid on it, `zoom`× larger."""
+    if not pairs:
+        return
+    tiles = [np.hstack([crop, np.full((crop.shape[0], 2, 3), 255, np.uint8), overlay(crop, label)]) for crop, label in pairs]
+    h, w = max(t.shape[0] for t in tiles), max(t.shape[1] for t in tiles)
+    tiles = [cv2.copyMakeBorder(t, 0, h - t.shape[0] + 3, 0, w - t.shape[1] + 6, cv2.BORDER_CONSTANT, value=(40, 40, 40)) for t in tiles]
+    columns = min(columns, len(tiles))
+    tiles += [np.full_like(tiles[0], 40)] * (-len(tiles) % columns)
+    rows = [np.hstack(tiles[i:i + columns]) for i in range(0, len(tiles), columns)]
+    sheet = np.vstack(rows)
+    write_image_atomic(path, cv2.resize(sheet, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST))

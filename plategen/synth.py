@@ -23,7 +23,7 @@ from .errors import ConfigError, PlategenError
 from .fonts import check_coverage, resolve_font
 from .io import write_bytes_atomic
 from .plate_render import BLUE, GREEN, render_plate
-from .scene import background, degrade, paste_plate
+from .scene import Tone, background, degrade, paste_plate
 
 _LETTERS = ALPHABETS[:-1]
 _DIGITS = tuple("0123456789")
@@ -46,12 +46,12 @@ class SynthConfig:
     max_roll: float = 10.0  # in-plane rotation, degrees
     max_yaw: float = 35.0  # turn about the vertical axis, degrees
     max_pitch: float = 25.0  # turn about the horizontal axis, degrees
-    blur: tuple[float, float] = (0.0, 1.1)  # Gaussian sigma in px of a 94-px-wide crop
+    blur: tuple[float, float] = (0.0, 0.8)  # Gaussian sigma in px of a 94-px-wide crop
     motion_fraction: float = 0.2  # share of images with motion blur instead of Gaussian
-    noise: tuple[float, float] = (0.0, 8.0)  # Gaussian noise std, grey levels
-    brightness: tuple[float, float] = (0.45, 1.5)  # gain; >1 over-exposes like many CCPD shots
-    contrast: tuple[float, float] = (0.6, 1.1)
-    colour_cast: float = 0.12  # max per-channel gain deviation
+    noise: tuple[float, float] = (0.0, 6.0)  # Gaussian noise std, grey levels
+    brightness: tuple[float, float] = (0.5, 1.35)  # gain; >1 over-exposes like many CCPD shots
+    contrast: tuple[float, float] = (0.8, 1.25)
+    colour_cast: float = 0.08  # max per-channel gain deviation
     jpeg_quality: tuple[int, int] = (55, 95)
     font: str | Path | None = None  # None: the bundled font
     home_province: str = "皖"  # CCPD is ~90% Anhui plates
@@ -183,7 +183,7 @@ def plan_image(seed: int, index: int, config: SynthConfig) -> ImagePlan:
     corners = tuple((int(x), int(y)) for x, y in np.rint(quad + centre))
     plate_w = float(np.hypot(*(quad[1] - quad[0])))
     scale = plate_w / _CROP_WIDTH
-    motion = float(rng.uniform(2, 7) * scale) if rng.random() < config.motion_fraction else 0.0
+    motion = float(rng.uniform(1.5, 4) * scale) if rng.random() < config.motion_fraction else 0.0
     plan = ImagePlan(
         index=index, text=text, green=green, corners=corners, holder=holder,
         gain=float(rng.uniform(*config.brightness)), contrast=float(rng.uniform(*config.contrast)),
@@ -209,7 +209,8 @@ def _named(plan: ImagePlan, config: SynthConfig, yaw: float, pitch: float) -> Im
         vertices=(br, bl, tl, tr),
         indices=encode_text(plan.text),
         brightness=min(255, round(plan.gain * 100)),
-        blurriness=round((plan.blur + plan.motion / 3) / max(xs[1] - xs[0], 1) * _CROP_WIDTH * 100),
+        # Blur at the scale of a 94-px crop, in hundredths of a pixel.
+        blurriness=round((plan.blur + plan.motion / 3) * _CROP_WIDTH / max(math.dist(tl, tr), 1) * 100),
     )
     return ImagePlan(**{**plan.__dict__, "name": format_name(name)})
 
@@ -222,10 +223,11 @@ def render_image(plan: ImagePlan, seed: int, config: SynthConfig, font: Path) ->
     geometry = GREEN if plan.green else BLUE
     plate_w = float(np.hypot(*(corners[1] - corners[0])))
     ppm = float(np.clip(plate_w / geometry.width * 1.25, 0.2, 2.0))
+    tone = Tone(plan.contrast, plan.gain * rng.uniform(1 - config.colour_cast, 1 + config.colour_cast, 3))
     plate = render_plate(plan.text, plan.green, font, ppm, rng)
-    image = background(rng, (w, h), corners)
-    roi = paste_plate(image, plate, corners, plan.holder / geometry.height, rng)
-    degrade(image, roi, plan, rng, config.colour_cast)
+    image = background(rng, (w, h), corners, tone)
+    roi = paste_plate(image, plate, corners, plan.holder / geometry.height, rng, tone)
+    degrade(image, roi, plan, rng)
     ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, plan.quality])
     if not ok:
         raise PlategenError(f"image {plan.index}: JPEG encoding failed")

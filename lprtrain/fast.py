@@ -1,0 +1,76 @@
+"""Inference-only speed-ups that keep the outputs: conv+BN folding, channels_last, ONNX Runtime.
+
+Folding is exact algebra only when the BatchNorm reads the conv's output directly (no ReLU between):
+BN(W·x + b) = (γ/σ)·W·x + (γ/σ)·(b − μ) + β. Every BatchNorm in LPRNet follows a conv that way (the
+small basic block ends in a 1×1 conv), so all of them fold. The module indices of the backbone are
+kept (BN becomes Identity) because the global-context taps are addressed by index.
+"""
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+from .errors import DependencyError
+from .model import LPRNet, SmallBasicBlock
+
+
+def fold_conv_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
+    """A conv computing bn(conv(x)) in eval mode."""
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)  # (C_out,)
+    bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
+    fused = copy.deepcopy(conv)
+    fused.weight = nn.Parameter((conv.weight * scale.reshape(-1, 1, 1, 1)).detach())
+    fused.bias = nn.Parameter(((bias - bn.running_mean) * scale + bn.bias).detach())
+    return fused
+
+
+def _last_conv(module: nn.Module) -> tuple[nn.Sequential, int] | None:
+    """Where the conv that feeds a following BN lives: (its Sequential, index)."""
+    if isinstance(module, SmallBasicBlock) and isinstance(module.block[-1], nn.Conv2d):
+        return module.block, len(module.block) - 1
+    return None
+
+
+def fold_batchnorm(model: LPRNet) -> LPRNet:
+    """A copy of `model` (eval mode) with every conv→BN pair of the backbone folded into one conv."""
+    model = copy.deepcopy(model).eval()
+    layers = model.backbone
+    with torch.no_grad():
+        for i in range(1, len(layers)):
+            if not isinstance(layers[i], nn.BatchNorm2d):
+                continue
+            prev = layers[i - 1]
+            if isinstance(prev, nn.Conv2d):
+                layers[i - 1] = fold_conv_bn(prev, layers[i])
+            elif (where := _last_conv(prev)) is not None:
+                seq, j = where
+                seq[j] = fold_conv_bn(seq[j], layers[i])
+            else:
+                continue  # BN after something other than a conv: leave it
+            layers[i] = nn.Identity()
+    return model
+
+
+def optimize(model: LPRNet, channels_last: bool = True) -> LPRNet:
+    """The fastest exact torch form for CPU inference: BN folded, channels_last memory layout."""
+    fast = fold_batchnorm(model)
+    if channels_last:
+        fast = fast.to(memory_format=torch.channels_last)
+    return fast
+
+
+def ort_session(path, threads: int | None = None):
+    """An ONNX Runtime CPU session with full graph optimisation; `threads` sets intra-op threads.
+
+    Raises DependencyError when onnxruntime is missing."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise DependencyError("onnxruntime is not installed: pip install 'plategen[export]'") from None
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        options.intra_op_num_threads = threads
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -1,0 +1,330 @@
+"""`fit`: train LPRNet from shards, with the paper's auxiliary image-label decoder.
+
+    alternate  for each batch an optimizer step on MSE (decoder vs image label), then one on CTC,
+               on the same data with shared weights (the paper's Fig. 5)
+    joint      one step on CTC + w·MSE (the cheap variant eq. (9) motivates)
+    off        plain LPRNet
+
+Runs single-process, or under `torchrun` with DistributedDataParallel (see `distributed`). Writes
+RUN/{model,decoder}.safetensors (the best epoch by validation accuracy, then LCR), config.json,
+train_state.pt, metrics.jsonl and curves.png.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from plategen.ccpd import CCPD_CHARSET
+from plategen.shards import read_manifest
+
+from . import distributed
+from .curves import MetricsLog, plot_curves
+from .data import PlateData, is_shards, load_data
+from .errors import ConfigError, RunError, TrainingError
+from .model import LPRNet, ModelConfig, UpsamplingDecoder, time_steps
+from .run import CONFIG_FILE, CURVES_FILE, DECODER_FILE, METRICS_FILE, MODEL_FILE, STATE_FILE, read_config, save_run
+from .train_loop import Heads, TrainTensors, check_ctc_lengths, train_step, validate
+
+AUX_MODES = ("alternate", "joint", "off")
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """Training settings; the defaults are the paper's Table 1."""
+
+    epochs: int = 10
+    batch_size: int = 256  # global: split evenly over the ranks under torchrun
+    input_size: tuple[int, int] = (94, 24)  # (W, H)
+    lr: float = 1e-3
+    weight_decay: float = 2e-5  # Adam's L2 term
+    dropout: float = 0.5
+    aux: str = "alternate"
+    aux_weight: float = 1.0  # w in CTC + w·MSE (joint only)
+    seed: int = 0
+    charset: str | None = None  # None: CCPD's provinces + letters + digits
+    max_steps: int | None = None  # batches in all, counted across resumes
+    time_budget_s: float | None = None  # wall-clock training budget of this call
+    val_split: str = "val"
+    val_fraction: float = 0.1  # held out of train when the shards have no val split
+    threads: int | None = None
+    channels_last: bool | None = None  # None: on for CUDA, off on CPU (measured no gain there)
+    device: str | None = None  # None: cuda if available, else cpu
+    log_every: int = 10
+    resume: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "input_size", tuple(self.input_size))
+        for name in ("epochs", "batch_size", "log_every"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ConfigError(f"{name}: expected a positive integer, got {getattr(self, name)!r}")
+        for name in ("max_steps", "threads"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ConfigError(f"{name}: expected a positive integer or None, got {value!r}")
+        if not self.lr > 0:
+            raise ConfigError(f"lr: expected > 0, got {self.lr}")
+        if self.weight_decay < 0 or self.aux_weight < 0:
+            field_ = "weight_decay" if self.weight_decay < 0 else "aux_weight"
+            raise ConfigError(f"{field_}: expected >= 0, got {getattr(self, field_)}")
+        if self.aux not in AUX_MODES:
+            raise ConfigError(f"aux: expected one of {', '.join(AUX_MODES)}, got {self.aux!r}")
+        if self.time_budget_s is not None and not self.time_budget_s > 0:
+            raise ConfigError(f"time_budget_s: expected > 0 seconds, got {self.time_budget_s}")
+        if not 0 < self.val_fraction < 1:
+            raise ConfigError(f"val_fraction: expected 0 < val_fraction < 1, got {self.val_fraction}")
+        if self.device is not None and self.device.split(":")[0] not in ("cpu", "cuda"):
+            raise ConfigError(f"device: expected cpu or cuda, got {self.device!r}")
+        self.model_config()  # checks charset, input_size and dropout (ConfigError names the field)
+
+    def model_config(self) -> ModelConfig:
+        return ModelConfig(charset=self.charset or CCPD_CHARSET, input_size=self.input_size, dropout=self.dropout)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class FitResult:
+    """What a fit did. Best metrics are known on rank 0 only (None elsewhere)."""
+
+    run: Path
+    steps: int
+    epoch: int
+    best_accuracy: float | None
+    best_lcr: float | None
+    best_step: int | None
+    train_samples: int
+    val_samples: int
+    seconds: float
+    images_per_s: float
+    stopped: str  # "epochs", "max_steps" or "time_budget"
+    files: list[Path] = field(default_factory=list)
+
+    def summary(self) -> str:
+        best = "n/a" if self.best_accuracy is None else f"{self.best_accuracy:.4f} (LCR {self.best_lcr:.4f}, step {self.best_step})"
+        lines = [f"trained {self.steps} steps ({self.epoch} epochs, stopped by {self.stopped}) on {self.train_samples} "
+                 f"samples in {self.seconds:.1f}s ({self.images_per_s:.1f} img/s)",
+                 f"best validation accuracy on {self.val_samples} samples: {best}"]
+        return "\n".join(lines + [f"  {p}" for p in self.files])
+
+
+def fit(shards: str | Path, out: str | Path, config: FitConfig = FitConfig(), progress: bool = True) -> FitResult:
+    """Train on SHARDS and write the run to OUT; under torchrun every rank calls this. Returns a FitResult.
+
+    Raises ShardError (bad shards), CharsetError (data characters missing from the charset),
+    TrainingError (labels too long for the CTC, or a NaN/inf loss, naming the step), RunError
+    (OUT already holds a run without `resume`, or an incompatible run with it).
+    """
+    d = distributed.from_env()
+    device = distributed.setup(d, config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    try:
+        result = _Trainer(Path(shards), Path(out), config, d, device, progress).run()
+        distributed.barrier(d)
+        return result
+    finally:
+        distributed.teardown(d)
+
+
+def load_splits(shards: Path, config: FitConfig, d: distributed.Dist) -> tuple[PlateData, PlateData | None]:
+    """This rank's training samples, and the validation samples (rank 0 only). Without a val split,
+    every `1/val_fraction`-th training sample is held out (the same ones on every rank)."""
+    splits = read_manifest(shards)["splits"] if is_shards(shards) else {}
+    train_split = "train" if "train" in splits or not splits else next(iter(splits))
+    if config.val_split in splits and config.val_split != train_split:
+        train = load_data(shards, train_split, config.input_size, d.rank, d.world)
+        val = load_data(shards, config.val_split, config.input_size) if d.main else None
+        return train, val
+    every = max(2, round(1 / config.val_fraction))
+    data = load_data(shards, train_split if splits else None, config.input_size)
+    held = torch.arange(len(data)) % every == 0
+    keep = torch.nonzero(~held).flatten()[d.rank::d.world]
+    return _subset(data, keep), (_subset(data, torch.nonzero(held).flatten()) if d.main else None)
+
+
+def _subset(data: PlateData, idx: torch.Tensor) -> PlateData:
+    labels = data.labels[idx] if data.labels is not None else None
+    return PlateData(data.images[idx], [data.texts[i] for i in idx.tolist()], labels)
+
+
+def provenance(shards: Path) -> dict:
+    manifest = read_manifest(shards) if is_shards(shards) else {}
+    return {"shards": str(shards), "alignment": manifest.get("alignment"), "font": manifest.get("font")}
+
+
+def check_run_folder(out: Path, config: FitConfig, label_size: tuple[int, int] | None) -> None:
+    """Refuse to overwrite a run without `resume`, and to resume an incompatible one (RunError)."""
+    has_state = (out / STATE_FILE).is_file()
+    if not config.resume:
+        if has_state:
+            raise RunError(f"{out}: already holds a training run ({STATE_FILE}); pass --resume to continue it or choose another --out")
+        return
+    if not has_state:
+        raise RunError(f"{out / STATE_FILE}: no train state to resume from (start without --resume)")
+    old = read_config(out)
+    mc = config.model_config()
+    was = {"charset": old["model"].get("charset"), "input_size": list(old["model"].get("input_size", [])),
+           "aux": old.get("fit", {}).get("aux"), "label_size": old.get("label_size")}
+    now = {"charset": mc.charset, "input_size": list(mc.input_size), "aux": config.aux,
+           "label_size": list(label_size) if label_size else None}
+    for key in was:
+        if was[key] != now[key]:
+            raise RunError(f"{out}: cannot resume: the run was trained with {key}={was[key]!r}, this fit asks for {now[key]!r}")
+
+
+class _Trainer:
+    """One fit: data, model, optimizer and run folder, then the epoch loop."""
+
+    def __init__(self, shards: Path, out: Path, config: FitConfig, d: distributed.Dist, device: torch.device,
+                 progress: bool) -> None:
+        self.cfg, self.d, self.device, self.out, self.progress = config, d, device, out, progress
+        self.mc = config.model_config()
+        if config.aux != "off" and not is_shards(shards):
+            raise TrainingError(f"{shards}: --aux {config.aux} needs image labels: pass shards from `plategen render-labels`, or use --aux off")
+        train, val = load_splits(shards, config, d)
+        self.label_size = (train.labels.shape[2], train.labels.shape[1]) if train.labels is not None else None
+        check_run_folder(out, config, self.label_size)
+        texts = train.texts + (val.texts if val is not None else [])
+        check_ctc_lengths(texts, time_steps(self.mc), self.mc.input_size)
+        channels_last = config.channels_last if config.channels_last is not None else device.type == "cuda"
+        labels = train.labels if config.aux != "off" else None
+        self.train = TrainTensors(train.images, labels, train.texts, self.mc.charset, device, channels_last)
+        self.val = TrainTensors(val.images, None, val.texts, self.mc.charset, device, channels_last) if val else None
+        self.val_texts = val.texts if val else []
+        self.meta = {"charset": self.mc.charset, "input_size": list(self.mc.input_size),
+                     "label_size": list(self.label_size) if self.label_size else None, **provenance(shards),
+                     "fit": config.to_dict(), "world_size": d.world}
+        self._build(channels_last)
+
+    def _build(self, channels_last: bool) -> None:
+        torch.manual_seed(self.cfg.seed)  # the same initial weights on every rank
+        lprnet = LPRNet(self.mc)
+        decoder = UpsamplingDecoder(448 + self.mc.num_classes, self.label_size, self.mc.decoder_channels) \
+            if self.cfg.aux != "off" else None
+        self.heads = Heads(lprnet, decoder).to(self.device)
+        if channels_last:
+            self.heads = self.heads.to(memory_format=torch.channels_last)
+        self.opt = torch.optim.Adam(self.heads.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay)
+        self.net = distributed.wrap(self.heads, self.d, self.device, find_unused=self.cfg.aux == "alternate")
+        self.state = {"step": 0, "epoch": 0, "batch_in_epoch": 0, "best": None, "best_step": None}
+        if self.cfg.resume:
+            self._load_state()
+        torch.manual_seed(self.cfg.seed * 7919 + self.d.rank + self.state["step"])  # dropout noise per rank
+        if self.cfg.resume and self.d.main and self._saved_rng is not None:
+            torch.set_rng_state(self._saved_rng)
+        self.log = MetricsLog(self.out / METRICS_FILE, self.state["step"] if self.cfg.resume else None)
+
+    # ---- train state (tensors and plain types only; always loaded with weights_only=True) ----
+
+    def _save_state(self) -> None:
+        from plategen.io import atomic_path
+
+        state = {**self.state, "model": self.heads.state_dict(), "optimizer": self.opt.state_dict(),
+                 "rng": torch.get_rng_state(), "aux": self.cfg.aux, "charset": self.mc.charset}
+        with atomic_path(self.out / STATE_FILE) as tmp:
+            torch.save(state, tmp)
+
+    def _load_state(self) -> None:
+        path = self.out / STATE_FILE
+        try:
+            state = torch.load(path, map_location=self.device, weights_only=True)
+        except Exception as exc:  # unpickling refused, truncated file, …: all mean "cannot resume"
+            raise RunError(f"{path}: cannot read train state ({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
+        if state.get("aux") != self.cfg.aux or state.get("charset") != self.mc.charset:
+            raise RunError(f"{path}: train state is from aux={state.get('aux')!r}, charset of {len(state.get('charset') or '')} characters; this fit differs")
+        self.heads.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["optimizer"])
+        self.state = {k: state[k] for k in ("step", "epoch", "batch_in_epoch", "best", "best_step")}
+        self._saved_rng = state.get("rng")
+
+    _saved_rng = None
+
+    # ---- the loop ----
+
+    def run(self) -> FitResult:
+        per_rank = max(1, self.cfg.batch_size // self.d.world)
+        n = distributed.all_min(len(self.train), self.d)  # every rank runs the same number of steps
+        steps_per_epoch = -(-n // per_rank)
+        start, images, stopped = time.perf_counter(), 0, "epochs"
+        total = self.cfg.epochs * steps_per_epoch
+        if self.cfg.max_steps:
+            total = min(total, self.cfg.max_steps)
+        bar = tqdm(total=total, initial=min(self.state["step"], total), unit="step", desc=f"fit ({self.cfg.aux})",
+                   disable=not (self.progress and self.d.main))
+        with bar:
+            while self.state["epoch"] < self.cfg.epochs and stopped == "epochs":
+                perm = self._permutation(n)
+                for k in range(self.state["batch_in_epoch"], steps_per_epoch):
+                    stopped = self._stop_reason(start)
+                    if stopped != "epochs":
+                        break
+                    images += self._one_step(perm[k * per_rank:(k + 1) * per_rank], bar)
+                    self.state["batch_in_epoch"] = k + 1
+                else:
+                    self.state["epoch"] += 1
+                    self.state["batch_in_epoch"] = 0
+                self._checkpoint(complete=stopped == "epochs")
+        seconds = time.perf_counter() - start
+        return self._result(stopped, seconds, images)
+
+    def _permutation(self, n: int) -> torch.Tensor:
+        gen = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + self.state["epoch"] * 7919 + self.d.rank)
+        return torch.randperm(len(self.train), generator=gen)[:n]
+
+    def _stop_reason(self, start: float) -> str:
+        if self.cfg.max_steps and self.state["step"] >= self.cfg.max_steps:
+            return "max_steps"
+        if self.cfg.time_budget_s is not None:
+            over = torch.tensor([float(time.perf_counter() - start >= self.cfg.time_budget_s)], device=self.device)
+            if distributed.all_sum(over, self.d).item() > 0:  # ranks stop together
+                return "time_budget"
+        return "epochs"
+
+    def _one_step(self, idx: torch.Tensor, bar: tqdm) -> int:
+        step = self.state["step"] + 1
+        batch = self.train.batch(idx)
+        losses = train_step(self.net, self.opt, batch, self.cfg.aux, self.cfg.aux_weight, self.mc.blank,
+                            lambda named: self._agree(named, step))
+        self.state["step"] = step
+        bar.set_postfix({k: f"{v:.4f}" for k, v in losses.items()}, refresh=False)
+        bar.update(1)
+        if step % self.cfg.log_every == 0 or step == 1:
+            self.log.add(kind="train", step=step, epoch=self.state["epoch"], **losses)
+        return len(idx) * self.d.world
+
+    def _agree(self, named: dict[str, torch.Tensor], step: int) -> dict[str, float]:
+        """Average the losses over ranks; stop every rank on a NaN/inf in any of them."""
+        values = distributed.all_sum(torch.stack([v.detach().float() for v in named.values()]), self.d) / self.d.world
+        out = dict(zip(named, values.tolist()))
+        if not torch.isfinite(values).all():
+            bad = ", ".join(f"{k}={v}" for k, v in out.items())
+            raise TrainingError(f"step {step}: loss is not finite ({bad}); lower the learning rate (lr={self.cfg.lr})")
+        return out
+
+    def _checkpoint(self, complete: bool) -> None:
+        """Validate, keep the best model, save the train state, flush metrics and curves (rank 0)."""
+        if not self.d.main or self.state["step"] == 0:
+            return
+        if complete or self.state["best"] is None or self.state["batch_in_epoch"]:
+            metrics = validate(self.heads.lprnet, self.val, self.val_texts, self.cfg.batch_size)
+            self.log.add(kind="val", step=self.state["step"], epoch=self.state["epoch"], **metrics)
+            score = [metrics["accuracy"], metrics["lcr"]]
+            if self.state["best"] is None or score > self.state["best"]:  # ties broken by LCR
+                self.state["best"], self.state["best_step"] = score, self.state["step"]
+                save_run(self.out, self.heads.lprnet, {k: v for k, v in self.meta.items()}, self.heads.decoder)
+        self._save_state()
+        self.log.flush()
+        plot_curves(self.log.rows, self.out / CURVES_FILE)
+
+    def _result(self, stopped: str, seconds: float, images: int) -> FitResult:
+        best = self.state["best"] or [None, None]
+        names = [MODEL_FILE, DECODER_FILE, CONFIG_FILE, STATE_FILE, METRICS_FILE, CURVES_FILE]
+        files = [self.out / f for f in names if (self.out / f).is_file()] if self.d.main else []
+        return FitResult(self.out, self.state["step"], self.state["epoch"], best[0], best[1], self.state["best_step"],
+                         len(self.train) * self.d.world, len(self.val_texts), seconds, images / max(seconds, 1e-9),
+                         stopped, files)

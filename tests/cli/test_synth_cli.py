@@ -1,0 +1,45 @@
+"""`plategen synth`: writes parseable photos, resumes, and gives one clear error on bad input."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.plategen import plategen
+from plategen.ccpd import parse_name
+
+
+def test_synth_writes_named_photos_and_resumes(tmp_path: Path) -> None:
+    args = ["synth", str(tmp_path / "out"), "--count", "3", "--seed", "4", "--green-fraction", "0.34",
+            "--workers", "1"]
+    result = CliRunner().invoke(plategen, args)
+    assert result.exit_code == 0, result.output
+    assert "synth: 3 written, 0 already present, 0 failed (1 green)" in result.output
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.jpg"))
+    assert len(names) == 3
+    assert sorted(len(parse_name(n).text) for n in names) == [7, 7, 8]
+    again = CliRunner().invoke(plategen, args)
+    assert again.exit_code == 0 and "0 written, 3 already present" in again.output
+
+
+def test_missing_font_is_one_error_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.otf"
+    result = CliRunner().invoke(plategen, ["synth", str(tmp_path / "out"), "--count", "1",
+                                           "--font", str(missing), "--workers", "1"])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {missing}: font file not found\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--count", "0"], "Invalid value for '--count'"),
+    (["--count", "2", "--green-fraction", "1.5"], "Invalid value for '--green-fraction'"),
+    (["--count", "2", "--seed", "-1"], "Invalid value for '--seed'"),
+    (["--count", "2", "--workers", "0"], "Invalid value for '--workers'"),
+    ([], "Missing option '--count'"),
+])
+def test_bad_arguments_are_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(plategen, ["synth", str(tmp_path / "out"), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "out").exists()

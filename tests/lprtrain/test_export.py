@@ -1,0 +1,70 @@
+"""ONNX export: dynamic batch, no decoder, ONNX Runtime matches torch; FLOPs and parameters."""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from click.testing import CliRunner
+
+from cli.lprtrain import lprtrain
+from lprtrain.export import count_macs, export_onnx
+from lprtrain.fast import fold_batchnorm, optimize, ort_session
+from lprtrain.model import LPRNet, ModelConfig, TrainingModel
+from lprtrain.run import save_run
+
+
+def trained_like(seed: int = 0) -> LPRNet:
+    """Random weights with non-trivial BatchNorm statistics (as after training)."""
+    torch.manual_seed(seed)
+    model = LPRNet(ModelConfig())
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5), m.running_var.uniform_(0.5, 2.0)
+            m.weight.data.uniform_(0.5, 1.5), m.bias.data.uniform_(-0.2, 0.2)
+    return model.eval()
+
+
+@pytest.fixture
+def run(tmp_path):
+    training = TrainingModel(ModelConfig(), (94, 24))
+    training.lprnet = trained_like()
+    return save_run(tmp_path / "run", training.lprnet, {"label_size": [94, 24]}, training.decoder)
+
+
+def test_flops_match_the_paper():
+    macs = count_macs(LPRNet(ModelConfig()), torch.zeros(1, 3, 24, 94))
+    assert 0.27e9 < 2 * macs < 0.31e9  # ≈0.29 GFLOPs per 94×24 plate
+
+
+def test_bn_folding_and_channels_last_keep_outputs():
+    model = trained_like(1)
+    x = torch.randn(5, 3, 24, 94)
+    with torch.no_grad():
+        ref = model(x)
+        folded = fold_batchnorm(model)
+        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+        torch.testing.assert_close(folded(x), ref, rtol=1e-4, atol=1e-3)
+        torch.testing.assert_close(optimize(model)(x.contiguous(memory_format=torch.channels_last)), ref, rtol=1e-4, atol=1e-3)
+
+
+def test_export_onnx_dynamic_batch_without_decoder(run, tmp_path):
+    report = export_onnx(run, tmp_path / "m.onnx", opset=17)
+    assert report.ok, report.summary()
+    assert 430_000 < report.parameters < 470_000
+    graph = onnx.load(str(tmp_path / "m.onnx")).graph
+    assert not any("decoder" in init.name or "ConvTranspose" in init.name for init in graph.initializer)
+    assert not any(node.op_type == "ConvTranspose" for node in graph.node)
+    assert graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    session = ort_session(tmp_path / "m.onnx")
+    for batch in (1, 3):
+        x = np.random.default_rng(batch).normal(size=(batch, 3, 24, 94)).astype(np.float32)
+        assert session.run(None, {"images": x})[0].shape == (batch, 68, 18)
+
+
+def test_export_cli_prints_parameters_and_flops(run, tmp_path, plate_crops):
+    result = CliRunner().invoke(lprtrain, ["export", str(run), "--onnx", str(tmp_path / "m.onnx"),
+                                           "--check-data", str(plate_crops)])
+    assert result.exit_code == 0, result.output
+    assert "parameters 446,976" in result.output and "0.289 GFLOPs" in result.output
+    assert "real input" in result.output

@@ -1,0 +1,126 @@
+"""fit: 2-step CPU runs per schedule on tiny shards, the run folder, resume, and the bad-input errors."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors import safe_open
+
+from lprtrain.errors import CharsetError, ConfigError, RunError, TrainingError
+from lprtrain.fit import FitConfig, fit, load_splits
+from lprtrain.distributed import Dist
+from lprtrain.run import load_model
+from plategen.io import read_jsonl
+from plategen.shards import read_manifest
+
+
+def quick(**kw) -> FitConfig:
+    settings = dict(batch_size=4, max_steps=2, log_every=1, device="cpu", threads=2)
+    return FitConfig(**{**settings, **kw})
+
+
+def optimizer_steps(run: Path) -> dict[str, int]:
+    """Adam's per-parameter step count for one parameter of each part, from train_state.pt."""
+    state = torch.load(run / "train_state.pt", weights_only=True)
+    names = list(state["model"].keys())
+    params = [k for k in names if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))]
+    counts = {}
+    for i, name in enumerate(params):
+        part = name.split(".")[1] if name.startswith("lprnet.") else name.split(".")[0]
+        if i in state["optimizer"]["state"]:
+            counts.setdefault(part, int(state["optimizer"]["state"][i]["step"]))
+    return counts
+
+
+@pytest.mark.parametrize("field, value", [
+    ("epochs", 0), ("batch_size", -1), ("lr", 0.0), ("weight_decay", -1.0), ("aux", "both"),
+    ("aux_weight", -0.5), ("max_steps", 0), ("time_budget_s", 0.0), ("dropout", 1.0),
+    ("input_size", (20, 10)), ("charset", "AA"), ("val_fraction", 1.5), ("device", "tpu"),
+])
+def test_config_errors_name_the_field(field: str, value) -> None:
+    with pytest.raises(ConfigError, match=f"^{field}:"):
+        FitConfig(**{field: value})
+
+
+def test_defaults_are_the_papers_table_1() -> None:
+    c = FitConfig()
+    assert (c.epochs, c.batch_size, c.input_size, c.lr, c.weight_decay, c.dropout) == (10, 256, (94, 24), 1e-3, 2e-5, 0.5)
+
+
+# per schedule: Adam steps per batch for the backbone, the classifier (container) and the decoder
+SCHEDULES = {"alternate": (2, 1, 1), "joint": (1, 1, 1), "off": (1, 1, None)}
+
+
+@pytest.mark.parametrize("aux", list(SCHEDULES))
+def test_two_step_smoke_run_writes_a_deployable_run(shards: Path, tmp_path: Path, aux: str) -> None:
+    run = tmp_path / "run"
+    result = fit(shards, run, quick(aux=aux), progress=False)
+    assert result.steps == 2 and result.stopped == "max_steps"
+    rows = read_jsonl(run / "metrics.jsonl")
+    train = [r for r in rows if r["kind"] == "train"]
+    assert [r["step"] for r in train] == [1, 2]
+    assert all(math.isfinite(r["ctc"]) for r in train)
+    assert all(math.isfinite(r["mse"]) for r in train) if aux != "off" else all("mse" not in r for r in train)
+    assert [r["kind"] for r in rows].count("val") == 1
+    with safe_open(str(run / "model.safetensors"), "pt") as f:
+        assert all(k.startswith(("backbone.", "container.")) for k in f.keys())
+    assert (run / "decoder.safetensors").is_file() == (aux != "off")
+    for name in ("config.json", "train_state.pt", "curves.png"):
+        assert (run / name).stat().st_size > 0
+    config = json.loads((run / "config.json").read_text())
+    assert config["fit"]["aux"] == aux and config["label_size"] == [94, 24]
+    assert config["alignment"]["layouts"] and config["font"]["sha256"]
+    model = load_model(run)
+    assert model(torch.zeros(1, 3, 24, 94)).shape == (1, len(config["charset"]) + 1, 18)
+    backbone, container, decoder = SCHEDULES[aux]
+    assert optimizer_steps(run) == {k: 2 * v for k, v in
+                                    {"backbone": backbone, "container": container, "decoder": decoder}.items() if v}
+
+
+def test_resume_continues_the_step_count(shards: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    fit(shards, run, quick(max_steps=1), progress=False)
+    with pytest.raises(RunError, match="already holds a training run"):
+        fit(shards, run, quick(max_steps=2), progress=False)
+    with pytest.raises(RunError, match="cannot resume: the run was trained with aux='alternate', this fit asks for 'joint'"):
+        fit(shards, run, quick(max_steps=2, aux="joint", resume=True), progress=False)
+    result = fit(shards, run, quick(max_steps=2, resume=True), progress=False)
+    assert result.steps == 2
+    assert [r["step"] for r in read_jsonl(run / "metrics.jsonl") if r["kind"] == "train"] == [1, 2]
+    assert optimizer_steps(run)["backbone"] == 4  # alternate: two Adam steps per batch, across the resume
+
+
+def test_resume_without_a_state_is_refused(shards: Path, tmp_path: Path) -> None:
+    with pytest.raises(RunError, match="no train state to resume from"):
+        fit(shards, tmp_path / "nothing", quick(resume=True), progress=False)
+
+
+def test_a_diverging_loss_stops_the_run_naming_the_step(shards: Path, tmp_path: Path) -> None:
+    with pytest.raises(TrainingError, match=r"^step \d+: loss is not finite"):
+        fit(shards, tmp_path / "run", quick(lr=1e30, max_steps=6, aux="off", dropout=0.0), progress=False)
+
+
+def test_input_too_narrow_for_the_labels_is_refused_before_training(shards: Path, tmp_path: Path) -> None:
+    with pytest.raises(TrainingError, match=r"needs \d+ CTC time steps .* input size 42x24 gives only T=5"):
+        fit(shards, tmp_path / "run", quick(input_size=(42, 24)), progress=False)
+    assert not (tmp_path / "run" / "train_state.pt").exists()
+
+
+def test_charset_missing_data_characters_is_named(shards: Path, tmp_path: Path) -> None:
+    with pytest.raises(CharsetError, match="'皖'"):
+        fit(shards, tmp_path / "run", quick(charset="ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"), progress=False)
+
+
+def test_without_a_val_split_a_slice_of_train_is_held_out(shards: Path) -> None:
+    config = FitConfig(val_split="missing", val_fraction=0.25)
+    total = read_manifest(shards)["splits"]["train"]["count"]
+    train, val = load_splits(shards, config, Dist())
+    assert (len(train), len(val)) == (total - len(range(0, total, 4)), len(range(0, total, 4)))  # every 4th
+    half0, val0 = load_splits(shards, config, Dist(0, 2))
+    half1, val1 = load_splits(shards, config, Dist(1, 2))
+    assert val0.texts == val.texts and val1 is None  # only rank 0 validates
+    assert len(half0) + len(half1) == len(train)
+    assert sorted(half0.texts + half1.texts) == sorted(train.texts)

@@ -1,0 +1,106 @@
+"""LPRNet layout compatibility with LPRNet_Pytorch, the MaxPool3d-free pool, and the decoder."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from torch import nn
+
+from lprtrain.model import (LPRNET_PYTORCH_CHARSET, ChannelStridePool, LPRNet, ModelConfig, TrainingModel,
+                            count_parameters)
+from lprtrain.run import MODEL_FILE, read_pth, save_run
+from tests.conftest import SHARED_DATA
+
+PRETRAINED = SHARED_DATA / "lprnet-pretrained" / "Final_LPRNet_model.pth"
+
+
+@pytest.mark.parametrize("channel_stride, width_stride", [(1, 1), (2, 2), (4, 2)])
+def test_channel_stride_pool_equals_maxpool3d(channel_stride, width_stride):
+    x = torch.randn(3, 64, 20, 90, generator=torch.Generator().manual_seed(channel_stride))
+    ref = nn.MaxPool3d(kernel_size=(1, 3, 3), stride=(channel_stride, 1, width_stride))
+    assert torch.equal(ChannelStridePool(channel_stride, width_stride)(x), ref(x))
+
+
+def reference(model: LPRNet) -> LPRNet:
+    """The same weights with LPRNet_Pytorch's MaxPool3d over channels back in the graph."""
+    ref = copy.deepcopy(model)
+    for i, layer in enumerate(ref.backbone):
+        if isinstance(layer, ChannelStridePool):
+            ref.backbone[i] = nn.MaxPool3d((1, 3, 3), stride=(layer.channel_stride, 1, layer.width_stride))
+    return ref
+
+
+@pytest.mark.parametrize("context_norm", ["batch", "sample"])
+def test_outputs_identical_to_maxpool3d_reference(context_norm):
+    torch.manual_seed(0)
+    model = LPRNet(ModelConfig(context_norm=context_norm)).eval()
+    ref = reference(model)
+    assert any(isinstance(m, nn.MaxPool3d) for m in ref.modules())
+    x = torch.randn(4, 3, 24, 94)
+    with torch.no_grad():
+        out = model(x)
+        assert out.shape == (4, model.config.num_classes, 18)
+        assert torch.equal(out, ref(x))
+
+
+def lprnet_pytorch_layout(classes: int) -> dict[str, tuple[int, ...]]:
+    """Key → shape of LPRNet_Pytorch's state dict (BN buffers included)."""
+    shapes: dict[str, tuple[int, ...]] = {}
+
+    def conv(key, shape):
+        shapes[f"{key}.weight"], shapes[f"{key}.bias"] = shape, (shape[0],)
+
+    def bn(key, c):
+        for name in ("weight", "bias", "running_mean", "running_var"):
+            shapes[f"{key}.{name}"] = (c,)
+        shapes[f"{key}.num_batches_tracked"] = ()
+
+    def block(key, c_in, c_out):
+        mid = c_out // 4
+        for j, shape in zip((0, 2, 4, 6), [(mid, c_in, 1, 1), (mid, mid, 3, 1), (mid, mid, 1, 3), (c_out, mid, 1, 1)]):
+            conv(f"{key}.block.{j}", shape)
+
+    conv("backbone.0", (64, 3, 3, 3)), bn("backbone.1", 64)
+    block("backbone.4", 64, 128), bn("backbone.5", 128)
+    block("backbone.8", 64, 256), bn("backbone.9", 256)
+    block("backbone.11", 256, 256), bn("backbone.12", 256)
+    conv("backbone.16", (256, 64, 1, 4)), bn("backbone.17", 256)
+    conv("backbone.20", (classes, 256, 13, 1)), bn("backbone.21", classes)
+    conv("container.0", (classes, 448 + classes, 1, 1))
+    return shapes
+
+
+def test_state_dict_matches_lprnet_pytorch_layout():
+    model = LPRNet(ModelConfig(charset=LPRNET_PYTORCH_CHARSET))
+    got = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    assert got == lprnet_pytorch_layout(68)
+
+
+def test_state_dict_matches_the_pretrained_file():
+    if not PRETRAINED.is_file():
+        pytest.skip(f"real data not available: {PRETRAINED}")
+    state = read_pth(PRETRAINED)
+    model = LPRNet(ModelConfig(charset=LPRNET_PYTORCH_CHARSET))
+    assert {k: tuple(v.shape) for k, v in state.items()} == {k: tuple(v.shape) for k, v in model.state_dict().items()}
+
+
+def test_decoder_output_has_the_label_size():
+    model = TrainingModel(ModelConfig(), label_size=(94, 24)).eval()
+    with torch.no_grad():
+        logits, drawn = model(torch.randn(2, 3, 24, 94))
+    assert logits.shape == (2, model.lprnet.config.num_classes, 18)
+    assert drawn.shape == (2, 1, 24, 94)
+    assert 0 <= drawn.min() and drawn.max() <= 1
+
+
+def test_deployed_model_has_lprnet_size_and_no_decoder(tmp_path):
+    model = TrainingModel(ModelConfig(), label_size=(94, 24))
+    assert 430_000 < count_parameters(model.lprnet) < 470_000  # the paper's ~0.45 M
+    assert count_parameters(model) > count_parameters(model.lprnet)
+    save_run(tmp_path, model.lprnet, {"label_size": [94, 24]}, model.decoder)
+    deployed = load_file(str(tmp_path / MODEL_FILE))
+    assert set(deployed) == set(model.lprnet.state_dict())
+    assert sum(v.numel() for k, v in deployed.items() if not k.endswith("num_batches_tracked")) == \
+        count_parameters(model.lprnet) + sum(b.numel() for n, b in model.lprnet.named_buffers() if "running" in n)

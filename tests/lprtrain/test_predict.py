@@ -1,0 +1,68 @@
+"""predict: text + confidence per crop, torch and ONNX agree, label previews need a decoder."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from cli.lprtrain import lprtrain
+from lprtrain.export import export_onnx, synthetic_plates
+from lprtrain.model import ModelConfig, TrainingModel
+from lprtrain.predict import PREVIEW_SCALE, predict
+from lprtrain.run import save_run
+from plategen.io import read_image, write_image_atomic
+
+
+@pytest.fixture
+def run(tmp_path) -> Path:
+    torch.manual_seed(0)
+    training = TrainingModel(ModelConfig(), (94, 24)).eval()
+    return save_run(tmp_path / "run", training.lprnet, {"label_size": [94, 24]}, training.decoder)
+
+
+@pytest.fixture
+def crops(tmp_path) -> Path:
+    folder = tmp_path / "crops"
+    for i, image in enumerate(synthetic_plates(3, (94, 24)).numpy()):
+        write_image_atomic(folder / f"皖A1234{i}.png", image)
+    (folder / "broken.jpg").write_bytes(b"not an image")
+    return folder
+
+
+def test_predict_reads_folders_and_skips_bad_images(run, crops):
+    report = predict(run, [crops])
+    assert [Path(r["path"]).name for r in report.rows] == [f"皖A1234{i}.png" for i in range(3)]
+    assert all(0.0 <= r["confidence"] <= 1.0 and isinstance(r["text"], str) for r in report.rows)
+    assert [Path(p).name for p, _ in report.skipped] == ["broken.jpg"]
+
+
+def test_onnx_runtime_reads_the_same(run, crops, tmp_path):
+    export_onnx(run, tmp_path / "m.onnx")
+    torch_rows, ort_rows = predict(run, [crops]).rows, predict(run, [crops], onnx=tmp_path / "m.onnx").rows
+    assert [r["text"] for r in torch_rows] == [r["text"] for r in ort_rows]
+    np.testing.assert_allclose([r["confidence"] for r in torch_rows], [r["confidence"] for r in ort_rows], atol=1e-4)
+
+
+def test_label_preview_writes_crop_beside_decoder_output(run, crops, tmp_path):
+    report = predict(run, [crops], label_preview=tmp_path / "previews")
+    assert len(report.previews) == 3
+    image = read_image(report.previews[0])
+    assert image.shape[0] == 24 * PREVIEW_SCALE and image.shape[1] > 2 * 94 * PREVIEW_SCALE
+
+
+def test_predict_cli_prints_tab_separated_rows(run, crops):
+    result = CliRunner().invoke(lprtrain, ["predict", str(run), str(crops / "皖A12340.png")])
+    assert result.exit_code == 0, result.output
+    path, text, confidence = result.output.strip().splitlines()[-1].split("\t")
+    assert path.endswith("皖A12340.png") and 0 <= float(confidence) <= 1
+
+
+def test_label_preview_without_decoder_is_a_clear_error(tmp_path, crops):
+    training = TrainingModel(ModelConfig(), (94, 24))
+    run = save_run(tmp_path / "nodec", training.lprnet, {})
+    result = CliRunner().invoke(lprtrain, ["predict", str(run), str(crops), "--label-preview", str(tmp_path / "p")])
+    assert result.exit_code == 1
+    assert f"Error: {run / 'decoder.safetensors'}: this run kept no decoder" in result.output

@@ -1,0 +1,180 @@
+"""`synthesize`: names that parse and tell the truth, determinism, green share, resume, config errors."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from plategen.ccpd import parse_name
+from plategen.crop import crop_dataset
+from plategen.errors import ConfigError, FontError
+from plategen.fonts import resolve_font
+from plategen.io import read_image
+from plategen.plate_render import BLUE, GREEN, render_plate
+from plategen.synth import SynthConfig, is_green, plan_image, synthesize
+
+SMALL = SynthConfig(green_fraction=0.5, image_size=(240, 320), plate_width=(70, 160))
+# No blur or noise, moderate pose: the rectified plate must then match its own text clearly.
+CLEAN = replace(SMALL, blur=(0.0, 0.0), noise=(0.0, 0.0), motion_fraction=0.0, max_yaw=20, max_pitch=15,
+                brightness=(0.8, 1.2), contrast=(0.9, 1.1))
+TEXT = {7: re.compile(r"^\w[A-HJ-NP-Z][A-HJ-NP-Z0-9]{5}$"),
+        8: re.compile(r"^\w[A-HJ-NP-Z]([DF][A-HJ-NP-Z0-9]\d{4}|\d{5}[DF])$")}
+
+
+@pytest.fixture(scope="module")
+def clean_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("synth")
+    report = synthesize(out, 8, 3, CLEAN, progress=False)
+    assert report.written == 8 and not report.failed
+    return out
+
+
+def files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.jpg"))
+
+
+def rectify(path: Path, size=(188, 48)) -> np.ndarray:
+    """The plate warped from its annotated corners (BR, BL, TL, TR) to `size`, grey."""
+    br, bl, tl, tr = parse_name(path).vertices
+    src = np.array([tl, tr, br, bl], np.float32)
+    w, h = size
+    dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    grey = cv2.cvtColor(read_image(path), cv2.COLOR_BGR2GRAY)
+    return cv2.warpPerspective(grey, cv2.getPerspectiveTransform(src, dst), size)
+
+
+def zncc(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = (x.astype(np.float64) - x.mean() for x in (a, b))
+    return float((a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum()))
+
+
+def template(text: str, size=(188, 48)) -> np.ndarray:
+    green = len(text) == 8
+    geometry = GREEN if green else BLUE
+    plate = render_plate(text, green, resolve_font(None), 2.0, np.random.default_rng(0))
+    grey = cv2.cvtColor(plate[..., :3].astype(np.uint8), cv2.COLOR_BGR2GRAY)
+    assert plate.shape[1] == round(geometry.width * 2.0)
+    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+
+
+def test_every_name_parses_to_the_planned_text(clean_dir: Path) -> None:
+    paths = files(clean_dir)
+    assert len({p.name for p in paths}) == 8
+    for path in paths:
+        plate = parse_name(path)
+        index = int(plate.area[-9:])
+        assert plate.text == plan_image(3, index, CLEAN).text
+        assert TEXT[len(plate.text)].match(plate.text), plate.text
+        assert 0 < plate.area_ratio < 1
+
+
+def test_the_plate_at_the_corners_shows_its_own_text(clean_dir: Path) -> None:
+    """The rectified region matches a clean rendering of its own text better than of other texts."""
+    paths = files(clean_dir)
+    texts = [parse_name(p).text for p in paths]
+    for path, text in zip(paths, texts):
+        crop = rectify(path)
+        own = zncc(crop, template(text))
+        others = [zncc(crop, template(t)) for t in texts if len(t) == len(text) and t != text]
+        assert own > 0.5, (path.name, own)
+        assert own > max(others) + 0.05, (path.name, own, others)
+
+
+def test_plate_region_is_plate_coloured_unlike_the_background(clean_dir: Path) -> None:
+    for path in files(clean_dir):
+        plate = parse_name(path)
+        image = read_image(path)
+        br, bl, tl, tr = plate.vertices
+        src = np.array([tl, tr, br, bl], np.float32)
+        dst = np.array([[0, 0], [94, 0], [94, 24], [0, 24]], np.float32)
+        crop = cv2.warpPerspective(image, cv2.getPerspectiveTransform(src, dst), (94, 24))
+        b, g, r = np.median(crop[4:20, 4:90].reshape(-1, 3), axis=0)
+        if plate.plate_type == "blue7":
+            assert b > r + 30, (path.name, b, g, r)
+        else:
+            assert g > r and g > b - 10, (path.name, b, g, r)
+        grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+        assert np.percentile(grey, 95) - np.percentile(grey, 5) > 60  # glyphs on a plate
+
+
+def test_vertices_are_true_corners_inside_the_image(clean_dir: Path) -> None:
+    for path in files(clean_dir):
+        plate = parse_name(path)
+        h, w = read_image(path).shape[:2]
+        assert (w, h) == CLEAN.image_size
+        xs, ys = zip(*plate.vertices)
+        assert plate.bbox == ((min(xs), min(ys)), (max(xs), max(ys)))
+        assert 0 <= min(xs) and max(xs) < w and 0 <= min(ys) and max(ys) < h
+        br, bl, tl, tr = plate.vertices  # the right way round: not mirrored, not upside down
+        assert tl[0] < tr[0] and bl[0] < br[0] and tl[1] < bl[1] and tr[1] < br[1]
+
+
+def test_same_seed_same_bytes_and_workers_do_not_change_output(tmp_path: Path) -> None:
+    synthesize(tmp_path / "a", 5, 7, SMALL, progress=False)
+    synthesize(tmp_path / "b", 5, 7, SMALL, workers=2, progress=False)
+    synthesize(tmp_path / "c", 5, 8, SMALL, progress=False)
+    a, b, c = (files(tmp_path / x) for x in "abc")
+    assert [p.name for p in a] == [p.name for p in b]
+    assert all(p.read_bytes() == q.read_bytes() for p, q in zip(a, b))
+    assert not {p.name for p in a} & {p.name for p in c}
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.5, 1.0])
+def test_green_fraction_is_exact(fraction: float) -> None:
+    greens = sum(is_green(i, fraction) for i in range(200))
+    assert greens == int(200 * fraction)
+    config = replace(SMALL, green_fraction=fraction)
+    assert all(len(plan_image(0, i, config).text) == (8 if is_green(i, fraction) else 7) for i in range(20))
+
+
+def test_written_green_share(clean_dir: Path) -> None:
+    assert sum(parse_name(p).plate_type == "green8" for p in files(clean_dir)) == 4
+
+
+def test_crop_accepts_the_output_unchanged(clean_dir: Path, tmp_path: Path) -> None:
+    report = crop_dataset(clean_dir, tmp_path / "crops", progress=False)
+    assert report.written == 8 and report.skipped == []
+
+
+def test_rerun_resumes_and_keeps_finished_images(tmp_path: Path) -> None:
+    first = synthesize(tmp_path, 3, 1, SMALL, progress=False)
+    before = {p.name: p.stat().st_mtime_ns for p in files(tmp_path)}
+    victim = files(tmp_path)[0]
+    victim.unlink()
+    (tmp_path / ".stale.part.jpg").write_bytes(b"half")
+    again = synthesize(tmp_path, 5, 1, SMALL, progress=False)
+    assert (first.written, again.written, again.existing) == (3, 3, 2)
+    after = {p.name: p.stat().st_mtime_ns for p in files(tmp_path)}
+    assert len(after) == 5 and victim.name in after
+    assert all(after[n] == t for n, t in before.items() if n != victim.name)
+    assert not (tmp_path / ".stale.part.jpg").exists()
+
+
+@pytest.mark.parametrize("field, value", [
+    ("green_fraction", 1.5), ("image_size", (32, 400)), ("plate_width", (200, 100)),
+    ("plate_width", (50, 700)), ("blur", (-1.0, 1.0)), ("noise", (5.0,)), ("jpeg_quality", (0, 101)),
+    ("max_yaw", 90.0), ("home_province", "X"), ("brightness", (0.0, 1.0)), ("motion_fraction", -0.1),
+])
+def test_bad_config_names_the_field(field: str, value) -> None:
+    with pytest.raises(ConfigError, match=f"SynthConfig.{field}"):
+        SynthConfig(**{field: value})
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"count": -1}, "count: -1"), ({"seed": -2}, "seed: -2"), ({"workers": 0}, "workers: 0"),
+])
+def test_bad_arguments_raise_config_error(tmp_path: Path, kwargs: dict, message: str) -> None:
+    args = {"count": 2, "seed": 0, "workers": 1, **kwargs}
+    with pytest.raises(ConfigError, match=message):
+        synthesize(tmp_path, args["count"], args["seed"], SMALL, workers=args["workers"], progress=False)
+
+
+def test_a_file_that_is_not_a_font_is_a_font_error(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.otf"
+    fake.write_bytes(b"not a font")
+    with pytest.raises(FontError, match="fake.otf"):
+        synthesize(tmp_path / "out", 1, 0, replace(SMALL, font=fake), progress=False)
