@@ -86,7 +86,7 @@ def encode_texts(texts: list[str], charset: str) -> tuple[torch.Tensor, torch.Te
         for c in set(t) - index.keys():
             missing[c] = missing.get(c, 0) + 1
     if missing:
-        detail = ", ".join(f"{c!r} ({n} texts)" for c, n in sorted(missing.items(), key=lambda kv: -kv[1]))
+        detail = ", ".join(f"{c!r} ({n} texts)" for c, n in sorted(missing.items(), key=lambda kv: (-kv[1], kv[0])))
         raise CharsetError(f"the model's charset lacks {len(missing)} characters used by the data: {detail}")
     targets = torch.tensor([index[c] for t in texts for c in t], dtype=torch.long)
     lengths = torch.tensor([len(t) for t in texts], dtype=torch.long)

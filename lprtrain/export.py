@@ -134,7 +134,7 @@ def export_onnx(run: str | Path, path: str | Path, opset: int = 17, real: PlateD
     w, h = model.config.input_size
     gen = torch.Generator().manual_seed(seed)
     inputs = {"random input": torch.randn(8, 3, h, w, generator=gen),
-              "real input": to_input(real.images[:100] if real is not None else synthetic_plates(16, (w, h), seed))}
+              "real input": to_input(real.images[:32] if real is not None else synthetic_plates(16, (w, h), seed))}
     diffs = {}
     with torch.inference_mode():
         for name, x in inputs.items():

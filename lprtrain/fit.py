@@ -243,6 +243,7 @@ class _Trainer:
         self._saved_rng = state.get("rng")
 
     _saved_rng = None
+    _last: dict | None = None  # losses of the latest step
 
     # ---- the loop ----
 
@@ -290,7 +291,7 @@ class _Trainer:
         batch = self.train.batch(idx)
         losses = train_step(self.net, self.opt, batch, self.cfg.aux, self.cfg.aux_weight, self.mc.blank,
                             lambda named: self._agree(named, step))
-        self.state["step"] = step
+        self.state["step"], self._last = step, losses
         bar.set_postfix({k: f"{v:.4f}" for k, v in losses.items()}, refresh=False)
         bar.update(1)
         if step % self.cfg.log_every == 0 or step == 1:
@@ -310,6 +311,9 @@ class _Trainer:
         """Validate, keep the best model, save the train state, flush metrics and curves (rank 0)."""
         if not self.d.main or self.state["step"] == 0:
             return
+        logged = [r["step"] for r in self.log.rows if r["kind"] == "train"]
+        if self._last and (not logged or logged[-1] != self.state["step"]):  # the last step is always logged
+            self.log.add(kind="train", step=self.state["step"], epoch=self.state["epoch"], **self._last)
         if complete or self.state["best"] is None or self.state["batch_in_epoch"]:
             metrics = validate(self.heads.lprnet, self.val, self.val_texts, self.cfg.batch_size)
             self.log.add(kind="val", step=self.state["step"], epoch=self.state["epoch"], **metrics)

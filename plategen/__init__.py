@@ -1,5 +1,6 @@
 """plategen: CCPD parsing, plate cropping, and graphical supervision labels. Never imports torch."""
 from .align import AlignConfig, AlignResult, align_images
+from .crop import CropConfig, CropReport, crop_dataset
 from .ccpd import CCPD_CHARSET, PlateName, encode_text, format_name, parse_name
 from .errors import PlategenError
 from .fonts import check_coverage, default_font_path
@@ -12,5 +13,5 @@ __all__ = [
     "CCPD_CHARSET", "PlateName", "encode_text", "format_name", "parse_name", "PlategenError",
     "check_coverage", "default_font_path", "Alignment", "Layout", "Sample", "load_samples",
     "LabelRenderer", "RenderConfig", "render_labels", "LabelReport",
-    "AlignConfig", "AlignResult", "align_images",
+    "AlignConfig", "AlignResult", "align_images", "CropConfig", "CropReport", "crop_dataset",
 ]

@@ -185,6 +185,8 @@ def _crop_one(item: Item) -> tuple[Item, str | None]:
         write_bytes_atomic(out / item.crop, encode_image(crop, config.ext))
     except PlategenError as exc:
         return item, str(exc)
+    except (cv2.error, ValueError) as exc:  # an image OpenCV cannot handle must not stop the run
+        return item, f"{item.source}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}"
     return item, None
 
 

@@ -1,0 +1,154 @@
+"""Inference speed: our path (in-memory uint8 batch, conv+BN folded, channels_last; ONNX Runtime) next
+to a re-creation of the LPRNet_Pytorch code path, measured in the same run.
+
+Baseline (written from the issue's description): nn.MaxPool3d over channels in the graph, eval mode,
+per-sample preprocessing in Python (resize, float, (x − 127.5) × 0.0078125, HWC→CHW, one image at a
+time), batch-wide context scaling, per-sample greedy decoding over numpy. Both paths decode to text.
+
+    .venv/bin/python benchmarks/infer.py [--batch 256] [--repeats 3] [--single 50] [--threads 2]
+
+Targets (issue 4, 2-core machine): batched ≥ 350 plates/s, single-plate latency ≤ 4 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from lprtrain.data import load_data, to_input  # noqa: E402
+from lprtrain.decode import greedy_decode  # noqa: E402
+from lprtrain.export import synthetic_plates, write_onnx  # noqa: E402
+from lprtrain.fast import optimize, ort_session  # noqa: E402
+from lprtrain.model import LPRNET_PYTORCH_CHARSET, ChannelStridePool, LPRNet, ModelConfig  # noqa: E402
+from lprtrain.run import lprnet_pytorch_model  # noqa: E402
+
+SHARED = REPO.parent / "shared" / "data"
+
+
+def baseline_model(model: LPRNet) -> nn.Module:
+    """The same weights with LPRNet_Pytorch's MaxPool3d over channels."""
+    ref = copy.deepcopy(model).eval()
+    for i, layer in enumerate(ref.backbone):
+        if isinstance(layer, ChannelStridePool):
+            ref.backbone[i] = nn.MaxPool3d((1, 3, 3), stride=(layer.channel_stride, 1, layer.width_stride))
+    return ref
+
+
+def baseline_preprocess(image: np.ndarray) -> np.ndarray:
+    """One image at a time, as the original dataset class does."""
+    if image.shape[:2] != (24, 94):
+        image = cv2.resize(image, (94, 24))
+    x = image.astype("float32")
+    x -= 127.5
+    x *= 0.0078125
+    return np.transpose(x, (2, 0, 1))
+
+
+def baseline_decode(logits: np.ndarray, charset: str) -> list[str]:
+    blank, out = len(charset), []
+    for row in logits:  # (classes, T) per plate
+        best = [int(np.argmax(row[:, t])) for t in range(row.shape[1])]
+        chars, prev = [], blank
+        for c in best:
+            if c != prev and c != blank:
+                chars.append(charset[c])
+            prev = c
+        out.append("".join(chars))
+    return out
+
+
+def run_baseline(model: nn.Module, images: np.ndarray, charset: str) -> list[str]:
+    with torch.no_grad():
+        x = torch.stack([torch.from_numpy(baseline_preprocess(im)) for im in images])
+        return baseline_decode(model(x).numpy(), charset)
+
+
+def run_torch(model: LPRNet, images: torch.Tensor) -> list[tuple[str, float]]:
+    with torch.inference_mode():
+        x = to_input(images).contiguous(memory_format=torch.channels_last)
+        return greedy_decode(model(x), model.config.charset)
+
+
+def run_ort(session, charset: str, images: torch.Tensor) -> list[tuple[str, float]]:
+    logits = session.run(None, {"images": to_input(images).numpy()})[0]
+    return greedy_decode(torch.from_numpy(logits), charset)
+
+
+def throughput(fn, n: int, repeats: int) -> float:
+    fn()  # warm-up
+    start = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    return n * repeats / (time.perf_counter() - start)
+
+
+def latency_ms(fn, runs: int) -> float:
+    for _ in range(5):
+        fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
+def load_inputs(batch: int) -> tuple[LPRNet, torch.Tensor, str]:
+    pth, crops = SHARED / "lprnet-pretrained" / "Final_LPRNet_model.pth", SHARED / "plate-crops"
+    model = lprnet_pytorch_model(pth) if pth.is_file() else LPRNet(ModelConfig(charset=LPRNET_PYTORCH_CHARSET, context_norm="batch")).eval()
+    images = load_data(crops).images if crops.is_dir() else synthetic_plates(batch, (94, 24))
+    reps = -(-batch // len(images))
+    what = f"{'pretrained' if pth.is_file() else 'random'} weights, {'real crops' if crops.is_dir() else 'synthetic plates'}"
+    return model, images.repeat(reps, 1, 1, 1)[:batch].contiguous(), what
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--single", type=int, default=50, help="batch-1 runs for the median latency")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    model, images, what = load_inputs(args.batch)
+    charset, np_images = model.config.charset, images.numpy()
+    base, fast = baseline_model(model), optimize(model)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_onnx(model, Path(tmp) / "m.onnx")
+        session = ort_session(Path(tmp) / "m.onnx", threads=args.threads)
+    agree = sum(a == b for a, (b, _) in zip(run_baseline(base, np_images, charset), run_torch(fast, images)))
+    print(f"LPRNet 94x24, {what}, {args.threads} threads, torch {torch.__version__}; "
+          f"ours and the baseline agree on {agree}/{len(images)} readings")
+
+    n = len(images)
+    batched = {"baseline (MaxPool3d, per-sample Python)": throughput(lambda: run_baseline(base, np_images, charset), n, args.repeats),
+               "ours torch fp32 (BN folded, channels_last)": throughput(lambda: run_torch(fast, images), n, args.repeats),
+               "ours ONNX Runtime": throughput(lambda: run_ort(session, charset, images), n, args.repeats)}
+    one, np_one = images[:1], np_images[:1]
+    single = {"baseline (MaxPool3d, per-sample Python)": latency_ms(lambda: run_baseline(base, np_one, charset), args.single),
+              "ours torch fp32 (BN folded, channels_last)": latency_ms(lambda: run_torch(fast, one), args.single),
+              "ours ONNX Runtime": latency_ms(lambda: run_ort(session, charset, one), args.single)}
+    b0, s0 = next(iter(batched.values())), next(iter(single.values()))
+    print(f"\nbatched, batch {n}  (target >= 350 plates/s)")
+    for name, v in batched.items():
+        print(f"  {name:<44}{v:8.1f} plates/s   x{v / b0:.2f} vs baseline")
+    print("\nsingle plate, batch 1, median  (target <= 4 ms)")
+    for name, v in single.items():
+        print(f"  {name:<44}{v:8.2f} ms         x{s0 / v:.2f} faster than baseline")
+    print(f"\nbest batched {max(list(batched.values())[1:]):.1f} plates/s; best single {min(list(single.values())[1:]):.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Training throughput (images/s at batch 256): our fit loop vs a re-creation of the paper's code.
+
+The baseline re-creates the design the paper's own training code uses (written here from its
+description, not copied):
+  - a torch Dataset reading one PNG crop per sample with cv2.imread (DataLoader, num_workers=0);
+  - the image label re-rendered with PIL for every sample: the TTF font loaded per character, glyphs
+    drawn at hard-coded positions on a 2x canvas, then a bicubic downsample;
+  - LPRNet with `nn.MaxPool3d` over channels and the batch-wide context normalisation;
+  - two full forward/backward passes per batch (MSE step, then CTC step), both heads computed each time.
+Ours: in-memory uint8 tensors from shards (align + render-labels run once on the same crops), batches
+by index_select, each pass computing only the head its loss needs (`lprtrain.train_loop`).
+
+    .venv/bin/python benchmarks/train.py            # ~2 minutes on a 2-core CPU
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageDraw, ImageFont
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from lprtrain.data import load_data  # noqa: E402
+from lprtrain.model import LPRNet, ModelConfig, SmallBasicBlock, UpsamplingDecoder  # noqa: E402
+from lprtrain.train_loop import Heads, TrainTensors, train_step  # noqa: E402
+from plategen.align import align_images  # noqa: E402
+from plategen.ccpd import CCPD_CHARSET  # noqa: E402
+from plategen.fonts import default_font_path  # noqa: E402
+from plategen.labels import render_labels  # noqa: E402
+from plategen.samples import load_samples  # noqa: E402
+
+CROPS = REPO.parent / "shared" / "data" / "plate-crops"
+W, H = 94, 24
+BLANK = len(CCPD_CHARSET)
+# the paper's code hard-codes where each glyph goes on its 2x canvas (x of each character's left edge)
+GLYPH_X = [6, 30, 62, 86, 110, 134, 158, 180]
+
+
+# ---------------------------------------------------------------- the baseline (paper-style) ----
+
+def render_label_pil(text: str, font_path: str) -> np.ndarray:
+    """Per sample: load the font for every character, draw on a 2x canvas, bicubic downsample."""
+    canvas = Image.new("L", (2 * W, 2 * H), 0)
+    draw = ImageDraw.Draw(canvas)
+    for i, ch in enumerate(text):
+        font = ImageFont.truetype(font_path, 28 if i == 0 else 36)  # the province glyph is smaller
+        draw.text((GLYPH_X[i], 8 if i == 0 else 4), ch, fill=255, font=font)
+    return np.asarray(canvas.resize((W, H), Image.BICUBIC), dtype=np.float32) / 255.0
+
+
+class PaperDataset(Dataset):
+    def __init__(self, files: list[tuple[str, str]], length: int, font_path: str) -> None:
+        self.files, self.length, self.font_path = files, length, font_path
+        self.index = {c: i for i, c in enumerate(CCPD_CHARSET)}
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, i: int):
+        path, text = self.files[i % len(self.files)]
+        image = cv2.imread(path)
+        if image.shape[:2] != (H, W):
+            image = cv2.resize(image, (W, H))
+        x = ((image.astype(np.float32) - 127.5) * 0.0078125).transpose(2, 0, 1)
+        label = render_label_pil(text, self.font_path)[None]
+        return torch.from_numpy(x), torch.from_numpy(label), [self.index[c] for c in text]
+
+
+def collate(items):
+    xs, labels, targets = zip(*items)
+    lengths = torch.tensor([len(t) for t in targets])
+    return torch.stack(xs), torch.stack(labels), torch.tensor([c for t in targets for c in t]), lengths
+
+
+class PaperLPRNet(nn.Module):
+    """The same layers as LPRNet_Pytorch, with its MaxPool3d over channels, plus the decoder."""
+
+    def __init__(self, classes: int) -> None:
+        super().__init__()
+        self.backbone = nn.Sequential(
+            nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64), nn.ReLU(),
+            nn.MaxPool3d((1, 3, 3), stride=(1, 1, 1)),
+            SmallBasicBlock(64, 128), nn.BatchNorm2d(128), nn.ReLU(),
+            nn.MaxPool3d((1, 3, 3), stride=(2, 1, 2)),
+            SmallBasicBlock(64, 256), nn.BatchNorm2d(256), nn.ReLU(),
+            SmallBasicBlock(256, 256), nn.BatchNorm2d(256), nn.ReLU(),
+            nn.MaxPool3d((1, 3, 3), stride=(4, 1, 2)),
+            nn.Dropout(0.5), nn.Conv2d(64, 256, (1, 4)), nn.BatchNorm2d(256), nn.ReLU(),
+            nn.Dropout(0.5), nn.Conv2d(256, classes, (13, 1)), nn.BatchNorm2d(classes), nn.ReLU(),
+        )
+        self.container = nn.Conv2d(448 + classes, classes, 1)
+        self.decoder = UpsamplingDecoder(448 + classes, (W, H))
+
+    def forward(self, x):
+        taps = []
+        for i, layer in enumerate(self.backbone):
+            x = layer(x)
+            if i in (2, 6, 13, 22):
+                taps.append(x)
+        taps[0] = F.avg_pool2d(taps[0], 5, 5)
+        taps[1] = F.avg_pool2d(taps[1], 5, 5)
+        taps[2] = F.avg_pool2d(taps[2], (4, 10), (4, 2))
+        context = torch.cat([f / f.pow(2).mean() for f in taps], dim=1)
+        return self.container(context).mean(dim=2), self.decoder(context)
+
+
+def paper_step(model, opt, batch) -> None:
+    x, label, targets, lengths = batch
+    logits, pred = model(x)  # pass 1: full forward, MSE step
+    opt.zero_grad()
+    F.mse_loss(pred, label).backward()
+    opt.step()
+    logits, pred = model(x)  # pass 2: full forward, CTC step
+    log_probs = logits.permute(2, 0, 1).log_softmax(2)
+    loss = F.ctc_loss(log_probs, targets, torch.full((len(x),), log_probs.shape[0]), lengths, blank=BLANK)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+def time_baseline(files, font_path: str, batch: int, batches: int) -> float:
+    model = PaperLPRNet(BLANK + 1).train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=2e-5)
+    warm = DataLoader(PaperDataset(files, 32, font_path), batch_size=32, collate_fn=collate, num_workers=0)
+    paper_step(model, opt, next(iter(warm)))  # warm-up, not timed
+    loader = DataLoader(PaperDataset(files, batch * batches, font_path), batch_size=batch, shuffle=True,
+                        collate_fn=collate, num_workers=0)
+    start = time.perf_counter()
+    for b in loader:
+        paper_step(model, opt, b)
+    return batch * batches / (time.perf_counter() - start)
+
+
+# ------------------------------------------------------------------------------------- ours ----
+
+def time_ours(shards: Path, aux: str, batch: int, batches: int, channels_last: bool) -> float:
+    data = load_data(shards, "train")
+    tensors = TrainTensors(data.images, data.labels, data.texts, CCPD_CHARSET, torch.device("cpu"), channels_last)
+    torch.manual_seed(0)
+    mc = ModelConfig()
+    heads = Heads(LPRNet(mc), UpsamplingDecoder(448 + mc.num_classes, (W, H))).train()
+    if channels_last:
+        heads = heads.to(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(heads.parameters(), lr=1e-3, weight_decay=2e-5)
+    gen = torch.Generator().manual_seed(0)
+    check = lambda named: {k: float(v) for k, v in named.items()}  # noqa: E731
+    draw = lambda: torch.randint(len(tensors), (batch,), generator=gen)  # noqa: E731
+    train_step(heads, opt, tensors.batch(draw()[:32]), aux, 1.0, BLANK, check)  # warm-up
+    start = time.perf_counter()
+    for _ in range(batches):
+        train_step(heads, opt, tensors.batch(draw()), aux, 1.0, BLANK, check)
+    return batch * batches / (time.perf_counter() - start)
+
+
+def prepare(tmp: Path) -> tuple[list[tuple[str, str]], Path]:
+    """PNG copies of the real crops for the baseline; shards of the same crops for ours."""
+    samples = load_samples(CROPS)
+    files = []
+    for i, s in enumerate(samples):
+        path = tmp / "png" / f"{i:04d}.png"  # ASCII names: cv2.imread cannot open CJK paths
+        path.parent.mkdir(exist_ok=True)
+        cv2.imwrite(str(path), cv2.imdecode(np.fromfile(s.path, np.uint8), cv2.IMREAD_COLOR))
+        files.append((str(path), s.text))
+    align_images(CROPS, workers=1, progress=False).alignment.save(tmp / "alignment.json")
+    render_labels(CROPS, tmp / "alignment.json", tmp / "shards", progress=False)
+    return files, tmp / "shards"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--baseline-batches", type=int, default=2)
+    parser.add_argument("--batches", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--channels-last", action="store_true")
+    args = parser.parse_args()
+    if not CROPS.is_dir():
+        sys.exit(f"real crops not found: {CROPS}")
+    torch.set_num_threads(args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        files, shards = prepare(Path(tmp))
+        font = str(default_font_path())
+        base = time_baseline(files, font, args.batch, args.baseline_batches)
+        print(f"baseline (paper-style, alternate): {base:8.1f} img/s", flush=True)
+        for aux, target in (("alternate", 4), ("joint", 8)):
+            ours = time_ours(shards, aux, args.batch, args.batches, args.channels_last)
+            print(f"ours {aux:<9}:                 {ours:8.1f} img/s   {ours / base:5.1f}x baseline (target >= {target}x)",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
