@@ -145,7 +145,7 @@ def time_baseline(files, font_path: str, batch: int, batches: int) -> float:
 # ------------------------------------------------------------------------------------- ours ----
 
 def time_ours(shards: Path, aux: str, batch: int, batches: int, channels_last: bool) -> float:
-    data = load_data(shards, "train")
+    data = load_data(shards)  # the crop folder is one split ("test")
     tensors = TrainTensors(data.images, data.labels, data.texts, CCPD_CHARSET, torch.device("cpu"), channels_last)
     torch.manual_seed(0)
     mc = ModelConfig()

@@ -7,6 +7,7 @@ from .fonts import check_coverage, default_font_path
 from .labels import LabelReport, render_labels
 from .layout import Alignment, Layout
 from .render import LabelRenderer, RenderConfig
+from .synth import SynthConfig, SynthReport, synthesize
 from .samples import Sample, load_samples
 
 __all__ = [
@@ -14,4 +15,5 @@ __all__ = [
     "check_coverage", "default_font_path", "Alignment", "Layout", "Sample", "load_samples",
     "LabelRenderer", "RenderConfig", "render_labels", "LabelReport",
     "AlignConfig", "AlignResult", "align_images", "CropConfig", "CropReport", "crop_dataset",
+    "SynthConfig", "SynthReport", "synthesize",
 ]

@@ -100,7 +100,7 @@ def draw_style(rng: np.random.Generator, green: bool) -> PlateStyle:
     if n_rivets == 4:
         rivets += [(x, geometry.height - rng.uniform(9, 14)) for x in xs]
     return PlateStyle(
-        background=(top, bottom), ink=ink, weight=float(rng.uniform(-3.0, -1.5)),
+        background=(top, bottom), ink=ink, weight=float(rng.uniform(-1.5, 1.2)),
         emboss=float(rng.uniform(0, 0.6)), dirt=float(rng.uniform(0, 0.5)),
         rivets=tuple(rivets), frame=bool(rng.random() < 0.85),
     )
