@@ -154,7 +154,7 @@ def time_ours(shards: Path, aux: str, batch: int, batches: int, channels_last: b
         heads = heads.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(heads.parameters(), lr=1e-3, weight_decay=2e-5)
     gen = torch.Generator().manual_seed(0)
-    check = lambda named: {k: float(v) for k, v in named.items()}  # noqa: E731
+    check = lambda named: {k: float(v.detach()) for k, v in named.items()}  # noqa: E731
     draw = lambda: torch.randint(len(tensors), (batch,), generator=gen)  # noqa: E731
     train_step(heads, opt, tensors.batch(draw()[:32]), aux, 1.0, BLANK, check)  # warm-up
     start = time.perf_counter()
@@ -183,7 +183,7 @@ def main() -> None:
     parser.add_argument("--baseline-batches", type=int, default=2)
     parser.add_argument("--batches", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--no-channels-last", dest="channels_last", action="store_false")
     args = parser.parse_args()
     if not CROPS.is_dir():
         sys.exit(f"real crops not found: {CROPS}")

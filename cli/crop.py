@@ -27,10 +27,12 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, 
 @workers_option
 @click.option("--val-fraction", type=float, default=0.1, show_default=True,
               help="Share of images sent to val when neither split files nor folders give a split.")
+@click.option("--margin", type=click.FloatRange(0, 0.5, max_open=True), default=0.0, show_default=True,
+              help="Extra border on each side, as a fraction of the plate size.")
 @click.option("--ext", default=".png", show_default=True, help="Crop image format.")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any input was skipped.")
 def crop(root: Path, out: Path, mode: str, size: tuple[int, int], workers: int, val_fraction: float,
-         ext: str, strict: bool) -> None:
+         margin: float, ext: str, strict: bool) -> None:
     """Crop and rectify every annotated CCPD plate under ROOT into OUT.
 
     Writes OUT/<split>/…/<name>.png, OUT/index.jsonl (text, split, subset and every name field per
@@ -39,8 +41,9 @@ def crop(root: Path, out: Path, mode: str, size: tuple[int, int], workers: int, 
     Example: plategen crop data/CCPD2019 crops --mode point --workers 8
     """
     with library_errors():
-        config = CropConfig(mode=mode, size=size, val_fraction=val_fraction, ext=ext)
+        config = CropConfig(mode=mode, size=size, val_fraction=val_fraction, margin=margin, ext=ext)
         report = crop_dataset(root, out, config, workers=workers)
     click.echo(report.summary())
     if strict and report.skipped:
-        raise click.ClickException(f"{len(report.skipped)} inputs skipped; see {report.path}")
+        path, reason = report.skipped[0]
+        raise click.ClickException(f"{len(report.skipped)} inputs skipped (first: {path}: {reason}); see {report.path}")

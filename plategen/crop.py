@@ -74,7 +74,9 @@ class CropReport:
     def summary(self) -> str:
         text = f"{self.written} crops written, {self.resumed} already done, {len(self.skipped)} skipped; index: {self.index}"
         if self.skipped:
-            text += f"\nskipped inputs and reasons: {self.path}"
+            shown = "".join(f"\n  {path}: {reason}" for path, reason in self.skipped[:5])
+            more = f"\n  … and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else ""
+            text += f"\nskipped inputs and reasons (all in {self.path}):{shown}{more}"
         return text
 
 

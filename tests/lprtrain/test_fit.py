@@ -83,7 +83,7 @@ def test_two_step_smoke_run_writes_a_deployable_run(shards: Path, tmp_path: Path
 def test_resume_continues_the_step_count(shards: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
     fit(shards, run, quick(max_steps=1), progress=False)
-    with pytest.raises(RunError, match="already holds a training run"):
+    with pytest.raises(RunError, match="already holds a run"):
         fit(shards, run, quick(max_steps=2), progress=False)
     with pytest.raises(RunError, match="cannot resume: the run was trained with aux='alternate', this fit asks for 'joint'"):
         fit(shards, run, quick(max_steps=2, aux="joint", resume=True), progress=False)
@@ -91,6 +91,12 @@ def test_resume_continues_the_step_count(shards: Path, tmp_path: Path) -> None:
     assert result.steps == 2
     assert [r["step"] for r in read_jsonl(run / "metrics.jsonl") if r["kind"] == "train"] == [1, 2]
     assert optimizer_steps(run)["backbone"] == 4  # alternate: two Adam steps per batch, across the resume
+
+
+def test_a_time_budget_stops_after_at_least_one_step(shards: Path, tmp_path: Path) -> None:
+    result = fit(shards, tmp_path / "run", quick(time_budget_s=1e-6, max_steps=5, aux="off"), progress=False)
+    assert (result.stopped, result.steps) == ("time_budget", 1)
+    assert (tmp_path / "run" / "model.safetensors").is_file()
 
 
 def test_resume_without_a_state_is_refused(shards: Path, tmp_path: Path) -> None:

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lprtrain.compare import DONE, CompareConfig, compare
+from lprtrain.errors import ConfigError
+from lprtrain.fit import FitConfig
+
+
+def test_compare_writes_the_papers_tables_and_resumes(shards: Path, tmp_path: Path) -> None:
+    config = CompareConfig(("off", "alternate"), seeds=2, fit=FitConfig(max_steps=1, batch_size=8),
+                           tests=(str(shards.parent / "crops"),), fps_plates=5)
+    report = compare(shards, tmp_path / "report", config, progress=False)
+    results = json.loads((tmp_path / "report" / "compare.json").read_text())
+    assert set(results["table2"]) == {"off", "alternate"}
+    assert set(results["table2"]["off"]) >= {"shards:val", "crops"}
+    acc = results["table2"]["alternate"]["crops"]["accuracy"]
+    assert acc["n"] == 2 and 0 <= acc["mean"] <= 1 and acc["sd"] >= 0
+    t3 = results["table3"]["off"]
+    assert abs(t3["gflops"] - 0.289) < 0.01 and t3["params"] == 446_976 and t3["fps"]["mean"] > 0
+    assert results["table4"]["off"] and all(c.isascii() for c in results["table4"]["off"])
+    md = (tmp_path / "report" / "compare.md").read_text()
+    assert "## Table 2" in md and "## Table 3" in md and "## Table 4" in md and "±" in md
+    for name in ("curves.png", "fig13.png"):
+        assert (tmp_path / "report" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    runs = sorted(p.name for p in (tmp_path / "report").iterdir() if p.is_dir())
+    assert runs == ["alternate-seed0", "alternate-seed1", "off-seed0", "off-seed1"]
+    # a re-run keeps finished runs: their weights are not rewritten
+    stamp = (tmp_path / "report" / "off-seed0" / "model.safetensors").stat().st_mtime_ns
+    assert (tmp_path / "report" / "off-seed0" / DONE).is_file()
+    compare(shards, tmp_path / "report", config, progress=False)
+    assert (tmp_path / "report" / "off-seed0" / "model.safetensors").stat().st_mtime_ns == stamp
+    assert report.summary().startswith("# LPRNet with and without graphical supervision")
+
+
+@pytest.mark.parametrize("kwargs, field", [({"modes": ("sometimes",)}, "modes"), ({"seeds": 0}, "seeds")])
+def test_bad_compare_config_names_the_field(kwargs: dict, field: str) -> None:
+    with pytest.raises(ConfigError, match=field):
+        CompareConfig(**kwargs)
