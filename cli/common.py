@@ -11,8 +11,10 @@ from plategen.errors import PlategenError
 
 
 def _library_error_types() -> tuple[type[BaseException], ...]:
-    from lprtrain.errors import LprtrainError
-
+    try:  # lprtrain needs torch (the `train` extra); plategen alone works without it
+        from lprtrain.errors import LprtrainError
+    except ImportError:
+        return (PlategenError,)
     return (PlategenError, LprtrainError)
 
 

@@ -19,10 +19,11 @@ from .common import library_errors
 @click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Training seconds per run (the same budget for every run).")
 @click.option("--max-steps", type=click.IntRange(min=1), default=None, help="Training steps per run.")
+@click.option("--augment", is_flag=True, help="Random affine and brightness jitter of training crops.")
 @click.option("--test", "tests", multiple=True, type=click.Path(path_type=Path),
               help="Extra test set (crop folder, manifest or shards); repeatable.")
 def compare(shards: Path, out: Path, modes: str, seeds: int, seed: int, epochs: int, batch_size: int,
-            time_budget: float | None, max_steps: int | None, tests: tuple[Path, ...]) -> None:
+            time_budget: float | None, max_steps: int | None, augment: bool, tests: tuple[Path, ...]) -> None:
     """Train off, alternate and joint on the same data and budget; write the paper's tables.
 
     Writes OUT/compare.md and compare.json (Table 2: accuracy and LCR per test set; Table 3: FLOPs,
@@ -36,7 +37,8 @@ def compare(shards: Path, out: Path, modes: str, seeds: int, seed: int, epochs: 
     from lprtrain.fit import FitConfig
 
     with library_errors():
-        fit_config = FitConfig(epochs=epochs, batch_size=batch_size, seed=seed, time_budget_s=time_budget, max_steps=max_steps)
+        fit_config = FitConfig(epochs=epochs, batch_size=batch_size, seed=seed, time_budget_s=time_budget, max_steps=max_steps,
+                               augment=augment)
         config = CompareConfig(tuple(m.strip() for m in modes.split(",") if m.strip()), seeds, fit_config,
                                tuple(str(t) for t in tests))
         report = run_compare(shards, out, config)

@@ -33,9 +33,10 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, 
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its train_state.pt.")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None, help="Default: cuda if available.")
 @click.option("--threads", type=int, default=None, help="torch CPU threads per process.")
+@click.option("--augment", is_flag=True, help="Random affine and brightness jitter of training crops (labels follow).")
 def fit(shards: Path, out: Path, aux: str, aux_weight: float, epochs: int, batch_size: int, lr: float,
         weight_decay: float, input_size: tuple[int, int], max_steps: int | None, time_budget: float | None,
-        seed: int, resume: bool, device: str | None, threads: int | None) -> None:
+        seed: int, resume: bool, device: str | None, threads: int | None, augment: bool) -> None:
     """Train LPRNet on SHARDS (from `plategen render-labels`) and write the run to --out.
 
     Defaults are the paper's Table 1. Writes model.safetensors (best epoch, no decoder),
@@ -50,7 +51,7 @@ def fit(shards: Path, out: Path, aux: str, aux_weight: float, epochs: int, batch
         config = FitConfig(epochs=epochs, batch_size=batch_size, input_size=input_size, lr=lr,
                            weight_decay=weight_decay, aux=aux, aux_weight=aux_weight, seed=seed,
                            max_steps=max_steps, time_budget_s=time_budget, resume=resume, device=device,
-                           threads=threads)
+                           threads=threads, augment=augment)
         result = fit_run(shards, out, config)
     if result.files:  # only rank 0 reports under torchrun
         click.echo(result.summary())

@@ -31,7 +31,9 @@ class ModelConfig:
     # LPRNet_Pytorch scales each context map by the mean of its square over the whole *batch*
     # ("batch"); "sample" does it per image, so a plate's reading doesn't depend on its batch-mates.
     context_norm: str = "sample"
-    decoder_channels: tuple[int, int, int] = (128, 64, 32)
+    # Narrow on purpose: at (128, 64, 32) the decoder costs about as many FLOPs as LPRNet itself
+    # (alternate steps measured 3.2× slower than off on CPU); (64, 32, 16) costs ~40% of that (2.2×).
+    decoder_channels: tuple[int, int, int] = (64, 32, 16)
 
     def __post_init__(self) -> None:
         if len(set(self.charset)) != len(self.charset) or not self.charset:
@@ -143,13 +145,14 @@ class LPRNet(nn.Module):
             x = layer(x)
             if i in TAPS:
                 taps.append(x)
-        t = taps[3].shape[-1]
+        size = taps[3].shape[-2:]  # (4, T)
         taps[0] = F.avg_pool2d(taps[0], kernel_size=5, stride=5)  # (B, 64, 4, T)
         taps[1] = F.avg_pool2d(taps[1], kernel_size=5, stride=5)  # (B, 128, 4, T)
         taps[2] = F.avg_pool2d(taps[2], kernel_size=(4, 10), stride=(4, 2))  # (B, 256, 4, T)
         context = []
         for f in taps:
-            f = f[..., :t] if f.shape[-1] != t else f  # other input sizes: align the time axes
+            if f.shape[-2:] != size:  # input sizes other than 94×24: bring every map onto (4, T)
+                f = F.adaptive_avg_pool2d(f, size)
             if self.config.context_norm == "batch":
                 scale = f.pow(2).mean()
             else:
@@ -168,7 +171,7 @@ class UpsamplingDecoder(nn.Module):
     """The paper's auxiliary head: three transposed convs and a 1×1 projection, redrawing the image
     label from the global-context map. Training only; never exported."""
 
-    def __init__(self, in_channels: int, label_size: tuple[int, int], channels: tuple[int, int, int] = (128, 64, 32)) -> None:
+    def __init__(self, in_channels: int, label_size: tuple[int, int], channels: tuple[int, int, int] = (64, 32, 16)) -> None:
         super().__init__()
         self.label_size = label_size  # (W, H)
         layers, c_in = [], in_channels
