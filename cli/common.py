@@ -37,3 +37,14 @@ workers_option = click.option(
     "--workers", type=click.IntRange(min=1), default=default_workers, show_default="all cores",
     help="Worker processes.",
 )
+
+
+def parse_size(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    """click callback: "94x24" → (94, 24); None stays None."""
+    if value is None:
+        return None
+    try:
+        width, height = (int(v) for v in value.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not WIDTHxHEIGHT, e.g. 94x24") from None
+    return width, height

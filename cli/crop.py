@@ -7,15 +7,7 @@ import click
 from plategen.crop import CropConfig, crop_dataset
 from plategen.rectify import MODES
 
-from .common import library_errors, workers_option
-
-
-def _size(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
-    try:
-        width, height = (int(v) for v in value.lower().split("x"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not WIDTHxHEIGHT, e.g. 94x24") from None
-    return width, height
+from .common import library_errors, parse_size, workers_option
 
 
 @click.command("crop")
@@ -23,7 +15,7 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, 
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--mode", type=click.Choice(MODES), default="point", show_default=True,
               help="point: perspective warp of the 4 corners; affine: least-squares affine; rect: bbox resized.")
-@click.option("--size", default="94x24", show_default=True, callback=_size, help="Crop size WIDTHxHEIGHT.")
+@click.option("--size", default="94x24", show_default=True, callback=parse_size, help="Crop size WIDTHxHEIGHT.")
 @workers_option
 @click.option("--val-fraction", type=float, default=0.1, show_default=True,
               help="Share of images sent to val when neither split files nor folders give a split.")

@@ -5,15 +5,7 @@ from pathlib import Path
 
 import click
 
-from .common import library_errors
-
-
-def _size(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
-    try:
-        width, height = (int(v) for v in value.lower().split("x"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not WIDTHxHEIGHT, e.g. 94x24") from None
-    return width, height
+from .common import library_errors, parse_size
 
 
 @click.command("fit")
@@ -26,7 +18,7 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, 
 @click.option("--batch-size", type=int, default=256, show_default=True, help="Global batch (split over torchrun ranks).")
 @click.option("--lr", type=float, default=1e-3, show_default=True, help="Adam learning rate.")
 @click.option("--weight-decay", type=float, default=2e-5, show_default=True)
-@click.option("--input-size", default="94x24", show_default=True, callback=_size, help="Model input WIDTHxHEIGHT.")
+@click.option("--input-size", default="94x24", show_default=True, callback=parse_size, help="Model input WIDTHxHEIGHT.")
 @click.option("--max-steps", type=int, default=None, help="Stop after this many batches in all.")
 @click.option("--time-budget", "time_budget", type=float, default=None, help="Stop training after SECONDS.")
 @click.option("--seed", type=int, default=0, show_default=True)

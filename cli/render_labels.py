@@ -7,17 +7,7 @@ import click
 from plategen.labels import render_labels as render_labels_
 from plategen.render import RESAMPLE, RenderConfig
 
-from .common import library_errors, workers_option
-
-
-def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    try:
-        width, height = (int(v) for v in value.lower().split("x"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not WIDTHxHEIGHT, e.g. 94x24") from None
-    return width, height
+from .common import library_errors, parse_size, workers_option
 
 
 @click.command("render-labels")
@@ -30,7 +20,7 @@ def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> tupl
 @click.option("--supersample", type=click.IntRange(1, 8), default=2, show_default=True, help="Draw at this multiple.")
 @click.option("--resample", type=click.Choice(sorted(RESAMPLE)), default="area", show_default=True,
               help="Downsampling filter.")
-@click.option("--label-size", callback=_size, help="Label size WIDTHxHEIGHT [default: the crop size].")
+@click.option("--label-size", callback=parse_size, help="Label size WIDTHxHEIGHT [default: the crop size].")
 @click.option("--png-dir", type=click.Path(path_type=Path), help="Also write every label as a PNG here.")
 @click.option("--preview", type=click.IntRange(min=0), default=0, show_default=True,
               help="Write OUT/preview.png with this many crops and their labels overlaid.")

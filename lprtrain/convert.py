@@ -1,19 +1,12 @@
 """Convert a LPRNet_Pytorch checkpoint (legacy torch.save, possibly CUDA tensors) into a run folder."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
+
+from plategen.io import sha256_file
 
 from .model import LPRNET_PYTORCH_CHARSET
 from .run import lprnet_pytorch_model, save_run
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def import_pretrained(pth: str | Path, out: str | Path, charset: str = LPRNET_PYTORCH_CHARSET) -> Path:
@@ -26,5 +19,5 @@ def import_pretrained(pth: str | Path, out: str | Path, charset: str = LPRNET_PY
     """
     pth = Path(pth)
     model = lprnet_pytorch_model(pth, charset)
-    source = {"format": "LPRNet_Pytorch", "path": str(pth.resolve()), "sha256": _sha256(pth)}
+    source = {"format": "LPRNet_Pytorch", "path": str(pth.resolve()), "sha256": sha256_file(pth)}
     return save_run(out, model, {"source": source, "imported": True})

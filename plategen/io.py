@@ -1,6 +1,7 @@
 """Small I/O helpers shared by the stages: atomic writes, image decoding, JSON Lines."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -85,3 +86,11 @@ def read_image(path: str | Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
     except OSError as exc:
         raise ImageReadError(f"{path}: cannot read file ({exc.strerror})") from None
     return decode_image(data, path, flags)
+
+
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

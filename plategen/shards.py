@@ -9,7 +9,6 @@ the font, and a sha256 per shard; `verify_shards` and `load_split` check them.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import tarfile
@@ -21,7 +20,7 @@ import cv2
 import numpy as np
 
 from .errors import ShardError
-from .io import atomic_path, decode_image, write_json_atomic
+from .io import atomic_path, decode_image, sha256_file, write_json_atomic
 
 MANIFEST = "manifest.json"
 MEMBERS = ("crop.png", "label.png", "json")
@@ -32,12 +31,6 @@ def shard_name(split: str, index: int) -> str:
     return f"{split}-{index:05d}.tar"
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def write_shard(path: Path, samples: Iterable[tuple[str, dict[str, bytes]]]) -> dict:

@@ -130,3 +130,26 @@ def test_without_a_val_split_a_slice_of_train_is_held_out(shards: Path) -> None:
     assert val0.texts == val.texts and val1 is None  # only rank 0 validates
     assert len(half0) + len(half1) == len(train)
     assert sorted(half0.texts + half1.texts) == sorted(train.texts)
+
+
+def test_augmentation_moves_crop_and_label_together() -> None:
+    from lprtrain.train_loop import augment_batch
+
+    torch.manual_seed(0)
+    x = torch.full((16, 3, 24, 94), -1.0)
+    label = torch.zeros(16, 1, 24, 94)
+    x[..., 6:18, 40:48] = 1.0  # a bright glyph-like bar ...
+    label[..., 6:18, 40:48] = 1.0  # ... and its image label
+    ax, al = augment_batch(x.clone(), label.clone())
+    assert ax.shape == x.shape and al.shape == label.shape
+    assert not torch.allclose(ax, x)  # it does change the crops
+
+    def centre(img: torch.Tensor) -> torch.Tensor:  # (B, H, W) weights → (B, 2) centroid (y, x)
+        w = img / img.sum(dim=(1, 2), keepdim=True)
+        ys, xs = torch.meshgrid(torch.arange(24.0), torch.arange(94.0), indexing="ij")
+        return torch.stack([(w * ys).sum(dim=(1, 2)), (w * xs).sum(dim=(1, 2))], dim=1)
+
+    bright = (ax.mean(dim=1) > ax.mean(dim=(1, 2, 3))[:, None, None]).float()
+    moved = (centre(al[:, 0]) - torch.tensor([11.5, 43.5])).abs().max()
+    assert moved > 0.5  # the label moved ...
+    assert (centre(bright) - centre(al[:, 0])).abs().max() < 1.0  # ... exactly where the crop's bar went
