@@ -18,8 +18,11 @@ from .common import library_errors, workers_option
               show_default=True, help="Share of green 8-character new-energy plates.")
 @click.option("--font", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Font for the glyphs (default: the bundled font).")
+@click.option("--latin-font", "latin_fonts", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Extra font for letters and digits, picked per plate with --font (repeatable).")
 @workers_option
-def synth(out: Path, count: int, seed: int, green_fraction: float, font: Path | None, workers: int) -> None:
+def synth(out: Path, count: int, seed: int, green_fraction: float, font: Path | None,
+          latin_fonts: tuple[Path, ...], workers: int) -> None:
     """Write synthetic CCPD-format photos whose filenames are their annotations.
 
     Each photo shows a rendered blue (or green new-energy) plate warped at a random perspective into
@@ -29,7 +32,7 @@ def synth(out: Path, count: int, seed: int, green_fraction: float, font: Path | 
     Example: plategen synth data/synth --count 200 --seed 0 --green-fraction 0.2
     """
     with library_errors():
-        config = SynthConfig(green_fraction=green_fraction, font=font)
+        config = SynthConfig(green_fraction=green_fraction, font=font, latin_fonts=latin_fonts)
         report = synthesize(out, count, seed, config, workers=workers)
     click.echo(report.summary())
     if report.failed:

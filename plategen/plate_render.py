@@ -128,14 +128,15 @@ def _paint(plate: np.ndarray, mask: np.ndarray, colour, alpha: float = 1.0) -> N
     plate += a * np.asarray(colour, np.float32)
 
 
-def _text_mask(geometry: PlateGeometry, text: str, font: Path, style: PlateStyle, ppm: float) -> np.ndarray:
+def _text_mask(geometry: PlateGeometry, text: str, font: Path, style: PlateStyle, ppm: float,
+               latin_font: Path | None = None) -> np.ndarray:
     h, w = round(geometry.height * ppm), round(geometry.width * ppm)
     mask = np.zeros((h, w), np.float32)
     box_w, box_h = geometry.char_size[0] * ppm, geometry.char_size[1] * ppm
     y0 = round(geometry.char_top * ppm)
     gh = max(round(box_h), 2)
     for ch, left in zip(text, geometry.char_x):
-        ink = glyph_mask(font, ch)
+        ink = glyph_mask(latin_font if latin_font is not None and ch.isascii() else font, ch)
         gw = max(round(ink.shape[1] * gh / ink.shape[0]), 1)
         gw = min(gw, max(round(box_w), 1))
         glyph = cv2.resize(ink, (gw, gh), interpolation=cv2.INTER_AREA)
@@ -157,7 +158,7 @@ def _weight(mask: np.ndarray, px: float) -> np.ndarray:
 
 
 def render_plate(text: str, green: bool, font: Path, ppm: float, rng: np.random.Generator,
-                 style: PlateStyle | None = None) -> np.ndarray:
+                 style: PlateStyle | None = None, latin_font: Path | None = None) -> np.ndarray:
     """A plate image, BGRA float32 in [0, 255], `ppm` pixels per millimetre.
 
     Alpha is the plate outline (rounded corners); colours come from `style` or are sampled.
@@ -166,7 +167,7 @@ def render_plate(text: str, green: bool, font: Path, ppm: float, rng: np.random.
     style = style or draw_style(rng, green)
     plate = _background(geometry, style, ppm, rng)
     h, w = plate.shape[:2]
-    text_mask = _text_mask(geometry, text, font, style, ppm)
+    text_mask = _text_mask(geometry, text, font, style, ppm, latin_font)
     if style.emboss > 0:
         # Raised glyphs lit from above cast a thin shadow below-right.
         shift = max(round(ppm * 1.5), 1)

@@ -54,6 +54,9 @@ class SynthConfig:
     colour_cast: float = 0.08  # max per-channel gain deviation
     jpeg_quality: tuple[int, int] = (55, 95)
     font: str | Path | None = None  # None: the bundled font
+    # Extra fonts for letters and digits; each plate draws them from (font, *latin_fonts). Models
+    # trained on one font learn its glyph shapes; real plates use their own (see the README).
+    latin_fonts: tuple[str | Path, ...] = ()
     home_province: str = "皖"  # CCPD is ~90% Anhui plates
     home_fraction: float = 0.6  # the rest is uniform over the other provinces
     home_letter_fraction: float = 0.6  # share of home plates with letter A (Hefei), as in CCPD
@@ -215,16 +218,19 @@ def _named(plan: ImagePlan, config: SynthConfig, yaw: float, pitch: float) -> Im
     return ImagePlan(**{**plan.__dict__, "name": format_name(name)})
 
 
-def render_image(plan: ImagePlan, seed: int, config: SynthConfig, font: Path) -> bytes:
+def render_image(plan: ImagePlan, seed: int, config: SynthConfig, font: Path,
+                 latin_fonts: tuple[Path, ...] = ()) -> bytes:
     """Draw the planned photo and return it as JPEG bytes."""
     rng = np.random.default_rng([seed, plan.index, 1])
+    # a separate stream, so adding fonts leaves every other random choice of the image unchanged
+    latin = ((font,) + latin_fonts)[np.random.default_rng([seed, plan.index, 2]).integers(len(latin_fonts) + 1)]
     w, h = config.image_size
     corners = np.array(plan.corners, np.float64)
     geometry = GREEN if plan.green else BLUE
     plate_w = float(np.hypot(*(corners[1] - corners[0])))
     ppm = float(np.clip(plate_w / geometry.width * 1.25, 0.2, 2.0))
     tone = Tone(plan.contrast, plan.gain * rng.uniform(1 - config.colour_cast, 1 + config.colour_cast, 3))
-    plate = render_plate(plan.text, plan.green, font, ppm, rng)
+    plate = render_plate(plan.text, plan.green, font, ppm, rng, latin_font=latin)
     image = background(rng, (w, h), corners, tone)
     roi = paste_plate(image, plate, corners, plan.holder / geometry.height, rng, tone)
     degrade(image, roi, plan, rng)
@@ -234,14 +240,14 @@ def render_image(plan: ImagePlan, seed: int, config: SynthConfig, font: Path) ->
     return buf.tobytes()
 
 
-def _work(job: tuple[int, int, SynthConfig, Path, Path]) -> tuple[int, str, str, bool]:
+def _work(job: tuple[int, int, SynthConfig, Path, tuple[Path, ...]]) -> tuple[int, str, str, bool]:
     """Plan, skip if present, else draw and write one image: (index, name, status, green)."""
-    seed, index, config, out, font = job
+    seed, index, config, out, (font, *latin_fonts) = job
     try:
         plan = plan_image(seed, index, config)
         if (out / plan.name).exists():
             return index, plan.name, "existing", plan.green
-        write_bytes_atomic(out / plan.name, render_image(plan, seed, config, font))
+        write_bytes_atomic(out / plan.name, render_image(plan, seed, config, font, tuple(latin_fonts)))
         return index, plan.name, "written", plan.green
     except (PlategenError, cv2.error, ValueError, OSError) as exc:
         return index, "", f"{type(exc).__name__}: {exc}", False
@@ -261,12 +267,13 @@ def synthesize(out: str | Path, count: int, seed: int, config: SynthConfig = Syn
     if workers < 1:
         raise ConfigError(f"workers: {workers!r} must be >= 1")
     font = check_coverage(["".join(PROVINCES[:-1]) + "".join(ADS[:-1])], resolve_font(config.font))
+    fonts = (font,) + tuple(check_coverage(["".join(ADS[:-1])], resolve_font(f)) for f in config.latin_fonts)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(".*.part.jpg"):  # left by a killed run; ours by construction
         stale.unlink(missing_ok=True)
     report, start = SynthReport(out=out), time.perf_counter()
-    jobs = [(seed, i, config, out, font) for i in range(count)]
+    jobs = [(seed, i, config, out, fonts) for i in range(count)]
     with tqdm(total=count, desc="synth", unit="img", disable=not progress) as bar:
         for index, name, status, green in _map(jobs, workers):
             if status == "written":

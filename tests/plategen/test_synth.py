@@ -178,3 +178,23 @@ def test_a_file_that_is_not_a_font_is_a_font_error(tmp_path: Path) -> None:
     fake.write_bytes(b"not a font")
     with pytest.raises(FontError, match="fake.otf"):
         synthesize(tmp_path / "out", 1, 0, replace(SMALL, font=fake), progress=False)
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf")
+
+
+@pytest.mark.skipif(not DEJAVU.is_file(), reason="no second font on this machine")
+def test_latin_fonts_vary_glyphs_but_not_annotations(tmp_path: Path) -> None:
+    plain = synthesize(tmp_path / "plain", 6, 5, CLEAN, progress=False)
+    mixed = synthesize(tmp_path / "mixed", 6, 5, replace(CLEAN, latin_fonts=(DEJAVU,)), progress=False)
+    assert plain.written == mixed.written == 6
+    assert [p.name for p in files(tmp_path / "plain")] == [p.name for p in files(tmp_path / "mixed")]
+    same = [a.read_bytes() == b.read_bytes() for a, b in zip(files(tmp_path / "plain"), files(tmp_path / "mixed"))]
+    assert 0 < same.count(False) < 6  # some plates drew their letters with the second font, some not
+
+
+def test_a_latin_font_that_is_not_a_font_is_named(tmp_path: Path) -> None:
+    fake = tmp_path / "latin.ttf"
+    fake.write_bytes(b"nope")
+    with pytest.raises(FontError, match="latin.ttf"):
+        synthesize(tmp_path / "out", 1, 0, replace(SMALL, latin_fonts=(fake,)), progress=False)
