@@ -203,7 +203,9 @@ def _run(todo: list[Item], root: Path, out: Path, config: CropConfig, workers: i
                 bar.update()
             return
         chunk = max(1, min(64, len(todo) // (workers * 8)))
-        with multiprocessing.Pool(workers, _init_worker, (str(root), str(out), config)) as pool:
+        # spawn, not fork: a forked child of a process whose thread pools are running (torch,
+        # OpenCV, tqdm's monitor) can deadlock on a lock copied in the held state.
+        with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (str(root), str(out), config)) as pool:
             for result in pool.imap_unordered(_crop_one, todo, chunksize=chunk):
                 yield result
                 bar.update()

@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from multiprocessing import Pool
+from multiprocessing import get_context
 from pathlib import Path
 
 import cv2
@@ -221,7 +221,8 @@ def _run(jobs: list[_Job], state: _State, workers: int):
         _init_worker(state)
         yield from map(_write_job, jobs)
         return
-    with Pool(min(workers, len(jobs)), initializer=_init_worker, initargs=(state,)) as pool:
+    # spawn: forking a process whose thread pools are running can deadlock (seen under pytest)
+    with get_context("spawn").Pool(min(workers, len(jobs)), initializer=_init_worker, initargs=(state,)) as pool:
         yield from pool.imap_unordered(_write_job, jobs)
 
 
