@@ -21,7 +21,9 @@ def cli_reference() -> str:
     for group in (plategen, lprtrain):
         for name in sorted(group.commands):
             command = group.commands[name]
-            with click.Context(command, info_name=f"{group.name} {name}", terminal_width=100) as ctx:
+            # the help options a real call inherits from the group's context_settings
+            with click.Context(command, info_name=f"{group.name} {name}", terminal_width=100,
+                               help_option_names=["-h", "--help"]) as ctx:
                 parts.append(f"### `{group.name} {name}`\n\n```text\n{command.get_help(ctx)}\n```\n")
     return "\n".join(parts)
 
