@@ -5,7 +5,7 @@
 set -euo pipefail
 OUT=${DEMO_OUT:-demo-out}
 COUNT=${DEMO_COUNT:-2000}
-BUDGET=${DEMO_BUDGET:-180}
+BUDGET=${DEMO_BUDGET:-240}
 SHARED=${SHARED_DATA:-../shared/data}
 step() { printf '\n== %s\n' "$*"; }
 
@@ -28,7 +28,7 @@ step "4/7 plategen render-labels"
 plategen render-labels "$OUT/crops" --alignment "$OUT/alignment.json" "$OUT/shards" --preview 24
 
 step "5/7 lprtrain fit --aux alternate (${BUDGET}s budget)"
-lprtrain fit "$OUT/shards" --out "$OUT/run" --aux alternate --time-budget "$BUDGET"
+lprtrain fit "$OUT/shards" --out "$OUT/run" --aux alternate --batch-size 64 --time-budget "$BUDGET"
 
 step "6/7 lprtrain eval"
 lprtrain eval "$OUT/run" "$OUT/shards" --json "$OUT/eval.json" | tee "$OUT/eval.txt"
