@@ -14,6 +14,7 @@ from torch import nn
 from .data import encode_texts, to_input
 from .decode import greedy_decode
 from .errors import TrainingError
+from .metrics import Counts, outcome
 from .model import LPRNet, UpsamplingDecoder
 
 
@@ -151,8 +152,7 @@ def check_ctc_lengths(texts: list[str], t: int, input_size: tuple[int, int]) -> 
 
 @torch.no_grad()
 def validate(lprnet: LPRNet, data: TrainTensors, texts: list[str], batch_size: int) -> dict:
-    """Accuracy = TP / all and LCR = (TN2 + TP) / all, as in the paper (TN1: wrong length,
-    TN2: right length with a wrong character, TP: exact)."""
+    """The paper's accuracy and LCR on `data` (counted by `lprtrain.metrics`)."""
     was_training = lprnet.training
     lprnet.eval()
     preds: list[str] = []
@@ -161,8 +161,7 @@ def validate(lprnet: LPRNet, data: TrainTensors, texts: list[str], batch_size: i
         logits = lprnet(data.batch(idx).x)
         preds += [p for p, _ in greedy_decode(logits.cpu(), lprnet.config.charset)]
     lprnet.train(was_training)
-    tp = sum(p == t for p, t in zip(preds, texts))
-    same_len = sum(len(p) == len(t) for p, t in zip(preds, texts))
-    n = max(len(texts), 1)
-    return {"accuracy": tp / n, "lcr": same_len / n, "tp": tp, "tn2": same_len - tp,
-            "tn1": len(texts) - same_len, "total": len(texts)}
+    counts = Counts()
+    for p, t in zip(preds, texts):
+        counts.add(outcome(p, t))
+    return {**counts.to_dict(), "tp": counts.tp}
