@@ -13,7 +13,6 @@ import cv2
 import numpy as np
 import torch
 
-from plategen.errors import PlategenError
 from plategen.io import read_image
 from plategen.samples import load_samples
 from plategen.shards import MANIFEST, load_split, read_manifest
@@ -93,4 +92,4 @@ def encode_texts(texts: list[str], charset: str) -> tuple[torch.Tensor, torch.Te
     return targets, lengths
 
 
-__all__ = ["PlateData", "load_data", "to_input", "encode_texts", "is_shards", "default_split", "PlategenError"]
+__all__ = ["PlateData", "load_data", "to_input", "encode_texts", "is_shards", "default_split"]

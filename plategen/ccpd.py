@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import string
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from .errors import FilenameError
@@ -204,5 +204,5 @@ def plate_dict(path: str | PurePath) -> dict:
 
 __all__ = [
     "PROVINCES", "ALPHABETS", "ADS", "CCPD_CHARSET", "CORNERS", "PlateName", "parse_name",
-    "format_name", "encode_text", "subset_of", "plate_dict", "asdict",
+    "format_name", "encode_text", "subset_of", "plate_dict",
 ]
