@@ -22,6 +22,7 @@ from plategen.ccpd import CCPD_CHARSET
 from plategen.shards import read_manifest
 
 from . import distributed
+from .allocator import keep_freed_memory
 from .curves import MetricsLog, plot_curves
 from .data import PlateData, is_shards, load_data
 from .errors import ConfigError, RunError, TrainingError
@@ -124,6 +125,7 @@ def fit(shards: str | Path, out: str | Path, config: FitConfig = FitConfig(), pr
     device = distributed.setup(d, config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     if config.threads:
         torch.set_num_threads(config.threads)
+    keep_freed_memory()
     try:
         result = _Trainer(Path(shards), Path(out), config, d, device, progress).run()
         distributed.barrier(d)

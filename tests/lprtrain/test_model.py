@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import load_file
 from torch import nn
 
-from lprtrain.model import (LPRNET_PYTORCH_CHARSET, ChannelStridePool, LPRNet, ModelConfig, TrainingModel,
-                            count_parameters)
+from lprtrain.allocator import keep_freed_memory
+from lprtrain.model import (LPRNET_PYTORCH_CHARSET, ChannelStridePool, Dropout, LPRNet, ModelConfig,
+                            TrainingModel, count_parameters)
 from lprtrain.run import MODEL_FILE, read_pth, save_run
 from tests.conftest import SHARED_DATA
 
@@ -104,3 +109,67 @@ def test_deployed_model_has_lprnet_size_and_no_decoder(tmp_path):
     assert set(deployed) == set(model.lprnet.state_dict())
     assert sum(v.numel() for k, v in deployed.items() if not k.endswith("num_batches_tracked")) == \
         count_parameters(model.lprnet) + sum(b.numel() for n, b in model.lprnet.named_buffers() if "running" in n)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_dropout_is_bernoulli_half_with_inverted_scaling(channels_last):
+    torch.manual_seed(0)
+    x = torch.rand(8, 64, 16, 21) + 0.5  # strictly positive: a zero in the output is a dropped element
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    x.requires_grad_(True)
+    drop = Dropout(0.5).train()
+    y = drop(x)
+    kept = y != 0
+    assert abs(kept.float().mean().item() - 0.5) < 0.01  # 172k elements: sd of the rate is 0.0012
+    assert torch.allclose(y[kept], 2 * x.detach()[kept])
+    # neighbours along every axis are independent: no stripes from the byte packing
+    for dim in range(4):
+        a, b = kept.narrow(dim, 0, kept.shape[dim] - 1), kept.narrow(dim, 1, kept.shape[dim] - 1)
+        assert abs((a & b).float().mean().item() - 0.25) < 0.01
+    y.sum().backward()
+    assert torch.equal(x.grad, 2 * kept.float())
+    assert torch.equal(drop.eval()(x), x)  # identity at inference
+
+
+def test_dropout_follows_the_torch_seed_and_falls_back_for_other_rates():
+    x = torch.ones(4, 8, 5, 5)
+    torch.manual_seed(3)
+    a = Dropout(0.5).train()(x)
+    torch.manual_seed(3)
+    assert torch.equal(a, Dropout(0.5).train()(x))  # resume restores torch's RNG, so masks repeat
+    torch.manual_seed(0)
+    y = Dropout(0.3).train()(torch.ones(100_000))  # 256·0.3 is not whole: torch's dropout
+    assert abs((y == 0).float().mean().item() - 0.3) < 0.01
+
+
+RESIDENT_AFTER_FREE = """
+import os, sys, torch
+from pathlib import Path
+from lprtrain.allocator import keep_freed_memory
+def resident_mb():
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+switched = keep_freed_memory() if sys.argv[1] == "keep" else False
+before = resident_mb()
+big = torch.ones(50_000_000)  # 200 MB: glibc would mmap it and unmap it on free
+peak = resident_mb()
+del big
+print(switched, round(peak - before), round(peak - resident_mb()))
+"""
+
+
+def test_keep_freed_memory_switches_glibc_malloc_to_reuse():
+    if not sys.platform.startswith("linux"):
+        pytest.skip("glibc only")
+
+    def run(mode: str) -> list[str]:  # a fresh process: the setting is process-wide and one-way
+        out = subprocess.run([sys.executable, "-c", RESIDENT_AFTER_FREE, mode], capture_output=True, text=True,
+                             check=True, cwd=Path(__file__).resolve().parents[2])
+        return out.stdout.split()
+
+    switched, grew, released = run("keep")
+    assert switched == "True" and int(grew) > 150
+    assert int(released) < 50  # the pages stay, so the next step's tensors reuse them
+    _, grew, released = run("default")
+    assert int(released) > 150  # what it replaces: the 200 MB go back to the OS at once
+    assert keep_freed_memory() is True and keep_freed_memory() is True  # idempotent in-process
