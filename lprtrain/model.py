@@ -7,7 +7,7 @@ which exports to ONNX and runs faster (tests prove identical outputs).
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from plategen.errors import AlignmentError
-from plategen.layout import Alignment, Layout
+from plategen.layout import Alignment
 
 GOOD = {"version": 1, "layouts": {"blue7": {
     "width": 94, "height": 24, "top": 3, "bottom": 21,
