@@ -19,10 +19,12 @@ from .common import library_errors, workers_option
 @click.option("--font", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Font for the glyphs (default: the bundled font).")
 @click.option("--latin-font", "latin_fonts", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Extra font for letters and digits, picked per plate with --font (repeatable).")
+              help="Font for letters and digits, picked per plate with --font (repeatable; default: the "
+                   "bundled condensed Latin fonts).")
+@click.option("--plate-font-only", is_flag=True, help="Draw letters and digits with --font alone.")
 @workers_option
 def synth(out: Path, count: int, seed: int, green_fraction: float, font: Path | None,
-          latin_fonts: tuple[Path, ...], workers: int) -> None:
+          latin_fonts: tuple[Path, ...], plate_font_only: bool, workers: int) -> None:
     """Write synthetic CCPD-format photos whose filenames are their annotations.
 
     Each photo shows a rendered blue (or green new-energy) plate warped at a random perspective into
@@ -32,7 +34,8 @@ def synth(out: Path, count: int, seed: int, green_fraction: float, font: Path | 
     Example: plategen synth data/synth --count 200 --seed 0 --green-fraction 0.2
     """
     with library_errors():
-        config = SynthConfig(green_fraction=green_fraction, font=font, latin_fonts=latin_fonts)
+        latin = () if plate_font_only else (latin_fonts or None)
+        config = SynthConfig(green_fraction=green_fraction, font=font, latin_fonts=latin)
         report = synthesize(out, count, seed, config, workers=workers)
     click.echo(report.summary())
     if report.failed:

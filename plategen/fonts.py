@@ -10,15 +10,28 @@ from typing import Iterable
 from .errors import FontCoverageError, FontError
 
 FONT_FILE = "PlateSansCJK-Bold.otf"
+# Condensed Latin fonts (subsets of Roboto Condensed and DejaVu Sans Condensed Bold, see fonts/) that
+# `plategen synth` mixes in for letters and digits, so a reader does not learn one font's digits.
+LATIN_FONT_FILES = ("PlateLatinCondensed-Regular.ttf", "PlateLatinCondensed-Medium.ttf",
+                    "PlateLatinCondensed-Bold.ttf", "PlateLatinWide-Bold.ttf")
+
+
+def _bundled(name: str) -> Path:
+    """A file of fonts/, in a source checkout or an installed (non-editable) package."""
+    checkout = Path(__file__).resolve().parents[1] / "fonts" / name
+    if checkout.is_file():
+        return checkout
+    return Path(str(resources.files("plategen._fontdata") / name))
 
 
 def default_font_path() -> Path:
-    """Path of the bundled font, in a source checkout or an installed (non-editable) package."""
-    checkout = Path(__file__).resolve().parents[1] / "fonts" / FONT_FILE
-    if checkout.is_file():
-        return checkout
-    installed = resources.files("plategen._fontdata") / FONT_FILE
-    return Path(str(installed))
+    """Path of the bundled plate font (all plate characters)."""
+    return _bundled(FONT_FILE)
+
+
+def bundled_latin_fonts() -> tuple[Path, ...]:
+    """Paths of the bundled condensed Latin fonts (capitals, digits, some punctuation)."""
+    return tuple(_bundled(name) for name in LATIN_FONT_FILES)
 
 
 def resolve_font(font: str | Path | None) -> Path:

@@ -81,6 +81,7 @@ class PlateStyle:
     dirt: float  # strength of the low-frequency stain, 0..1
     rivets: tuple[tuple[float, float], ...]  # centres in mm
     frame: bool  # whether the inset border line is drawn
+    bar_one: bool = False  # draw "1" as the plate typeface does: a plain stroke (see draw_style)
 
 
 def draw_style(rng: np.random.Generator, green: bool) -> PlateStyle:
@@ -103,6 +104,9 @@ def draw_style(rng: np.random.Generator, green: bool) -> PlateStyle:
         background=(top, bottom), ink=ink, weight=float(rng.uniform(-1.5, 1.2)),
         emboss=float(rng.uniform(0, 0.6)), dirt=float(rng.uniform(0, 0.5)),
         rivets=tuple(rivets), frame=bool(rng.random() < 0.85),
+        # GA 36's "1" is a plain vertical stroke with no flag or foot, unlike a text font's 1; a sans
+        # capital I is that stroke (plates never use the letter I). Some plates keep the font's 1.
+        bar_one=bool(rng.random() < 0.8),
     )
 
 
@@ -136,7 +140,8 @@ def _text_mask(geometry: PlateGeometry, text: str, font: Path, style: PlateStyle
     y0 = round(geometry.char_top * ppm)
     gh = max(round(box_h), 2)
     for ch, left in zip(text, geometry.char_x):
-        ink = glyph_mask(latin_font if latin_font is not None and ch.isascii() else font, ch)
+        shape = "I" if ch == "1" and style.bar_one else ch
+        ink = glyph_mask(latin_font if latin_font is not None and ch.isascii() else font, shape)
         gw = max(round(ink.shape[1] * gh / ink.shape[0]), 1)
         gw = min(gw, max(round(box_w), 1))
         glyph = cv2.resize(ink, (gw, gh), interpolation=cv2.INTER_AREA)

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from cli.plategen import plategen
 from plategen.ccpd import parse_name
+from plategen.fonts import bundled_latin_fonts
 
 
 def test_synth_writes_named_photos_and_resumes(tmp_path: Path) -> None:
@@ -43,3 +44,15 @@ def test_bad_arguments_are_usage_errors(tmp_path: Path, args: list[str], message
     assert result.exit_code == 2
     assert message in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_font_choice_flags_reach_the_renderer(tmp_path: Path) -> None:
+    """Default: the bundled Latin fonts mixed in; --plate-font-only: none; --latin-font: the given ones."""
+    def run(name: str, *extra: str) -> list[bytes]:
+        args = ["synth", str(tmp_path / name), "--count", "6", "--seed", "2", "--workers", "1", *extra]
+        assert CliRunner().invoke(plategen, args).exit_code == 0
+        return [p.read_bytes() for p in sorted((tmp_path / name).glob("*.jpg"))]
+
+    default, plain = run("default"), run("plain", "--plate-font-only")
+    assert default != plain
+    assert run("given", *sum((["--latin-font", str(p)] for p in bundled_latin_fonts()), [])) == default

@@ -8,7 +8,7 @@ import pytest
 
 from plategen.ccpd import ADS, ALPHABETS, PROVINCES
 from plategen.errors import FontCoverageError, FontError
-from plategen.fonts import check_coverage, default_font_path, font_cmap
+from plategen.fonts import bundled_latin_fonts, check_coverage, default_font_path, font_cmap
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -17,6 +17,14 @@ def test_bundled_font_covers_every_ccpd_character() -> None:
     cmap = font_cmap(default_font_path())
     needed = set(PROVINCES + ALPHABETS + ADS) | set("使领港澳挂学警")
     assert needed <= cmap
+
+
+def test_bundled_latin_fonts_cover_letters_and_digits_and_are_distinct() -> None:
+    paths = bundled_latin_fonts()
+    assert len(paths) == 4
+    for path in paths:
+        assert set(ADS) - {"O"} <= font_cmap(path), path  # CCPD's "O" means "no character"
+    assert len({p.read_bytes() for p in paths}) == 4
 
 
 def test_coverage_error_lists_missing_characters_and_counts() -> None:
@@ -39,6 +47,8 @@ def test_not_a_font_names_the_file(tmp_path: Path) -> None:
 def test_licence_ships_with_the_font() -> None:
     text = (REPO / "fonts" / "OFL.txt").read_text()
     assert "SIL OPEN FONT LICENSE Version 1.1" in text
+    assert "Apache License" in (REPO / "fonts" / "LICENSE-Roboto-Apache-2.0.txt").read_text()
+    assert "Bitstream Vera" in (REPO / "fonts" / "LICENSE-DejaVu.txt").read_text()
 
 
 @pytest.mark.slow
@@ -53,10 +63,12 @@ def test_non_editable_install_finds_the_font(tmp_path: Path) -> None:
     code = (
         "import plategen, plategen.fonts as f; p = f.default_font_path();"
         "assert 'site' in plategen.__file__, plategen.__file__;"
-        "assert p.is_file(), p; print(p); print(len(f.font_cmap(p)))"
+        "assert p.is_file(), p; print(p); print(len(f.font_cmap(p)));"
+        "assert all(q.is_file() and 'site' in str(q) for q in f.bundled_latin_fonts())"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(target)},
                          check=True, capture_output=True, text=True, timeout=120).stdout.split()
     assert out[0].startswith(str(target)) and out[0].endswith("PlateSansCJK-Bold.otf")
     assert int(out[1]) > 100
     assert (target / "plategen" / "_fontdata" / "OFL.txt").is_file()
+    assert (target / "plategen" / "_fontdata" / "LICENSE-Roboto-Apache-2.0.txt").is_file()

@@ -12,9 +12,9 @@ import pytest
 from plategen.ccpd import parse_name
 from plategen.crop import crop_dataset
 from plategen.errors import ConfigError, FontError
-from plategen.fonts import resolve_font
+from plategen.fonts import bundled_latin_fonts, resolve_font
 from plategen.io import read_image
-from plategen.plate_render import BLUE, GREEN, render_plate
+from plategen.plate_render import BLUE, GREEN, draw_style, render_plate
 from plategen.synth import SynthConfig, is_green, plan_image, synthesize
 
 SMALL = SynthConfig(green_fraction=0.5, image_size=(240, 320), plate_width=(70, 160))
@@ -180,13 +180,9 @@ def test_a_file_that_is_not_a_font_is_a_font_error(tmp_path: Path) -> None:
         synthesize(tmp_path / "out", 1, 0, replace(SMALL, font=fake), progress=False)
 
 
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf")
-
-
-@pytest.mark.skipif(not DEJAVU.is_file(), reason="no second font on this machine")
 def test_latin_fonts_vary_glyphs_but_not_annotations(tmp_path: Path) -> None:
-    plain = synthesize(tmp_path / "plain", 6, 5, CLEAN, progress=False)
-    mixed = synthesize(tmp_path / "mixed", 6, 5, replace(CLEAN, latin_fonts=(DEJAVU,)), progress=False)
+    plain = synthesize(tmp_path / "plain", 6, 5, replace(CLEAN, latin_fonts=()), progress=False)
+    mixed = synthesize(tmp_path / "mixed", 6, 5, CLEAN, progress=False)  # default: the bundled Latin fonts
     assert plain.written == mixed.written == 6
     assert [p.name for p in files(tmp_path / "plain")] == [p.name for p in files(tmp_path / "mixed")]
     same = [a.read_bytes() == b.read_bytes() for a, b in zip(files(tmp_path / "plain"), files(tmp_path / "mixed"))]
@@ -198,3 +194,19 @@ def test_a_latin_font_that_is_not_a_font_is_named(tmp_path: Path) -> None:
     fake.write_bytes(b"nope")
     with pytest.raises(FontError, match="latin.ttf"):
         synthesize(tmp_path / "out", 1, 0, replace(SMALL, latin_fonts=(fake,)), progress=False)
+
+
+@pytest.mark.parametrize("latin", [None, *bundled_latin_fonts()])
+def test_plate_typeface_one_is_a_plain_stroke(latin) -> None:
+    """With bar_one (most plates) a "1" is drawn as the plate typeface's flagless stroke, not the font's 1."""
+    style = replace(draw_style(np.random.default_rng(0), False), weight=0.0, bar_one=True)
+
+    def draw(text: str, s) -> np.ndarray:
+        return render_plate(text, False, resolve_font(None), 1.0, np.random.default_rng(1), s, latin_font=latin)
+
+    bar, capital_i = draw("皖A11111", style), draw("皖AIIIII", style)
+    assert np.array_equal(bar, capital_i)
+    flagged = draw("皖A11111", replace(style, bar_one=False))
+    assert np.abs(flagged.astype(int) - bar.astype(int)).mean() > 1  # the font's own 1 differs
+    shares = [draw_style(np.random.default_rng(i), False).bar_one for i in range(400)]
+    assert 0.7 < np.mean(shares) < 0.9  # some plates keep the font's 1
