@@ -36,23 +36,28 @@ FAMILY = "PlateSans CJK Subset"
 def build(source: Path = SOURCE, output: Path = OUTPUT) -> Path:
     """Subset `source` to the plate characters and write it to `output`; return the path."""
     font = TTCollection(str(source)).fonts[SC_INDEX]
+    _subset(font, PLATE_HAN + LATIN, all_layout_features=True)
+    _rename(font, {1: FAMILY, 16: FAMILY, 3: f"{FAMILY} Bold", 4: f"{FAMILY} Bold", 6: "PlateSansCJKSubset-Bold"})
+    font.save(str(output))
+    return output
+
+
+def _subset(font, text: str, all_layout_features: bool = False) -> None:
     options = subset.Options()
-    options.layout_features = ["*"]
+    if all_layout_features:
+        options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text=PLATE_HAN + LATIN)
+    subsetter.populate(text=text)
     subsetter.subset(font)
-    names = font["name"]
-    for record in names.names:
-        if record.nameID in (1, 16):
-            record.string = FAMILY
-        elif record.nameID in (3, 4):
-            record.string = f"{FAMILY} Bold"
-        elif record.nameID == 6:
-            record.string = "PlateSansCJKSubset-Bold"
-    font.save(str(output))
-    return output
+
+
+def _rename(font, names: dict[int, str]) -> None:
+    """Set the given name-table entries (family, full name, PostScript name, …) in every record."""
+    for record in font["name"].names:
+        if record.nameID in names:
+            record.string = names[record.nameID]
 
 
 # (source file under --latin-dir, bundled file, family). The licences of Roboto (Apache 2.0) and DejaVu
@@ -72,17 +77,8 @@ def build_latin(source: Path, output: Path, family: str) -> Path:
     from fontTools.ttLib import TTFont
 
     font = TTFont(str(source))
-    options = subset.Options()
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=LATIN)
-    subsetter.subset(font)
-    for record in font["name"].names:
-        if record.nameID in (1, 3, 4, 16):
-            record.string = family
-        elif record.nameID == 6:
-            record.string = family.replace(" ", "")
+    _subset(font, LATIN)
+    _rename(font, {1: family, 3: family, 4: family, 16: family, 6: family.replace(" ", "")})
     font.save(str(output))
     return output
 

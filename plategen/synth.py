@@ -271,9 +271,10 @@ def synthesize(out: str | Path, count: int, seed: int, config: SynthConfig = Syn
     if workers < 1:
         raise ConfigError(f"workers: {workers!r} must be >= 1")
     # "I": the plain-stroke "1" of the plate typeface is drawn with it (plate_render, bar_one)
-    font = check_coverage(["".join(PROVINCES[:-1]) + "".join(ADS[:-1]) + "I"], resolve_font(config.font))
+    latin_needed = "".join(ADS[:-1]) + "I"
+    font = check_coverage(["".join(PROVINCES[:-1]) + latin_needed], resolve_font(config.font))
     latin = bundled_latin_fonts() if config.latin_fonts is None else config.latin_fonts
-    fonts = (font,) + tuple(check_coverage(["".join(ADS[:-1]) + "I"], resolve_font(f)) for f in latin)
+    fonts = (font,) + tuple(check_coverage([latin_needed], resolve_font(f)) for f in latin)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(".*.part.jpg"):  # left by a killed run; ours by construction
