@@ -11,7 +11,11 @@ Ours: in-memory uint8 tensors from shards (align + render-labels run once on the
 by index_select, each pass computing only the head its loss needs (`lprtrain.train_loop`), channels_last,
 a dropout mask drawn 7 bytes per random number, and freed memory kept by malloc (`lprtrain.allocator`).
 
-    .venv/bin/python benchmarks/train.py            # ~2 minutes on a 2-core CPU
+Each mode is also set against this machine's fp32 ceiling (`benchmarks/ceiling.py`): its FLOPs per
+image (counted by torch, backward included) over the peak rate of a large matmul measured in the same
+run. That says whether a target ratio can be met on this hardware at all.
+
+    .venv/bin/python benchmarks/train.py            # ~3 minutes on a 2-core CPU
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ from torch.utils.data import DataLoader, Dataset
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.ceiling import ceiling_report, flops_per_item, fp32_peak_gflops  # noqa: E402
 from lprtrain.allocator import keep_freed_memory  # noqa: E402
 from lprtrain.data import load_data  # noqa: E402
 from lprtrain.model import LPRNet, ModelConfig, SmallBasicBlock, UpsamplingDecoder  # noqa: E402
@@ -132,9 +137,13 @@ def paper_step(model, opt, batch) -> None:
     opt.step()
 
 
-def time_baseline(files, font_path: str, batch: int, batches: int) -> float:
+def baseline_model_and_opt() -> tuple[nn.Module, torch.optim.Optimizer]:
     model = PaperLPRNet(BLANK + 1).train()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=2e-5)
+    return model, torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=2e-5)
+
+
+def time_baseline(files, font_path: str, batch: int, batches: int) -> float:
+    model, opt = baseline_model_and_opt()
     warm = DataLoader(PaperDataset(files, 32, font_path), batch_size=32, collate_fn=collate, num_workers=0)
     paper_step(model, opt, next(iter(warm)))  # warm-up, not timed
     loader = DataLoader(PaperDataset(files, batch * batches, font_path), batch_size=batch, shuffle=True,
@@ -147,7 +156,8 @@ def time_baseline(files, font_path: str, batch: int, batches: int) -> float:
 
 # ------------------------------------------------------------------------------------- ours ----
 
-def time_ours(shards: Path, aux: str, batch: int, batches: int, channels_last: bool) -> float:
+def time_ours(shards: Path, aux: str, batch: int, batches: int, channels_last: bool, count: bool = False) -> float:
+    """Images/s of `batches` training steps; with `count`, the FLOPs per image of one step instead."""
     keep_freed_memory()  # as `fit` does; process-wide, which is why the baseline is timed first
     data = load_data(shards)  # the crop folder is one split ("test")
     tensors = TrainTensors(data.images, data.labels, data.texts, CCPD_CHARSET, torch.device("cpu"), channels_last)
@@ -160,6 +170,8 @@ def time_ours(shards: Path, aux: str, batch: int, batches: int, channels_last: b
     gen = torch.Generator().manual_seed(0)
     check = lambda named: {k: float(v.detach()) for k, v in named.items()}  # noqa: E731
     draw = lambda: torch.randint(len(tensors), (batch,), generator=gen)  # noqa: E731
+    if count:
+        return flops_per_item(lambda: train_step(heads, opt, tensors.batch(draw()[:8]), aux, 1.0, BLANK, check), 8)
     train_step(heads, opt, tensors.batch(draw()[:32]), aux, 1.0, BLANK, check)  # warm-up
     start = time.perf_counter()
     for _ in range(batches):
@@ -197,11 +209,21 @@ def main() -> None:
         font = str(default_font_path())
         base = time_baseline(files, font, args.batch, args.baseline_batches)
         print(f"baseline (paper-style, alternate): {base:8.1f} img/s", flush=True)
-        for aux, target in (("alternate", 4), ("joint", 8), ("off", None)):
-            ours = time_ours(shards, aux, args.batch, args.batches, args.channels_last)
+        targets, measured = {"alternate": 4, "joint": 8, "off": None}, {}
+        for aux, target in targets.items():
+            ours = measured[aux] = time_ours(shards, aux, args.batch, args.batches, args.channels_last)
             goal = f"(target >= {target}x)" if target else "(CTC only, for reference)"
             print(f"ours {aux:<9}:                 {ours:8.1f} img/s   {ours / base:5.1f}x baseline   "
                   f"{ours / QUOTED_BASELINE:5.1f}x the quoted {QUOTED_BASELINE:.0f} img/s   {goal}", flush=True)
+        peak = fp32_peak_gflops()
+        print(f"\nthis machine's fp32 peak (2048^3 matmul, {args.threads} threads): {peak:.1f} GFLOP/s; "
+              f"what each step costs and allows (images/s):")
+        base_flops = flops_per_item(lambda: paper_step(*baseline_model_and_opt(), next(iter(DataLoader(
+            PaperDataset(files, 8, font), batch_size=8, collate_fn=collate)))), 8)
+        print(ceiling_report("baseline", base_flops, peak, base))
+        for aux, target in targets.items():
+            flops = time_ours(shards, aux, args.batch, args.batches, args.channels_last, count=True)
+            print(ceiling_report(aux, flops, peak, measured[aux], base, target))
 
 
 if __name__ == "__main__":

@@ -8,12 +8,18 @@ kept (BN becomes Identity) because the global-context taps are addressed by inde
 from __future__ import annotations
 
 import copy
+from typing import Callable
 
 import torch
 from torch import nn
 
 from .errors import DependencyError
-from .model import LPRNet, SmallBasicBlock
+from .model import LPRNet, ModelConfig, SmallBasicBlock
+
+# Plates per forward pass when a reading doesn't depend on its batch-mates. At 100-256 plates every
+# activation map (up to 236 MB at 256) streams through main memory between layers; at 32 the working
+# set mostly stays in cache. 2-core EPYC, 256 plates: ONNX Runtime 132 → 204 plates/s, torch 85 → 175.
+MICRO_BATCH = 32
 
 
 def fold_conv_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
@@ -59,6 +65,19 @@ def optimize(model: LPRNet, channels_last: bool = True) -> LPRNet:
     if channels_last:
         fast = fast.to(memory_format=torch.channels_last)
     return fast
+
+
+def forward_batch(config: ModelConfig, batch_size: int) -> int:
+    """Plates per forward pass: `batch_size` itself for models with batch-wide context scaling (their
+    readings depend on the batch, so it is part of what they compute), else at most MICRO_BATCH."""
+    return batch_size if config.context_norm == "batch" else min(batch_size, MICRO_BATCH)
+
+
+def in_passes(forward: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, size: int) -> torch.Tensor:
+    """forward(x) computed `size` rows at a time and concatenated."""
+    if len(x) <= size:
+        return forward(x)
+    return torch.cat([forward(x[i:i + size]) for i in range(0, len(x), size)])
 
 
 def ort_session(path, threads: int | None = None):

@@ -21,7 +21,7 @@ from .data import to_input
 from .decode import greedy_decode
 from .errors import RunError
 from .evaluate import DEFAULT_BATCH
-from .fast import ort_session
+from .fast import forward_batch, in_passes, optimize, ort_session
 from .model import LPRNet
 from .run import load_decoder, load_model, read_config
 
@@ -71,10 +71,15 @@ def _load(paths: list[Path], size: tuple[int, int], report: PredictReport) -> tu
     return kept, torch.from_numpy(stacked)
 
 
-def _logits(model: LPRNet, session, x: torch.Tensor) -> torch.Tensor:
+def _reader(model: LPRNet, session, batch_size: int):
+    """x (B, 3, H, W) → logits, with ONNX Runtime or the BN-folded torch model, in cache-sized passes."""
     if session is None:
-        return model(x)
-    return torch.from_numpy(session.run(None, {"images": x.numpy()})[0])
+        forward = optimize(model)
+    else:
+        def forward(x: torch.Tensor) -> torch.Tensor:
+            return torch.from_numpy(session.run(None, {"images": x.contiguous().numpy()})[0])
+    step = forward_batch(model.config, batch_size)
+    return lambda x: in_passes(forward, x, step)
 
 
 def predict(run: str | Path, inputs: list[str | Path], onnx: str | Path | None = None,
@@ -94,10 +99,11 @@ def predict(run: str | Path, inputs: list[str | Path], onnx: str | Path | None =
     session = ort_session(onnx) if onnx is not None else None
     report = PredictReport()
     paths, images = _load(collect_images(inputs), model.config.input_size, report)
+    read = _reader(model, session, batch_size)
     with torch.inference_mode():
         for i in tqdm(range(0, len(paths), batch_size), desc="predict", unit="batch", disable=not progress):
             x = to_input(images[i:i + batch_size])
-            for p, (text, conf) in zip(paths[i:i + batch_size], greedy_decode(_logits(model, session, x), model.config.charset)):
+            for p, (text, conf) in zip(paths[i:i + batch_size], greedy_decode(read(x), model.config.charset)):
                 report.rows.append({"path": str(p), "text": text, "confidence": conf})
             if decoder is not None:
                 drawn = decoder(model.features(x))[:, 0]  # (B, h, w) in [0, 1]

@@ -68,3 +68,36 @@ def test_export_cli_prints_parameters_and_flops(run, tmp_path, plate_crops):
     assert result.exit_code == 0, result.output
     assert "parameters 446,976" in result.output and "0.289 GFLOPs" in result.output
     assert "real input" in result.output
+
+
+def test_per_plate_models_read_in_micro_batches_with_unchanged_readings():
+    from lprtrain.data import to_input
+    from lprtrain.decode import greedy_decode
+    from lprtrain.evaluate import predict_texts
+    from lprtrain.fast import MICRO_BATCH, forward_batch
+
+    model = trained_like(3)
+    assert forward_batch(model.config, 100) == MICRO_BATCH < 100
+    images = torch.randint(0, 256, (70, 24, 94, 3), dtype=torch.uint8)
+    with torch.inference_mode():
+        ref = greedy_decode(model(to_input(images)), model.config.charset)  # one pass over all 70
+    got = predict_texts(model, images, batch_size=70)
+    assert [t for t, _ in got] == [t for t, _ in ref]
+    np.testing.assert_allclose([c for _, c in got], [c for _, c in ref], rtol=1e-3)
+
+
+def test_batch_context_models_read_their_whole_batch_in_one_pass():
+    """Their readings depend on the batch (LPRNet_Pytorch's context scaling), so splitting a batch
+    into micro-batches would change what they compute."""
+    from lprtrain.data import to_input
+    from lprtrain.decode import greedy_decode
+    from lprtrain.evaluate import predict_texts
+
+    torch.manual_seed(4)
+    model = LPRNet(ModelConfig(context_norm="batch")).eval()
+    images = torch.randint(0, 256, (70, 24, 94, 3), dtype=torch.uint8)
+    images[35:] //= 4  # a dark half: per-32 context scales would differ from the 70-plate one
+    with torch.inference_mode():
+        ref = greedy_decode(model(to_input(images)), model.config.charset)
+    got = predict_texts(model, images, batch_size=70)
+    np.testing.assert_allclose([c for _, c in got], [c for _, c in ref], rtol=1e-3)
