@@ -28,7 +28,7 @@ def compare(shards: Path, out: Path, modes: str, seeds: int, seed: int, epochs: 
 
     Writes OUT/compare.md and compare.json (Table 2: accuracy and LCR per test set; Table 3: FLOPs,
     params, FPS; Table 4: per character), OUT/curves.png and OUT/fig13.png. With --seeds k every
-    figure is a mean ± sd over k seeds. A re-run keeps finished runs.
+    figure is a mean ± sd over k seeds. A re-run keeps finished runs and resumes an interrupted one.
 
     Example: lprtrain compare shards --out report --seeds 3 --time-budget 600 --test ../shared/data/plate-crops
     """

@@ -20,7 +20,7 @@ from .common import library_errors, parse_size
 @click.option("--weight-decay", type=float, default=2e-5, show_default=True)
 @click.option("--input-size", default="94x24", show_default=True, callback=parse_size, help="Model input WIDTHxHEIGHT.")
 @click.option("--max-steps", type=int, default=None, help="Stop after this many batches in all.")
-@click.option("--time-budget", "time_budget", type=float, default=None, help="Stop training after SECONDS.")
+@click.option("--time-budget", "time_budget", type=float, default=None, help="Stop once the run has trained SECONDS in all (resumed calls included).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its train_state.pt.")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None, help="Default: cuda if available.")

@@ -25,7 +25,7 @@ from .export import count_macs
 from .fast import optimize
 from .fit import AUX_MODES, FitConfig, fit
 from .model import count_parameters
-from .run import CONFIG_FILE, METRICS_FILE, load_model
+from .run import METRICS_FILE, STATE_FILE, load_model
 
 DONE = "compare-done.json"  # written into a run folder once its fit finished (resume marker)
 
@@ -85,12 +85,13 @@ def _train(shards: Path, run: Path, config: FitConfig, progress: bool) -> dict:
     done = run / DONE
     if done.is_file():  # resume: a finished run is not trained again
         return json.loads(done.read_text())
-    if (run / CONFIG_FILE).exists():  # an interrupted run: start it over from scratch
+    resume = (run / STATE_FILE).is_file()  # an interrupted run goes on from its last checkpoint
+    if not resume and run.is_dir():  # interrupted before its first checkpoint: nothing to keep
         for p in run.iterdir():
             p.unlink()
-    result = fit(shards, run, config, progress=progress)
-    info = {"steps": result.steps, "seconds": result.seconds, "images_per_s": result.images_per_s,
-            "best_accuracy": result.best_accuracy}
+    result = fit(shards, run, replace(config, resume=resume), progress=progress)
+    info = {"steps": result.steps, "seconds": result.trained_seconds, "images_per_s": result.images_per_s,
+            "best_accuracy": result.best_accuracy, "resumed": resume}
     write_json_atomic(done, info)
     return info
 
@@ -121,7 +122,8 @@ def compare(shards: str | Path, out: str | Path, config: CompareConfig = Compare
             progress: bool = True) -> CompareReport:
     """Train every (mode, seed), evaluate on the same test sets, write tables and figures to OUT.
 
-    Re-running resumes: finished runs are kept. Raises what `fit` and `load_data` raise.
+    Re-running resumes: finished runs are kept, an interrupted one goes on from its last checkpoint
+    (`fit --resume`; the time budget spans both calls). Raises what `fit` and `load_data` raise.
     """
     shards, out = Path(shards), Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -48,7 +48,7 @@ class FitConfig:
     seed: int = 0
     charset: str | None = None  # None: CCPD's provinces + letters + digits
     max_steps: int | None = None  # batches in all, counted across resumes
-    time_budget_s: float | None = None  # wall-clock training budget of this call
+    time_budget_s: float | None = None  # wall-clock training seconds in all, counted across resumes
     val_split: str = "val"
     val_fraction: float = 0.1  # held out of train when the shards have no val split
     threads: int | None = None
@@ -101,10 +101,11 @@ class FitResult:
     best_step: int | None
     train_samples: int
     val_samples: int
-    seconds: float
-    images_per_s: float
+    seconds: float  # this call's
+    images_per_s: float  # this call's
     stopped: str  # "epochs", "max_steps" or "time_budget"
     files: list[Path] = field(default_factory=list)
+    trained_seconds: float = 0.0  # training time across every call that built this run
 
     def summary(self) -> str:
         best = "n/a" if self.best_accuracy is None else f"{self.best_accuracy:.4f} (LCR {self.best_lcr:.4f}, step {self.best_step})"
@@ -216,7 +217,8 @@ class _Trainer:
             self.heads = self.heads.to(memory_format=torch.channels_last)
         self.opt = torch.optim.Adam(self.heads.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay)
         self.net = distributed.wrap(self.heads, self.d, self.device, find_unused=self.cfg.aux == "alternate")
-        self.state = {"step": 0, "epoch": 0, "batch_in_epoch": 0, "best": None, "best_step": None}
+        # seconds: training time of earlier calls, so a time budget spans resumes as max_steps does
+        self.state = {"step": 0, "epoch": 0, "batch_in_epoch": 0, "best": None, "best_step": None, "seconds": 0.0}
         if self.cfg.resume:
             self._load_state()
         torch.manual_seed(self.cfg.seed * 7919 + self.d.rank + self.state["step"])  # dropout noise per rank
@@ -245,9 +247,12 @@ class _Trainer:
         self.heads.load_state_dict(state["model"])
         self.opt.load_state_dict(state["optimizer"])
         self.state = {k: state[k] for k in ("step", "epoch", "batch_in_epoch", "best", "best_step")}
+        self.state["seconds"] = float(state.get("seconds", 0.0))  # states from before it was kept: 0
         self._saved_rng = state.get("rng")
 
     _saved_rng = None
+    _start = 0.0  # perf_counter() when this call's loop began
+    _before = 0.0  # training seconds of earlier calls
     _last: dict | None = None  # losses of the latest step
 
     # ---- the loop ----
@@ -257,6 +262,7 @@ class _Trainer:
         n = distributed.all_min(len(self.train), self.d)  # every rank runs the same number of steps
         steps_per_epoch = -(-n // per_rank)
         start, images, stopped = time.perf_counter(), 0, "epochs"
+        self._start, self._before = start, self.state["seconds"]
         total = self.cfg.epochs * steps_per_epoch
         if self.cfg.max_steps:
             total = min(total, self.cfg.max_steps)
@@ -266,7 +272,7 @@ class _Trainer:
             while self.state["epoch"] < self.cfg.epochs and stopped == "epochs":
                 perm = self._permutation(n)
                 for k in range(self.state["batch_in_epoch"], steps_per_epoch):
-                    stopped = self._stop_reason(start, first=images == 0)
+                    stopped = self._stop_reason(first=self.state["step"] == 0)
                     if stopped != "epochs":
                         break
                     images += self._one_step(perm[k * per_rank:(k + 1) * per_rank], bar)
@@ -282,11 +288,14 @@ class _Trainer:
         gen = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + self.state["epoch"] * 7919 + self.d.rank)
         return torch.randperm(len(self.train), generator=gen)[:n]
 
-    def _stop_reason(self, start: float, first: bool) -> str:
+    def _trained_seconds(self) -> float:
+        return self._before + time.perf_counter() - self._start
+
+    def _stop_reason(self, first: bool) -> str:
         if self.cfg.max_steps and self.state["step"] >= self.cfg.max_steps:
             return "max_steps"
-        if self.cfg.time_budget_s is not None and not first:  # a budget always buys one step
-            over = torch.tensor([float(time.perf_counter() - start >= self.cfg.time_budget_s)], device=self.device)
+        if self.cfg.time_budget_s is not None and not first:  # a budget always buys the run one step
+            over = torch.tensor([float(self._trained_seconds() >= self.cfg.time_budget_s)], device=self.device)
             if distributed.all_sum(over, self.d).item() > 0:  # ranks stop together
                 return "time_budget"
         return "epochs"
@@ -314,6 +323,7 @@ class _Trainer:
 
     def _checkpoint(self, complete: bool) -> None:
         """Validate, keep the best model, save the train state, flush metrics and curves (rank 0)."""
+        self.state["seconds"] = self._trained_seconds()  # validation counts against the budget too
         if not self.d.main or self.state["step"] == 0:
             return
         logged = [r["step"] for r in self.log.rows if r["kind"] == "train"]
@@ -336,4 +346,4 @@ class _Trainer:
         files = [self.out / f for f in names if (self.out / f).is_file()] if self.d.main else []
         return FitResult(self.out, self.state["step"], self.state["epoch"], best[0], best[1], self.state["best_step"],
                          len(self.train) * self.d.world, len(self.val_texts), seconds, images / max(seconds, 1e-9),
-                         stopped, files)
+                         stopped, files, self.state["seconds"])

@@ -7,7 +7,8 @@ import pytest
 
 from lprtrain.compare import DONE, CompareConfig, compare
 from lprtrain.errors import ConfigError
-from lprtrain.fit import FitConfig
+from lprtrain.fit import FitConfig, fit
+from plategen.io import read_jsonl
 
 
 def test_compare_writes_the_papers_tables_and_resumes(shards: Path, tmp_path: Path) -> None:
@@ -34,6 +35,17 @@ def test_compare_writes_the_papers_tables_and_resumes(shards: Path, tmp_path: Pa
     compare(shards, tmp_path / "report", config, progress=False)
     assert (tmp_path / "report" / "off-seed0" / "model.safetensors").stat().st_mtime_ns == stamp
     assert report.summary().startswith("# LPRNet with and without graphical supervision")
+
+
+def test_compare_goes_on_with_an_interrupted_run_from_its_checkpoint(shards: Path, tmp_path: Path) -> None:
+    fit_config = FitConfig(max_steps=3, batch_size=8, log_every=1, device="cpu")
+    run = tmp_path / "report" / "off-seed0"
+    fit(shards, run, FitConfig(max_steps=2, batch_size=8, log_every=1, device="cpu", aux="off"), progress=False)
+    assert not (run / DONE).exists()  # as if compare had been stopped after the run's second step
+    compare(shards, tmp_path / "report", CompareConfig(("off",), fit=fit_config, fps_plates=2), progress=False)
+    info = json.loads((run / DONE).read_text())
+    assert info["resumed"] and info["steps"] == 3
+    assert [r["step"] for r in read_jsonl(run / "metrics.jsonl") if r["kind"] == "train"] == [1, 2, 3]
 
 
 @pytest.mark.parametrize("kwargs, field", [({"modes": ("sometimes",)}, "modes"), ({"seeds": 0}, "seeds")])

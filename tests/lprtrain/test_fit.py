@@ -99,6 +99,21 @@ def test_a_time_budget_stops_after_at_least_one_step(shards: Path, tmp_path: Pat
     assert (tmp_path / "run" / "model.safetensors").is_file()
 
 
+def test_a_time_budget_counts_across_resumes(shards: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    first = fit(shards, run, quick(max_steps=2, aux="off"), progress=False)
+    assert first.trained_seconds > 0
+    assert torch.load(run / "train_state.pt", weights_only=True)["seconds"] == pytest.approx(first.trained_seconds)
+    # the earlier call already spent more than this budget: the resumed call trains no further step
+    again = fit(shards, run, quick(max_steps=5, aux="off", resume=True, time_budget_s=first.trained_seconds / 2),
+                progress=False)
+    assert (again.stopped, again.steps) == ("time_budget", 2)
+    assert again.trained_seconds >= first.trained_seconds
+    # with budget left it goes on
+    more = fit(shards, run, quick(max_steps=3, aux="off", resume=True, time_budget_s=1e6), progress=False)
+    assert (more.stopped, more.steps) == ("max_steps", 3)
+
+
 def test_resume_without_a_state_is_refused(shards: Path, tmp_path: Path) -> None:
     with pytest.raises(RunError, match="no train state to resume from"):
         fit(shards, tmp_path / "nothing", quick(resume=True), progress=False)
