@@ -36,7 +36,7 @@ from torch.utils.data import DataLoader, Dataset
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.ceiling import ceiling_report, flops_per_item, fp32_peak_gflops  # noqa: E402
+from benchmarks.ceiling import HEADER, ceiling_row, conv_seconds, flops_per_item, fp32_peak_gflops  # noqa: E402
 from lprtrain.allocator import keep_freed_memory  # noqa: E402
 from lprtrain.data import load_data  # noqa: E402
 from lprtrain.model import LPRNet, ModelConfig, SmallBasicBlock, UpsamplingDecoder  # noqa: E402
@@ -156,8 +156,9 @@ def time_baseline(files, font_path: str, batch: int, batches: int) -> float:
 
 # ------------------------------------------------------------------------------------- ours ----
 
-def time_ours(shards: Path, aux: str, batch: int, batches: int, channels_last: bool, count: bool = False) -> float:
-    """Images/s of `batches` training steps; with `count`, the FLOPs per image of one step instead."""
+def time_ours(shards: Path, aux: str, batch: int, batches: int, channels_last: bool, count: str = "") -> float:
+    """Images/s of `batches` training steps. count="flops": FLOPs per image of one step instead;
+    "convs": images/s if a step took only the time of its convolutions."""
     keep_freed_memory()  # as `fit` does; process-wide, which is why the baseline is timed first
     data = load_data(shards)  # the crop folder is one split ("test")
     tensors = TrainTensors(data.images, data.labels, data.texts, CCPD_CHARSET, torch.device("cpu"), channels_last)
@@ -170,8 +171,13 @@ def time_ours(shards: Path, aux: str, batch: int, batches: int, channels_last: b
     gen = torch.Generator().manual_seed(0)
     check = lambda named: {k: float(v.detach()) for k, v in named.items()}  # noqa: E731
     draw = lambda: torch.randint(len(tensors), (batch,), generator=gen)  # noqa: E731
-    if count:
+    if count == "flops":
         return flops_per_item(lambda: train_step(heads, opt, tensors.batch(draw()[:8]), aux, 1.0, BLANK, check), 8)
+    if count == "convs":
+        step = tensors.batch(draw())
+        for _ in range(2):  # the profiler's own allocations must not page-fault inside the kernels
+            train_step(heads, opt, step, aux, 1.0, BLANK, check)
+        return batch / min(conv_seconds(lambda: train_step(heads, opt, step, aux, 1.0, BLANK, check)) for _ in range(2))
     train_step(heads, opt, tensors.batch(draw()[:32]), aux, 1.0, BLANK, check)  # warm-up
     start = time.perf_counter()
     for _ in range(batches):
@@ -216,15 +222,15 @@ def main() -> None:
             print(f"ours {aux:<9}:                 {ours:8.1f} img/s   {ours / base:5.1f}x baseline   "
                   f"{ours / QUOTED_BASELINE:5.1f}x the quoted {QUOTED_BASELINE:.0f} img/s   {goal}", flush=True)
         peak = fp32_peak_gflops()
-        print(f"\nthis machine's fp32 peak (2048^3 matmul, {args.threads} threads): {peak:.1f} GFLOP/s; "
-              f"what each step costs and allows (images/s):")
+        print(f"\nthis machine's fp32 peak: {peak:.1f} GFLOP/s (best of a 2048^3 matmul and a 3x3 conv, "
+              f"{args.threads} threads); what each step's work allows:\n{HEADER}")
         base_flops = flops_per_item(lambda: paper_step(*baseline_model_and_opt(), next(iter(DataLoader(
             PaperDataset(files, 8, font), batch_size=8, collate_fn=collate)))), 8)
-        print(ceiling_report("baseline", base_flops, peak, base))
+        print(ceiling_row("baseline", base_flops, peak, base, base))
         for aux, target in targets.items():
-            flops = time_ours(shards, aux, args.batch, args.batches, args.channels_last, count=True)
-            print(ceiling_report(aux, flops, peak, measured[aux], base, target))
-
+            flops = time_ours(shards, aux, args.batch, args.batches, args.channels_last, count="flops")
+            conv = time_ours(shards, aux, args.batch, args.batches, args.channels_last, count="convs")
+            print(ceiling_row(aux, flops, peak, measured[aux], base, conv, target), flush=True)
 
 if __name__ == "__main__":
     main()
