@@ -323,7 +323,7 @@ class _Trainer:
 
     def _checkpoint(self, complete: bool) -> None:
         """Validate, keep the best model, save the train state, flush metrics and curves (rank 0)."""
-        self.state["seconds"] = self._trained_seconds()  # validation counts against the budget too
+        self.state["seconds"] = self._trained_seconds()  # wall time of the loop, earlier validations included
         if not self.d.main or self.state["step"] == 0:
             return
         logged = [r["step"] for r in self.log.rows if r["kind"] == "train"]
