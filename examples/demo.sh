@@ -28,7 +28,9 @@ step "4/7 plategen render-labels"
 plategen render-labels "$OUT/crops" --alignment "$OUT/alignment.json" "$OUT/shards" --preview 24
 
 step "5/7 lprtrain fit --aux alternate (${BUDGET}s budget)"
-lprtrain fit "$OUT/shards" --out "$OUT/run" --aux alternate --batch-size 64 --time-budget "$BUDGET"
+# A re-run resumes the run; the budget counts across calls, so a finished run trains no further.
+RESUME=(); [ -f "$OUT/run/train_state.pt" ] && RESUME=(--resume)
+lprtrain fit "$OUT/shards" --out "$OUT/run" --aux alternate --batch-size 64 --time-budget "$BUDGET" "${RESUME[@]}"
 
 step "6/7 lprtrain eval"
 lprtrain eval "$OUT/run" "$OUT/shards" --json "$OUT/eval.json" | tee "$OUT/eval.txt"
