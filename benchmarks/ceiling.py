@@ -4,9 +4,9 @@ The peak is the best rate of large dense fp32 kernels in torch on the benchmark'
 the yardstick the issue uses: "a large fp32 matmul reaches ~170 GFLOP/s here", and a big convolution).
 A step that costs F FLOPs per image cannot run faster than peak / F images/s, whatever the code around
 it does, so a speed target T × baseline can only be met where peak / F ≥ T × baseline. A tighter bound
-is the time the step's own convolutions take in torch's kernels. Machines differ: the issue's figure
-is from a CPU with full-width AVX2 FMA units; a first-generation EPYC (family 23, model 1) splits
-each 256-bit FMA in two and peaks near 70-80 GFLOP/s on 2 cores.
+is the time the step's own convolutions take in torch's kernels. Machines differ: the issue quotes
+~170 GFLOP/s; a 2-core first-generation EPYC (family 23, model 1, whose cores execute a 256-bit FMA
+as two 128-bit halves) measures 70-80.
 """
 from __future__ import annotations
 
