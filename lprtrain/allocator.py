@@ -29,5 +29,7 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError):  # musl and friends: no mallopt
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    _done = bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, 2**31 - 1))
+    # -1 switches trimming off (mallopt(3)); any positive threshold is at most 2 GiB, and a freed
+    # top of the heap above it, which a batch-256 step leaves, went back to the OS after all.
+    _done = bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, -1))
     return _done

@@ -172,3 +172,30 @@ def test_keep_freed_memory_switches_glibc_malloc_to_reuse():
     _, grew, released = run("default")
     assert int(released) > 150  # what it replaces: the 200 MB go back to the OS at once
     assert keep_freed_memory() is True and keep_freed_memory() is True  # idempotent in-process
+
+
+BIG_TOP_AFTER_FREE = """
+import ctypes, ctypes.util, os
+from pathlib import Path
+from lprtrain.allocator import keep_freed_memory
+def resident_mb():
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+keep_freed_memory()
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+libc.free.argtypes, libc.memset.argtypes = [ctypes.c_void_p], [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+n = 2300 * 2**20  # above glibc's largest trim threshold, 2 GiB: a batch-256 step's heap gets there
+p = libc.malloc(n)
+libc.memset(p, 1, n)
+peak = resident_mb()
+libc.free(p)  # it is the top of the heap: glibc trims it unless trimming is off
+print(round(peak - resident_mb()))
+"""
+
+
+def test_keep_freed_memory_keeps_a_freed_top_of_the_heap_above_2_gib():
+    if not sys.platform.startswith("linux"):
+        pytest.skip("glibc only")
+    out = subprocess.run([sys.executable, "-c", BIG_TOP_AFTER_FREE], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert int(out.stdout) < 50  # MB given back to the OS
