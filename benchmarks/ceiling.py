@@ -6,7 +6,7 @@ A step that costs F FLOPs per image cannot run faster than peak / F images/s, wh
 it does, so a speed target T × baseline can only be met where peak / F ≥ T × baseline. A tighter bound
 is the time the step's own convolutions take in torch's kernels. Machines differ: the issue quotes
 ~170 GFLOP/s; a 2-core first-generation EPYC (family 23, model 1, whose cores execute a 256-bit FMA
-as two 128-bit halves) measures 70-80.
+as two 128-bit halves) measured 78-93 from run to run.
 """
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ from lprtrain.data import load_data, to_input  # noqa: E402
 from lprtrain.decode import greedy_decode  # noqa: E402
 from lprtrain.export import synthetic_plates, write_onnx  # noqa: E402
 from benchmarks.ceiling import fp32_peak_gflops, flops_per_item  # noqa: E402
-from lprtrain.fast import forward_batch, in_passes, optimize, ort_session  # noqa: E402
+from lprtrain.fast import ort_session, reader  # noqa: E402
 from lprtrain.model import LPRNET_PYTORCH_CHARSET, ChannelStridePool, LPRNet, ModelConfig  # noqa: E402
 from lprtrain.run import lprnet_pytorch_model  # noqa: E402
 
@@ -89,17 +89,10 @@ def per_plate(model: LPRNet) -> LPRNet:
     return ours.eval()
 
 
-def run_torch(model: LPRNet, images: torch.Tensor) -> list[tuple[str, float]]:
+def run_ours(read, charset: str, images: torch.Tensor) -> list[tuple[str, float]]:
+    """`read` is an `lprtrain.fast.reader`: what `lprtrain eval` and `predict` run."""
     with torch.inference_mode():
-        x = to_input(images).contiguous(memory_format=torch.channels_last)
-        return greedy_decode(in_passes(model, x, forward_batch(model.config, len(x))), model.config.charset)
-
-
-def run_ort(session, config: ModelConfig, images: torch.Tensor) -> list[tuple[str, float]]:
-    def forward(x: torch.Tensor) -> torch.Tensor:
-        return torch.from_numpy(session.run(None, {"images": x.numpy()})[0])
-    x = to_input(images).contiguous()
-    return greedy_decode(in_passes(forward, x, forward_batch(config, len(x))), config.charset)
+        return greedy_decode(read(to_input(images)), charset)
 
 
 def throughput(fn, n: int, repeats: int) -> float:
@@ -141,22 +134,22 @@ def main() -> None:
     model, images, what = load_inputs(args.batch)
     charset, np_images = model.config.charset, images.numpy()
     ours = per_plate(model)
-    base, fast = baseline_model(model), optimize(ours)
+    base, read_torch = baseline_model(model), reader(ours, len(images))
     with tempfile.TemporaryDirectory() as tmp:
         write_onnx(ours, Path(tmp) / "m.onnx")
-        session = ort_session(Path(tmp) / "m.onnx", threads=args.threads)
-    agree = sum(a == b for a, (b, _) in zip(run_baseline(base, np_images, charset), run_torch(fast, images)))
+        read_ort = reader(ours, len(images), ort_session(Path(tmp) / "m.onnx", threads=args.threads))
+    agree = sum(a == b for a, (b, _) in zip(run_baseline(base, np_images, charset), run_ours(read_torch, charset, images)))
     print(f"LPRNet 94x24, {what}, {args.threads} threads, torch {torch.__version__}; ours (context scaled "
           f"per plate) and the baseline (per batch) agree on {agree}/{len(images)} readings")
 
     n = len(images)
     batched = {"baseline (MaxPool3d, per-sample Python)": throughput(lambda: run_baseline(base, np_images, charset), n, args.repeats),
-               "ours torch fp32 (BN folded, channels_last)": throughput(lambda: run_torch(fast, images), n, args.repeats),
-               "ours ONNX Runtime": throughput(lambda: run_ort(session, ours.config, images), n, args.repeats)}
+               "ours torch fp32 (BN folded, channels_last)": throughput(lambda: run_ours(read_torch, charset, images), n, args.repeats),
+               "ours ONNX Runtime": throughput(lambda: run_ours(read_ort, charset, images), n, args.repeats)}
     one, np_one = images[:1], np_images[:1]
     single = {"baseline (MaxPool3d, per-sample Python)": latency_ms(lambda: run_baseline(base, np_one, charset), args.single),
-              "ours torch fp32 (BN folded, channels_last)": latency_ms(lambda: run_torch(fast, one), args.single),
-              "ours ONNX Runtime": latency_ms(lambda: run_ort(session, ours.config, one), args.single)}
+              "ours torch fp32 (BN folded, channels_last)": latency_ms(lambda: run_ours(read_torch, charset, one), args.single),
+              "ours ONNX Runtime": latency_ms(lambda: run_ours(read_ort, charset, one), args.single)}
     b0, s0 = next(iter(batched.values())), next(iter(single.values()))
     print(f"\nbatched, batch {n}  (target >= 350 plates/s)")
     for name, v in batched.items():
@@ -167,7 +160,7 @@ def main() -> None:
     best_batched, best_single = max(list(batched.values())[1:]), min(list(single.values())[1:])
     print(f"\nbest batched {best_batched:.1f} plates/s; best single {best_single:.2f} ms")
     peak = fp32_peak_gflops()
-    flops = flops_per_item(lambda: fast(to_input(one)), 1)
+    flops = flops_per_item(lambda: read_torch(to_input(one)), 1)
     ceiling = peak * 1e9 / flops
     print(f"\nthis machine's fp32 peak (best of a 2048^3 matmul and a 3x3 conv, {args.threads} threads): {peak:.1f} GFLOP/s; LPRNet costs "
           f"{flops / 1e9:.3f} GFLOP per plate, so at most {ceiling:.1f} plates/s ({1e3 / ceiling:.2f} ms per plate)")

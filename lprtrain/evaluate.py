@@ -10,7 +10,7 @@ from tqdm import tqdm
 from .data import PlateData, encode_texts, to_input
 from .decode import greedy_decode
 from .errors import ConfigError
-from .fast import forward_batch, in_passes, optimize
+from .fast import reader
 from .metrics import Metrics, compute
 from .model import LPRNet
 
@@ -65,11 +65,10 @@ def predict_texts(model: LPRNet, images: torch.Tensor, batch_size: int = DEFAULT
     if batch_size < 1:
         raise ConfigError(f"batch_size: expected >= 1, got {batch_size}")
     out: list[tuple[str, float]] = []
-    fast, step = optimize(model), forward_batch(model.config, batch_size)
+    read = reader(model, batch_size)
     with torch.inference_mode():
         for i in tqdm(range(0, len(images), batch_size), desc="eval", unit="batch", disable=not progress):
-            logits = in_passes(fast, to_input(images[i:i + batch_size]), step)  # input is channels_last
-            out += greedy_decode(logits, model.config.charset)
+            out += greedy_decode(read(to_input(images[i:i + batch_size])), model.config.charset)
     return out
 
 

@@ -80,6 +80,19 @@ def in_passes(forward: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, 
     return torch.cat([forward(x[i:i + size]) for i in range(0, len(x), size)])
 
 
+def reader(model: LPRNet, batch_size: int, session=None) -> Callable[[torch.Tensor], torch.Tensor]:
+    """x (B, 3, H, W) normalised → logits (B, classes, T), for B up to `batch_size`: the BN-folded
+    channels_last copy of `model`, or the ONNX Runtime `session` of its export, run in
+    forward_batch() passes. `model` itself is left as it is (its mode included)."""
+    if session is None:
+        forward = optimize(model)
+    else:
+        def forward(x: torch.Tensor) -> torch.Tensor:
+            return torch.from_numpy(session.run(None, {"images": x.contiguous().numpy()})[0])
+    step = forward_batch(model.config, batch_size)
+    return lambda x: in_passes(forward, x, step)
+
+
 def ort_session(path, threads: int | None = None):
     """An ONNX Runtime CPU session with full graph optimisation; `threads` sets intra-op threads.
 

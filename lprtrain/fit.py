@@ -251,8 +251,7 @@ class _Trainer:
         self._saved_rng = state.get("rng")
 
     _saved_rng = None
-    _start = 0.0  # perf_counter() when this call's loop began
-    _before = 0.0  # training seconds of earlier calls
+    _origin = 0.0  # perf_counter() minus the training seconds of earlier calls
     _last: dict | None = None  # losses of the latest step
 
     # ---- the loop ----
@@ -262,7 +261,7 @@ class _Trainer:
         n = distributed.all_min(len(self.train), self.d)  # every rank runs the same number of steps
         steps_per_epoch = -(-n // per_rank)
         start, images, stopped = time.perf_counter(), 0, "epochs"
-        self._start, self._before = start, self.state["seconds"]
+        self._origin = start - self.state["seconds"]
         total = self.cfg.epochs * steps_per_epoch
         if self.cfg.max_steps:
             total = min(total, self.cfg.max_steps)
@@ -289,7 +288,7 @@ class _Trainer:
         return torch.randperm(len(self.train), generator=gen)[:n]
 
     def _trained_seconds(self) -> float:
-        return self._before + time.perf_counter() - self._start
+        return time.perf_counter() - self._origin
 
     def _stop_reason(self, first: bool) -> str:
         if self.cfg.max_steps and self.state["step"] >= self.cfg.max_steps:

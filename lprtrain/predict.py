@@ -21,8 +21,7 @@ from .data import to_input
 from .decode import greedy_decode
 from .errors import RunError
 from .evaluate import DEFAULT_BATCH
-from .fast import forward_batch, in_passes, optimize, ort_session
-from .model import LPRNet
+from .fast import ort_session, reader
 from .run import load_decoder, load_model, read_config
 
 PREVIEW_SCALE = 4  # previews are tiny otherwise (94×24)
@@ -71,17 +70,6 @@ def _load(paths: list[Path], size: tuple[int, int], report: PredictReport) -> tu
     return kept, torch.from_numpy(stacked)
 
 
-def _reader(model: LPRNet, session, batch_size: int):
-    """x (B, 3, H, W) → logits, with ONNX Runtime or the BN-folded torch model, in cache-sized passes."""
-    if session is None:
-        forward = optimize(model)
-    else:
-        def forward(x: torch.Tensor) -> torch.Tensor:
-            return torch.from_numpy(session.run(None, {"images": x.contiguous().numpy()})[0])
-    step = forward_batch(model.config, batch_size)
-    return lambda x: in_passes(forward, x, step)
-
-
 def predict(run: str | Path, inputs: list[str | Path], onnx: str | Path | None = None,
             batch_size: int = DEFAULT_BATCH, label_preview: str | Path | None = None,
             progress: bool = False) -> PredictReport:
@@ -99,7 +87,7 @@ def predict(run: str | Path, inputs: list[str | Path], onnx: str | Path | None =
     session = ort_session(onnx) if onnx is not None else None
     report = PredictReport()
     paths, images = _load(collect_images(inputs), model.config.input_size, report)
-    read = _reader(model, session, batch_size)
+    read = reader(model, batch_size, session)
     with torch.inference_mode():
         for i in tqdm(range(0, len(paths), batch_size), desc="predict", unit="batch", disable=not progress):
             x = to_input(images[i:i + batch_size])

@@ -14,7 +14,7 @@ from torch import nn
 from .data import encode_texts, to_input
 from .decode import greedy_decode
 from .errors import TrainingError
-from .fast import forward_batch, in_passes, optimize
+from .fast import reader
 from .metrics import Counts, outcome
 from .model import LPRNet, UpsamplingDecoder
 
@@ -154,12 +154,11 @@ def check_ctc_lengths(texts: list[str], t: int, input_size: tuple[int, int]) -> 
 @torch.no_grad()
 def validate(lprnet: LPRNet, data: TrainTensors, texts: list[str], batch_size: int) -> dict:
     """The paper's accuracy and LCR on `data` (counted by `lprtrain.metrics`)."""
-    fast, step = optimize(lprnet), forward_batch(lprnet.config, batch_size)  # a folded eval-mode copy
+    read = reader(lprnet, batch_size)  # a folded eval-mode copy: lprnet stays in training mode
     preds: list[str] = []
     for start in range(0, len(data), batch_size):
         idx = torch.arange(start, min(start + batch_size, len(data)))
-        logits = in_passes(fast, data.batch(idx).x, step)
-        preds += [p for p, _ in greedy_decode(logits, lprnet.config.charset)]
+        preds += [p for p, _ in greedy_decode(read(data.batch(idx).x), lprnet.config.charset)]
     counts = Counts()
     for p, t in zip(preds, texts):
         counts.add(outcome(p, t))

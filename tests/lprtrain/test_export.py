@@ -8,8 +8,11 @@ import torch
 from click.testing import CliRunner
 
 from cli.lprtrain import lprtrain
+from lprtrain.data import to_input
+from lprtrain.decode import greedy_decode
+from lprtrain.evaluate import predict_texts
 from lprtrain.export import count_macs, export_onnx
-from lprtrain.fast import fold_batchnorm, optimize, ort_session
+from lprtrain.fast import MICRO_BATCH, fold_batchnorm, forward_batch, optimize, ort_session
 from lprtrain.model import LPRNet, ModelConfig, TrainingModel
 from lprtrain.run import save_run
 
@@ -71,11 +74,6 @@ def test_export_cli_prints_parameters_and_flops(run, tmp_path, plate_crops):
 
 
 def test_per_plate_models_read_in_micro_batches_with_unchanged_readings():
-    from lprtrain.data import to_input
-    from lprtrain.decode import greedy_decode
-    from lprtrain.evaluate import predict_texts
-    from lprtrain.fast import MICRO_BATCH, forward_batch
-
     model = trained_like(3)
     assert forward_batch(model.config, 100) == MICRO_BATCH < 100
     images = torch.randint(0, 256, (70, 24, 94, 3), dtype=torch.uint8)
@@ -89,10 +87,6 @@ def test_per_plate_models_read_in_micro_batches_with_unchanged_readings():
 def test_batch_context_models_read_their_whole_batch_in_one_pass():
     """Their readings depend on the batch (LPRNet_Pytorch's context scaling), so splitting a batch
     into micro-batches would change what they compute."""
-    from lprtrain.data import to_input
-    from lprtrain.decode import greedy_decode
-    from lprtrain.evaluate import predict_texts
-
     torch.manual_seed(4)
     model = LPRNet(ModelConfig(context_norm="batch")).eval()
     images = torch.randint(0, 256, (70, 24, 94, 3), dtype=torch.uint8)
