@@ -8,13 +8,14 @@ is the time the step's own convolutions take in torch's kernels. Machines differ
 ~170 GFLOP/s; a 2-core first-generation EPYC (family 23, model 1, whose cores execute a 256-bit FMA
 as two 128-bit halves) measured 78-93 from run to run.
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
 import resource
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -83,7 +84,9 @@ def conv_seconds(fn: Callable[[], object], attempts: int = 5) -> float:
             if len(clean) == 2:
                 break
     if not clean:
-        raise RuntimeError(f"pages were faulted in during all {attempts} profiled runs; call prefault_heap() first")
+        raise RuntimeError(
+            f"pages were faulted in during all {attempts} profiled runs; call prefault_heap() first"
+        )
     return min(clean)
 
 
@@ -95,12 +98,21 @@ def flops_per_item(fn: Callable[[], object], items: int) -> float:
     return counter.get_total_flops() / items
 
 
-HEADER = (f"  {'':<10}{'GFLOP/item':>11}{'FLOP ceiling':>17}{'convs alone':>17}{'measured':>17}"
-          "   (per second; x = times the baseline)")
+HEADER = (
+    f"  {'':<10}{'GFLOP/item':>11}{'FLOP ceiling':>17}{'convs alone':>17}{'measured':>17}"
+    "   (per second; x = times the baseline)"
+)
 
 
-def ceiling_row(name: str, flops: float, peak: float, measured: float, baseline: float,
-                conv_bound: float | None = None, target: float | None = None) -> str:
+def ceiling_row(
+    name: str,
+    flops: float,
+    peak: float,
+    measured: float,
+    baseline: float,
+    conv_bound: float | None = None,
+    target: float | None = None,
+) -> str:
     """One table row: FLOPs per item; the FLOP-bound ceiling (peak / FLOPs); the bound set by the
     step's convolutions alone (`conv_bound` items/s); the measured rate; and, given a target ratio,
     the first of those bounds it doesn't fit under."""

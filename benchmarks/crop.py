@@ -8,6 +8,7 @@ crops (target <= 4).
 
     .venv/bin/python benchmarks/crop.py [--workers N] [--repeat 42] [--mode point]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,9 +78,13 @@ def quality(mode: str) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--repeat", type=int, default=42, help="passes over the photos (24 x 42 = 1008 files)")
+    parser.add_argument(
+        "--repeat", type=int, default=42, help="passes over the photos (24 x 42 = 1008 files)"
+    )
     parser.add_argument("--mode", choices=MODES, default="point")
-    parser.add_argument("--rounds", type=int, default=5, help="timed passes per path, alternating; the best is kept")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="timed passes per path, alternating; the best is kept"
+    )
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"{DATA}: not present; this benchmark needs the shared CCPD photos")
@@ -92,8 +97,10 @@ def main() -> None:
     print(f"ratio: {ours / base:.2f} (target >= 2.0)")
     for mode in MODES:
         mean, worst, reduced = quality(mode)
-        print(f"{mode:>6}: fast vs full-resolution crop, mean abs diff {mean:.2f} grey levels "
-              f"(worst photo {worst:.2f}; target <= 4); {reduced}/{len(_files)} decoded at reduced size")
+        print(
+            f"{mode:>6}: fast vs full-resolution crop, mean abs diff {mean:.2f} grey levels "
+            f"(worst photo {worst:.2f}; target <= 4); {reduced}/{len(_files)} decoded at reduced size"
+        )
 
 
 if __name__ == "__main__":

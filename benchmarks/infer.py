@@ -13,6 +13,7 @@ Both are set against this machine's fp32 ceiling (`benchmarks/ceiling.py`).
 
 Targets (issue 4, 2-core machine): batched ≥ 350 plates/s, single-plate latency ≤ 4 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,10 +33,10 @@ from torch import nn
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.ceiling import flops_per_item, fp32_peak_gflops  # noqa: E402
 from lprtrain.data import load_data, to_input  # noqa: E402
 from lprtrain.decode import greedy_decode  # noqa: E402
 from lprtrain.export import synthetic_plates, write_onnx  # noqa: E402
-from benchmarks.ceiling import fp32_peak_gflops, flops_per_item  # noqa: E402
 from lprtrain.fast import ort_session, reader  # noqa: E402
 from lprtrain.model import LPRNET_PYTORCH_CHARSET, ChannelStridePool, LPRNet, ModelConfig  # noqa: E402
 from lprtrain.run import lprnet_pytorch_model  # noqa: E402
@@ -116,7 +117,11 @@ def latency_ms(fn, runs: int) -> float:
 
 def load_inputs(batch: int) -> tuple[LPRNet, torch.Tensor, str]:
     pth, crops = SHARED / "lprnet-pretrained" / "Final_LPRNet_model.pth", SHARED / "plate-crops"
-    model = lprnet_pytorch_model(pth) if pth.is_file() else LPRNet(ModelConfig(charset=LPRNET_PYTORCH_CHARSET, context_norm="batch")).eval()
+    model = (
+        lprnet_pytorch_model(pth)
+        if pth.is_file()
+        else LPRNet(ModelConfig(charset=LPRNET_PYTORCH_CHARSET, context_norm="batch")).eval()
+    )
     images = load_data(crops).images if crops.is_dir() else synthetic_plates(batch, (94, 24))
     reps = -(-batch // len(images))
     what = f"{'pretrained' if pth.is_file() else 'random'} weights, {'real crops' if crops.is_dir() else 'synthetic plates'}"
@@ -138,18 +143,35 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         write_onnx(ours, Path(tmp) / "m.onnx")
         read_ort = reader(ours, len(images), ort_session(Path(tmp) / "m.onnx", threads=args.threads))
-    agree = sum(a == b for a, (b, _) in zip(run_baseline(base, np_images, charset), run_ours(read_torch, charset, images)))
-    print(f"LPRNet 94x24, {what}, {args.threads} threads, torch {torch.__version__}; ours (context scaled "
-          f"per plate) and the baseline (per batch) agree on {agree}/{len(images)} readings")
+    agree = sum(
+        a == b
+        for a, (b, _) in zip(run_baseline(base, np_images, charset), run_ours(read_torch, charset, images))
+    )
+    print(
+        f"LPRNet 94x24, {what}, {args.threads} threads, torch {torch.__version__}; ours (context scaled "
+        f"per plate) and the baseline (per batch) agree on {agree}/{len(images)} readings"
+    )
 
     n = len(images)
-    batched = {"baseline (MaxPool3d, per-sample Python)": throughput(lambda: run_baseline(base, np_images, charset), n, args.repeats),
-               "ours torch fp32 (BN folded, channels_last)": throughput(lambda: run_ours(read_torch, charset, images), n, args.repeats),
-               "ours ONNX Runtime": throughput(lambda: run_ours(read_ort, charset, images), n, args.repeats)}
+    batched = {
+        "baseline (MaxPool3d, per-sample Python)": throughput(
+            lambda: run_baseline(base, np_images, charset), n, args.repeats
+        ),
+        "ours torch fp32 (BN folded, channels_last)": throughput(
+            lambda: run_ours(read_torch, charset, images), n, args.repeats
+        ),
+        "ours ONNX Runtime": throughput(lambda: run_ours(read_ort, charset, images), n, args.repeats),
+    }
     one, np_one = images[:1], np_images[:1]
-    single = {"baseline (MaxPool3d, per-sample Python)": latency_ms(lambda: run_baseline(base, np_one, charset), args.single),
-              "ours torch fp32 (BN folded, channels_last)": latency_ms(lambda: run_ours(read_torch, charset, one), args.single),
-              "ours ONNX Runtime": latency_ms(lambda: run_ours(read_ort, charset, one), args.single)}
+    single = {
+        "baseline (MaxPool3d, per-sample Python)": latency_ms(
+            lambda: run_baseline(base, np_one, charset), args.single
+        ),
+        "ours torch fp32 (BN folded, channels_last)": latency_ms(
+            lambda: run_ours(read_torch, charset, one), args.single
+        ),
+        "ours ONNX Runtime": latency_ms(lambda: run_ours(read_ort, charset, one), args.single),
+    }
     b0, s0 = next(iter(batched.values())), next(iter(single.values()))
     print(f"\nbatched, batch {n}  (target >= 350 plates/s)")
     for name, v in batched.items():
@@ -162,12 +184,18 @@ def main() -> None:
     peak = fp32_peak_gflops()
     flops = flops_per_item(lambda: read_torch(to_input(one)), 1)
     ceiling = peak * 1e9 / flops
-    print(f"\nthis machine's fp32 peak (best of a 2048^3 matmul and a 3x3 conv, {args.threads} threads): {peak:.1f} GFLOP/s; LPRNet costs "
-          f"{flops / 1e9:.3f} GFLOP per plate, so at most {ceiling:.1f} plates/s ({1e3 / ceiling:.2f} ms per plate)")
-    print(f"  batched: {100 * best_batched / ceiling:.1f}% of the ceiling; target 350 plates/s "
-          f"{'fits under' if ceiling >= 350 else 'is above'} it")
-    print(f"  single:  {100 * (1e3 / ceiling) / best_single:.1f}% of the ceiling; target 4 ms "
-          f"{'fits under' if 1e3 / ceiling <= 4 else 'is below'} its {1e3 / ceiling:.2f} ms floor")
+    print(
+        f"\nthis machine's fp32 peak (best of a 2048^3 matmul and a 3x3 conv, {args.threads} threads): {peak:.1f} GFLOP/s; LPRNet costs "
+        f"{flops / 1e9:.3f} GFLOP per plate, so at most {ceiling:.1f} plates/s ({1e3 / ceiling:.2f} ms per plate)"
+    )
+    print(
+        f"  batched: {100 * best_batched / ceiling:.1f}% of the ceiling; target 350 plates/s "
+        f"{'fits under' if ceiling >= 350 else 'is above'} it"
+    )
+    print(
+        f"  single:  {100 * (1e3 / ceiling) / best_single:.1f}% of the ceiling; target 4 ms "
+        f"{'fits under' if 1e3 / ceiling <= 4 else 'is below'} its {1e3 / ceiling:.2f} ms floor"
+    )
 
 
 if __name__ == "__main__":

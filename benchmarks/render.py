@@ -6,6 +6,7 @@ character, draw on a 2× PIL canvas, resize bicubically.
 
     .venv/bin/python benchmarks/render.py [--labels 50000] [--naive 1000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,15 +28,26 @@ def standard_layout(width: int = 94, height: int = 24) -> Layout:
     sx, sy = width / BLUE.width, height / BLUE.height
     chars = tuple((round(x * sx), round((x + BLUE.char_size[0]) * sx)) for x in BLUE.char_x)
     top = round(BLUE.char_top * sy)
-    return Layout(width, height, top, round((BLUE.char_top + BLUE.char_size[1]) * sy), chars,
-                  source="template", scales=(0.85,) + (1.0,) * 6)
+    return Layout(
+        width,
+        height,
+        top,
+        round((BLUE.char_top + BLUE.char_size[1]) * sy),
+        chars,
+        source="template",
+        scales=(0.85,) + (1.0,) * 6,
+    )
 
 
 def random_texts(n: int, seed: int = 0) -> list[str]:
     rng = np.random.default_rng(seed)
     prov, alpha, ads = PROVINCES[:-1], ALPHABETS[:-1], ADS[:-1]  # drop the "no character" slot
-    return [prov[rng.integers(len(prov))] + alpha[rng.integers(len(alpha))]
-            + "".join(ads[i] for i in rng.integers(len(ads), size=5)) for _ in range(n)]
+    return [
+        prov[rng.integers(len(prov))]
+        + alpha[rng.integers(len(alpha))]
+        + "".join(ads[i] for i in rng.integers(len(ads), size=5))
+        for _ in range(n)
+    ]
 
 
 def naive_label(text: str, layout: Layout, font_path: str, ss: int = 2) -> np.ndarray:
@@ -71,11 +83,15 @@ def main() -> None:
         renderer.render(t)
     warm = time.perf_counter() - warm_start
     cached = rate(renderer.render, texts)
-    naive = rate(lambda t: naive_label(t, layout, font), texts[:args.naive])
-    print(f"layout: {layout.width}x{layout.height}, chars {list(layout.chars)}; cache warm-up {warm:.2f}s "
-          f"({len(renderer._cache)} glyphs)")
+    naive = rate(lambda t: naive_label(t, layout, font), texts[: args.naive])
+    print(
+        f"layout: {layout.width}x{layout.height}, chars {list(layout.chars)}; cache warm-up {warm:.2f}s "
+        f"({len(renderer._cache)} glyphs)"
+    )
     print(f"glyph cache : {cached:10,.0f} labels/s  ({len(texts)} labels, one core)")
-    print(f"naive       : {naive:10,.0f} labels/s  ({args.naive} labels: font load per char, 2x PIL, bicubic)")
+    print(
+        f"naive       : {naive:10,.0f} labels/s  ({args.naive} labels: font load per char, 2x PIL, bicubic)"
+    )
     print(f"ratio       : {cached / naive:10.1f}x   (targets: >= 20,000 labels/s and >= 20x)")
 
 

@@ -5,6 +5,7 @@ synthetic image must pay; the ratio says how many such writes one synthetic imag
 
     .venv/bin/python benchmarks/synth.py --count 300
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,6 +7,7 @@ crops in ../shared/data/plate-crops (the baseline, measured in the same run). Wr
 
     .venv/bin/python benchmarks/synth_realism.py --count 200 --sheet /tmp/synth_vs_real.png
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,9 @@ def rectify(path: Path, margin: float = 0.0) -> np.ndarray:
     centre = src.mean(0)
     src = centre + (src - centre) * (1 + margin)
     dst = np.array([[0, 0], [94, 0], [94, 24], [0, 24]], np.float32)
-    return cv2.warpPerspective(read_image(path), cv2.getPerspectiveTransform(src, dst), (94, 24),
-                               flags=cv2.INTER_AREA)
+    return cv2.warpPerspective(
+        read_image(path), cv2.getPerspectiveTransform(src, dst), (94, 24), flags=cv2.INTER_AREA
+    )
 
 
 def stats(crops: np.ndarray) -> dict[str, float]:
@@ -53,14 +55,20 @@ def stats(crops: np.ndarray) -> dict[str, float]:
         sharp.append(np.abs(cv2.Laplacian(g.astype(np.float32), cv2.CV_32F)).mean())
     p5, p95 = np.percentile(grey.reshape(len(grey), -1), [5, 95], axis=1)
     b, g_, r = crops.reshape(-1, 3).mean(0)
-    return {"mean B": b, "mean G": g_, "mean R": r, "contrast p95-p5": float((p95 - p5).mean()),
-            "sharpness |lap|": float(np.mean(sharp)), "stroke px": float(np.median(widths))}
+    return {
+        "mean B": b,
+        "mean G": g_,
+        "mean R": r,
+        "contrast p95-p5": float((p95 - p5).mean()),
+        "sharpness |lap|": float(np.mean(sharp)),
+        "stroke px": float(np.median(widths)),
+    }
 
 
 def sheet(real: np.ndarray, synth: np.ndarray, path: Path, cols: int = 6, rows: int = 6) -> None:
     def grid(crops):
         crops = [cv2.resize(c, (188, 48), interpolation=cv2.INTER_NEAREST) for c in crops[: cols * rows]]
-        return np.vstack([np.hstack(crops[i: i + cols]) for i in range(0, len(crops), cols)])
+        return np.vstack([np.hstack(crops[i : i + cols]) for i in range(0, len(crops), cols)])
 
     bar = np.full((8, 188 * cols, 3), 255, np.uint8)
     cv2.imwrite(str(path), np.vstack([grid(real), bar, grid(synth)]))

@@ -18,13 +18,14 @@ target ratio can be met on this hardware at all.
 
     .venv/bin/python benchmarks/train.py            # ~6 minutes on a 2-core CPU
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 import tempfile
 import time
-from typing import Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -38,7 +39,14 @@ from torch.utils.data import DataLoader, Dataset
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.ceiling import HEADER, ceiling_row, conv_seconds, flops_per_item, fp32_peak_gflops, prefault_heap  # noqa: E402
+from benchmarks.ceiling import (
+    HEADER,
+    ceiling_row,
+    conv_seconds,
+    flops_per_item,
+    fp32_peak_gflops,
+    prefault_heap,
+)  # noqa: E402
 from lprtrain.allocator import keep_freed_memory  # noqa: E402
 from lprtrain.data import load_data  # noqa: E402
 from lprtrain.model import LPRNet, ModelConfig, SmallBasicBlock, UpsamplingDecoder  # noqa: E402
@@ -58,6 +66,7 @@ GLYPH_X = [6, 30, 62, 86, 110, 134, 158, 180]
 
 
 # ---------------------------------------------------------------- the baseline (paper-style) ----
+
 
 def render_label_pil(text: str, font_path: str) -> np.ndarray:
     """Per sample: load the font for every character, draw on a 2x canvas, bicubic downsample."""
@@ -99,15 +108,29 @@ class PaperLPRNet(nn.Module):
     def __init__(self, classes: int) -> None:
         super().__init__()
         self.backbone = nn.Sequential(
-            nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64), nn.ReLU(),
+            nn.Conv2d(3, 64, 3),
+            nn.BatchNorm2d(64),
+            nn.ReLU(),
             nn.MaxPool3d((1, 3, 3), stride=(1, 1, 1)),
-            SmallBasicBlock(64, 128), nn.BatchNorm2d(128), nn.ReLU(),
+            SmallBasicBlock(64, 128),
+            nn.BatchNorm2d(128),
+            nn.ReLU(),
             nn.MaxPool3d((1, 3, 3), stride=(2, 1, 2)),
-            SmallBasicBlock(64, 256), nn.BatchNorm2d(256), nn.ReLU(),
-            SmallBasicBlock(256, 256), nn.BatchNorm2d(256), nn.ReLU(),
+            SmallBasicBlock(64, 256),
+            nn.BatchNorm2d(256),
+            nn.ReLU(),
+            SmallBasicBlock(256, 256),
+            nn.BatchNorm2d(256),
+            nn.ReLU(),
             nn.MaxPool3d((1, 3, 3), stride=(4, 1, 2)),
-            nn.Dropout(0.5), nn.Conv2d(64, 256, (1, 4)), nn.BatchNorm2d(256), nn.ReLU(),
-            nn.Dropout(0.5), nn.Conv2d(256, classes, (13, 1)), nn.BatchNorm2d(classes), nn.ReLU(),
+            nn.Dropout(0.5),
+            nn.Conv2d(64, 256, (1, 4)),
+            nn.BatchNorm2d(256),
+            nn.ReLU(),
+            nn.Dropout(0.5),
+            nn.Conv2d(256, classes, (13, 1)),
+            nn.BatchNorm2d(classes),
+            nn.ReLU(),
         )
         self.container = nn.Conv2d(448 + classes, classes, 1)
         self.decoder = UpsamplingDecoder(448 + classes, (W, H))
@@ -148,8 +171,13 @@ def time_baseline(files, font_path: str, batch: int, batches: int) -> float:
     model, opt = baseline_model_and_opt()
     warm = DataLoader(PaperDataset(files, 32, font_path), batch_size=32, collate_fn=collate, num_workers=0)
     paper_step(model, opt, next(iter(warm)))  # warm-up, not timed
-    loader = DataLoader(PaperDataset(files, batch * batches, font_path), batch_size=batch, shuffle=True,
-                        collate_fn=collate, num_workers=0)
+    loader = DataLoader(
+        PaperDataset(files, batch * batches, font_path),
+        batch_size=batch,
+        shuffle=True,
+        collate_fn=collate,
+        num_workers=0,
+    )
     start = time.perf_counter()
     for b in loader:
         paper_step(model, opt, b)
@@ -158,12 +186,17 @@ def time_baseline(files, font_path: str, batch: int, batches: int) -> float:
 
 # ------------------------------------------------------------------------------------- ours ----
 
-def ours(shards: Path, aux: str, channels_last: bool) -> tuple[Callable[[int], Batch], Callable[[Batch], None]]:
+
+def ours(
+    shards: Path, aux: str, channels_last: bool
+) -> tuple[Callable[[int], Batch], Callable[[Batch], None]]:
     """(draw, step) for our fit loop: draw(n) slices n random samples from the in-memory tensors as
     `fit` does; step(b) runs one `aux` training step on b."""
     keep_freed_memory()  # as `fit` does; process-wide, which is why the baseline is timed first
     data = load_data(shards)  # the crop folder is one split ("test")
-    tensors = TrainTensors(data.images, data.labels, data.texts, CCPD_CHARSET, torch.device("cpu"), channels_last)
+    tensors = TrainTensors(
+        data.images, data.labels, data.texts, CCPD_CHARSET, torch.device("cpu"), channels_last
+    )
     torch.manual_seed(0)
     mc = ModelConfig()
     heads = Heads(LPRNet(mc), UpsamplingDecoder(448 + mc.num_classes, (W, H))).train()
@@ -232,19 +265,34 @@ def main() -> None:
         for aux, target in targets.items():
             measured[aux] = time_ours(*runs[aux], args.batch, args.batches)
             goal = f"(target >= {target}x)" if target else "(CTC only, for reference)"
-            print(f"ours {aux:<9}:                 {measured[aux]:8.1f} img/s   {measured[aux] / base:5.1f}x baseline   "
-                  f"{measured[aux] / QUOTED_BASELINE:5.1f}x the quoted {QUOTED_BASELINE:.0f} img/s   {goal}", flush=True)
+            print(
+                f"ours {aux:<9}:                 {measured[aux]:8.1f} img/s   {measured[aux] / base:5.1f}x baseline   "
+                f"{measured[aux] / QUOTED_BASELINE:5.1f}x the quoted {QUOTED_BASELINE:.0f} img/s   {goal}",
+                flush=True,
+            )
         peak = fp32_peak_gflops()
-        print(f"\nthis machine's fp32 peak: {peak:.1f} GFLOP/s (best of a 2048^3 matmul and a 3x3 conv, "
-              f"{args.threads} threads); what each step's work allows:\n{HEADER}")
-        base_flops = flops_per_item(lambda: paper_step(*baseline_model_and_opt(), next(iter(DataLoader(
-            PaperDataset(files, 8, font), batch_size=8, collate_fn=collate)))), 8)
+        print(
+            f"\nthis machine's fp32 peak: {peak:.1f} GFLOP/s (best of a 2048^3 matmul and a 3x3 conv, "
+            f"{args.threads} threads); what each step's work allows:\n{HEADER}"
+        )
+        base_flops = flops_per_item(
+            lambda: paper_step(
+                *baseline_model_and_opt(),
+                next(iter(DataLoader(PaperDataset(files, 8, font), batch_size=8, collate_fn=collate))),
+            ),
+            8,
+        )
         print(ceiling_row("baseline", base_flops, peak, base, base))
         for aux, target in targets.items():
             draw, step = runs[aux]
             flops = flops_per_item(lambda: step(draw(8)), 8)
-            print(ceiling_row(aux, flops, peak, measured[aux], base, conv_bound(draw, step, args.batch), target),
-                  flush=True)
+            print(
+                ceiling_row(
+                    aux, flops, peak, measured[aux], base, conv_bound(draw, step, args.batch), target
+                ),
+                flush=True,
+            )
+
 
 if __name__ == "__main__":
     main()

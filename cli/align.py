@@ -1,4 +1,5 @@
 """`plategen align`: measure where characters sit, per layout, from the mean crop."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,19 +13,52 @@ from .common import library_errors, workers_option
 
 @click.command("align")
 @click.argument("crops", type=click.Path(path_type=Path))
-@click.option("--manifest", type=click.Path(path_type=Path), help="path<TAB>text lines for a folder of crops.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("alignment.json"), show_default=True,
-              help="Where to write alignment.json (alignment.png goes next to it).")
-@click.option("--show", is_flag=True, help="Draw the Fig. 3 diagnostics; opens a window when a display exists.")
-@click.option("--layout", "layout_mode", type=click.Choice(["auto", "spread"]), default="auto", show_default=True,
-              help="spread: uniform boxes across the measured text band for groups too small to measure.")
-@click.option("--layout-key", help="Index field that defines the layout (default: plate type, else text length).")
-@click.option("--min-images", type=click.IntRange(min=1), default=AlignConfig.min_images, show_default=True,
-              help="A layout with fewer crops falls back to a template.")
+@click.option(
+    "--manifest", type=click.Path(path_type=Path), help="path<TAB>text lines for a folder of crops."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("alignment.json"),
+    show_default=True,
+    help="Where to write alignment.json (alignment.png goes next to it).",
+)
+@click.option(
+    "--show", is_flag=True, help="Draw the Fig. 3 diagnostics; opens a window when a display exists."
+)
+@click.option(
+    "--layout",
+    "layout_mode",
+    type=click.Choice(["auto", "spread"]),
+    default="auto",
+    show_default=True,
+    help="spread: uniform boxes across the measured text band for groups too small to measure.",
+)
+@click.option(
+    "--layout-key", help="Index field that defines the layout (default: plate type, else text length)."
+)
+@click.option(
+    "--min-images",
+    type=click.IntRange(min=1),
+    default=AlignConfig.min_images,
+    show_default=True,
+    help="A layout with fewer crops falls back to a template.",
+)
 @workers_option
-@click.option("--strict", is_flag=True, help="Exit non-zero if any crop was skipped or any layout is a template.")
-def align(crops: Path, manifest: Path | None, out: Path, show: bool, layout_mode: str, layout_key: str | None,
-          min_images: int, workers: int, strict: bool) -> None:
+@click.option(
+    "--strict", is_flag=True, help="Exit non-zero if any crop was skipped or any layout is a template."
+)
+def align(
+    crops: Path,
+    manifest: Path | None,
+    out: Path,
+    show: bool,
+    layout_mode: str,
+    layout_key: str | None,
+    min_images: int,
+    workers: int,
+    strict: bool,
+) -> None:
     """Measure the character boxes of every layout in CROPS and write alignment.json.
 
     CROPS is a `plategen crop` folder or index, or a folder of crops with --manifest.
@@ -47,4 +81,6 @@ def align(crops: Path, manifest: Path | None, out: Path, show: bool, layout_mode
     click.echo(f"wrote {out}" + (f" and {png}" if show else ""))
     templates = [n for n, lay in result.alignment.layouts.items() if lay.source == "template"]
     if strict and (result.skipped or templates):
-        raise click.ClickException(f"--strict: {len(result.skipped)} crops skipped, {len(templates)} layouts from a template")
+        raise click.ClickException(
+            f"--strict: {len(result.skipped)} crops skipped, {len(templates)} layouts from a template"
+        )

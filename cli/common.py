@@ -1,9 +1,10 @@
 """Shared CLI plumbing: library errors become one `Error: …` line and exit status 1."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import click
 
@@ -34,7 +35,10 @@ def default_workers() -> int:
 
 
 workers_option = click.option(
-    "--workers", type=click.IntRange(min=1), default=default_workers, show_default="all cores",
+    "--workers",
+    type=click.IntRange(min=1),
+    default=default_workers,
+    show_default="all cores",
     help="Worker processes.",
 )
 

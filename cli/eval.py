@@ -1,4 +1,5 @@
 """`lprtrain eval`: the paper's accuracy and LCR, per-subset and per-character tables."""
+
 from __future__ import annotations
 
 import json
@@ -13,15 +14,31 @@ from .common import library_errors
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("--split", default=None, help="Shard split to read (default: test, else val, else train).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=100, show_default=True,
-              help="Plates per forward pass. Imported LPRNet_Pytorch models scale their context over "
-                   "the whole batch, so their published figures hold at that code's batch of 100.")
-@click.option("--json", "json_out", type=click.Path(path_type=Path, allow_dash=True), default=None,
-              help="Also write the report as JSON to FILE ('-' for stdout, replacing the table).")
-@click.option("--top-confusions", type=click.IntRange(min=0), default=10, show_default=True,
-              help="How many of the most frequent confusions to list.")
-def eval_(model: Path, data: Path, split: str | None, batch_size: int, json_out: Path | None,
-          top_confusions: int) -> None:
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Plates per forward pass. Imported LPRNet_Pytorch models scale their context over "
+    "the whole batch, so their published figures hold at that code's batch of 100.",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(path_type=Path, allow_dash=True),
+    default=None,
+    help="Also write the report as JSON to FILE ('-' for stdout, replacing the table).",
+)
+@click.option(
+    "--top-confusions",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="How many of the most frequent confusions to list.",
+)
+def eval_(
+    model: Path, data: Path, split: str | None, batch_size: int, json_out: Path | None, top_confusions: int
+) -> None:
     """Evaluate MODEL (a run folder, model.safetensors or LPRNet_Pytorch .pth) on DATA.
 
     DATA is a shard folder, a crop folder or index, a folder of crops named after their text, or a

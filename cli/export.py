@@ -1,4 +1,5 @@
 """`lprtrain export`: the deployable LPRNet (no decoder) as ONNX, checked against torch."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,11 +14,23 @@ DEFAULT_CHECK_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "da
 
 @click.command("export")
 @click.argument("run", type=click.Path(path_type=Path))
-@click.option("--onnx", "onnx_path", type=click.Path(path_type=Path), required=True, help="Where to write the ONNX model.")
-@click.option("--opset", type=click.IntRange(min=11), default=17, show_default=True, help="ONNX opset version.")
-@click.option("--check-data", type=click.Path(path_type=Path), default=None,
-              help="Real crops for the ONNX Runtime check (default: ../shared/data/plate-crops if present, "
-                   "else synthetic plates).")
+@click.option(
+    "--onnx",
+    "onnx_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Where to write the ONNX model.",
+)
+@click.option(
+    "--opset", type=click.IntRange(min=11), default=17, show_default=True, help="ONNX opset version."
+)
+@click.option(
+    "--check-data",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Real crops for the ONNX Runtime check (default: ../shared/data/plate-crops if present, "
+    "else synthetic plates).",
+)
 def export(run: Path, onnx_path: Path, opset: int, check_data: Path | None) -> None:
     """Export RUN's deployable LPRNet to ONNX (dynamic batch, no decoder) and check it.
 

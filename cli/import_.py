@@ -1,4 +1,5 @@
 """`lprtrain import`: a LPRNet_Pytorch checkpoint → our run format."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +12,11 @@ from .common import library_errors
 @click.command("import")
 @click.argument("pth", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--charset", default=None,
-              help="Characters of the checkpoint's classes, blank excluded (default: LPRNet_Pytorch's 68-class set).")
+@click.option(
+    "--charset",
+    default=None,
+    help="Characters of the checkpoint's classes, blank excluded (default: LPRNet_Pytorch's 68-class set).",
+)
 def import_(pth: Path, out: Path, charset: str | None) -> None:
     """Convert a LPRNet_Pytorch checkpoint PTH into the run folder OUT.
 

@@ -1,4 +1,5 @@
 """`lprtrain`: train LPRNet with the auxiliary image-label decoder, evaluate, predict, export."""
+
 from __future__ import annotations
 
 import click

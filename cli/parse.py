@@ -11,8 +11,12 @@ from plategen.errors import FilenameError
 
 @click.command("parse")
 @click.argument("names", nargs=-1)
-@click.option("--from-file", "from_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read one filename or path per line from FILE.")
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read one filename or path per line from FILE.",
+)
 def parse(names: tuple[str, ...], from_file: Path | None) -> None:
     """Decode CCPD filenames into JSON, one object per line.
 
@@ -22,7 +26,9 @@ def parse(names: tuple[str, ...], from_file: Path | None) -> None:
     Example: plategen parse ccpd_base/025-95_113-154&383_386&473-386&473_177&454_154&383_363&402-0_0_22_27_27_33_16-37-15.jpg
     """
     if from_file is not None:
-        names += tuple(line.strip() for line in from_file.read_text(encoding="utf-8").splitlines() if line.strip())
+        names += tuple(
+            line.strip() for line in from_file.read_text(encoding="utf-8").splitlines() if line.strip()
+        )
     if not names:
         raise click.UsageError("give at least one NAME or --from-file FILE")
     for name in names:

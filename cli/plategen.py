@@ -1,4 +1,5 @@
 """`plategen`: data preparation and graphical-supervision signals for plate recognition."""
+
 from __future__ import annotations
 
 import click

@@ -1,4 +1,5 @@
 """`lprtrain predict`: text and confidence for each plate crop."""
+
 from __future__ import annotations
 
 import json
@@ -12,15 +13,36 @@ from .common import library_errors
 @click.command("predict")
 @click.argument("run", type=click.Path(path_type=Path))
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--onnx", type=click.Path(path_type=Path), default=None,
-              help="Run this ONNX file (from `lprtrain export`) with ONNX Runtime; RUN gives the charset.")
-@click.option("--label-preview", type=click.Path(path_type=Path), default=None,
-              help="Write one PNG per crop into this folder: the crop beside the image label the "
-                   "decoder redraws (needs a run with decoder.safetensors).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=100, show_default=True, help="Crops per forward pass.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON lines {path, text, confidence} instead of tab-separated text.")
-def predict(run: Path, images: tuple[Path, ...], onnx: Path | None, label_preview: Path | None,
-            batch_size: int, as_json: bool) -> None:
+@click.option(
+    "--onnx",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Run this ONNX file (from `lprtrain export`) with ONNX Runtime; RUN gives the charset.",
+)
+@click.option(
+    "--label-preview",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write one PNG per crop into this folder: the crop beside the image label the "
+    "decoder redraws (needs a run with decoder.safetensors).",
+)
+@click.option(
+    "--batch-size", type=click.IntRange(min=1), default=100, show_default=True, help="Crops per forward pass."
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON lines {path, text, confidence} instead of tab-separated text.",
+)
+def predict(
+    run: Path,
+    images: tuple[Path, ...],
+    onnx: Path | None,
+    label_preview: Path | None,
+    batch_size: int,
+    as_json: bool,
+) -> None:
     """Read the plate crops IMAGES (files or folders) with the model in RUN.
 
     Prints `<path>\\t<text>\\t<confidence>` per crop; the confidence is the probability of the best

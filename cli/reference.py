@@ -1,7 +1,8 @@
 """The README's CLI reference, generated from `--help` so the two cannot drift.
 
-    python -m cli.reference --write README.md   # regenerate the block between the markers
+python -m cli.reference --write README.md   # regenerate the block between the markers
 """
+
 from __future__ import annotations
 
 import sys
@@ -22,8 +23,12 @@ def cli_reference() -> str:
         for name in sorted(group.commands):
             command = group.commands[name]
             # the help options a real call inherits from the group's context_settings
-            with click.Context(command, info_name=f"{group.name} {name}", terminal_width=100,
-                               help_option_names=["-h", "--help"]) as ctx:
+            with click.Context(
+                command,
+                info_name=f"{group.name} {name}",
+                terminal_width=100,
+                help_option_names=["-h", "--help"],
+            ) as ctx:
                 parts.append(f"### `{group.name} {name}`\n\n```text\n{command.get_help(ctx)}\n```\n")
     return "\n".join(parts)
 

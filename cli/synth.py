@@ -12,19 +12,46 @@ from .common import library_errors, workers_option
 @click.command("synth")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--count", type=click.IntRange(min=1), required=True, help="Number of photos to write.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Random seed; the same seed gives byte-identical photos.")
-@click.option("--green-fraction", type=click.FloatRange(0.0, 1.0), default=SynthConfig.green_fraction,
-              show_default=True, help="Share of green 8-character new-energy plates.")
-@click.option("--font", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Font for the glyphs (default: the bundled font).")
-@click.option("--latin-font", "latin_fonts", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Font for letters and digits, picked per plate with --font (repeatable; default: the "
-                   "bundled condensed Latin fonts).")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Random seed; the same seed gives byte-identical photos.",
+)
+@click.option(
+    "--green-fraction",
+    type=click.FloatRange(0.0, 1.0),
+    default=SynthConfig.green_fraction,
+    show_default=True,
+    help="Share of green 8-character new-energy plates.",
+)
+@click.option(
+    "--font",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Font for the glyphs (default: the bundled font).",
+)
+@click.option(
+    "--latin-font",
+    "latin_fonts",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Font for letters and digits, picked per plate with --font (repeatable; default: the "
+    "bundled condensed Latin fonts).",
+)
 @click.option("--plate-font-only", is_flag=True, help="Draw letters and digits with --font alone.")
 @workers_option
-def synth(out: Path, count: int, seed: int, green_fraction: float, font: Path | None,
-          latin_fonts: tuple[Path, ...], plate_font_only: bool, workers: int) -> None:
+def synth(
+    out: Path,
+    count: int,
+    seed: int,
+    green_fraction: float,
+    font: Path | None,
+    latin_fonts: tuple[Path, ...],
+    plate_font_only: bool,
+    workers: int,
+) -> None:
     """Write synthetic CCPD-format photos whose filenames are their annotations.
 
     Each photo shows a rendered blue (or green new-energy) plate warped at a random perspective into

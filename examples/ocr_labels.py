@@ -9,6 +9,7 @@
 
     .venv/bin/python examples/ocr_labels.py [OUT]
 """
+
 from __future__ import annotations
 
 import sys
@@ -59,13 +60,25 @@ def main(out: Path) -> None:
     alignment_path = out / "alignment.json"
     result.alignment.save(alignment_path)
     for name, layout in Alignment.load(alignment_path).layouts.items():
-        print(f"layout {name}: {layout.source}, band {layout.top}..{layout.bottom}, chars {list(layout.chars)}")
-    report = render_labels(crops, alignment_path, out / "shards", RenderConfig(supersample=2), manifest=manifest,
-                           preview=16, workers=1, progress=False)
+        print(
+            f"layout {name}: {layout.source}, band {layout.top}..{layout.bottom}, chars {list(layout.chars)}"
+        )
+    report = render_labels(
+        crops,
+        alignment_path,
+        out / "shards",
+        RenderConfig(supersample=2),
+        manifest=manifest,
+        preview=16,
+        workers=1,
+        progress=False,
+    )
     print(report.summary())
     train = load_split(out / "shards", "train")
     print(f"train: crops {train.crops.shape}, labels {train.labels.shape}, first text {train.texts[0]!r}")
-    print(f"alignment: {alignment_path}\nshards:    {out / 'shards'}\npreview:   {out / 'shards' / 'preview.png'}")
+    print(
+        f"alignment: {alignment_path}\nshards:    {out / 'shards'}\npreview:   {out / 'shards' / 'preview.png'}"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ plates use their own narrow font, and a reader trained on one font's digits lear
 300 s on synthetic plates with the CJK font's Latin glyphs alone it read 17 of 200 real crops; with
 condensed fonts mixed in, 68: these four plus Liberation Sans Narrow, whose GPL licence kept it out).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,9 @@ SC_INDEX = 2  # "Noto Sans CJK SC Bold" inside the collection: simplified-Chines
 OUTPUT = HERE / "PlateSansCJK-Bold.otf"
 # Every province abbreviation, plus the special plates: police, school, embassy, consulate, Hong Kong,
 # Macau, coach, trailer, army, air force, and the "O" placeholder that CCPD uses for "no character".
-PLATE_HAN = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼警学使领港澳挂临试超军空海北南广沈成兰济"
+PLATE_HAN = (
+    "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼警学使领港澳挂临试超军空海北南广沈成兰济"
+)
 LATIN = string.ascii_uppercase + string.digits + string.ascii_lowercase + " -·.:/"
 # The OFL forbids "Source" (reserved by Adobe) in a modified font's name; we rename the family.
 FAMILY = "PlateSans CJK Subset"
@@ -37,7 +40,9 @@ def build(source: Path = SOURCE, output: Path = OUTPUT) -> Path:
     """Subset `source` to the plate characters and write it to `output`; return the path."""
     font = TTCollection(str(source)).fonts[SC_INDEX]
     _subset(font, PLATE_HAN + LATIN, all_layout_features=True)
-    _rename(font, {1: FAMILY, 16: FAMILY, 3: f"{FAMILY} Bold", 4: f"{FAMILY} Bold", 6: "PlateSansCJKSubset-Bold"})
+    _rename(
+        font, {1: FAMILY, 16: FAMILY, 3: f"{FAMILY} Bold", 4: f"{FAMILY} Bold", 6: "PlateSansCJKSubset-Bold"}
+    )
     font.save(str(output))
     return output
 
@@ -65,8 +70,16 @@ def _rename(font, names: dict[int, str]) -> None:
 # all are renamed, as subsets are modified fonts.
 LATIN_DIR = Path("/usr/share/fonts/truetype")
 LATIN_FONTS = (
-    ("roboto/unhinted/RobotoCondensed-Regular.ttf", "PlateLatinCondensed-Regular.ttf", "PlateLatin Condensed"),
-    ("roboto/unhinted/RobotoCondensed-Medium.ttf", "PlateLatinCondensed-Medium.ttf", "PlateLatin Condensed Medium"),
+    (
+        "roboto/unhinted/RobotoCondensed-Regular.ttf",
+        "PlateLatinCondensed-Regular.ttf",
+        "PlateLatin Condensed",
+    ),
+    (
+        "roboto/unhinted/RobotoCondensed-Medium.ttf",
+        "PlateLatinCondensed-Medium.ttf",
+        "PlateLatin Condensed Medium",
+    ),
     ("roboto/unhinted/RobotoCondensed-Bold.ttf", "PlateLatinCondensed-Bold.ttf", "PlateLatin Condensed Bold"),
     ("dejavu/DejaVuSansCondensed-Bold.ttf", "PlateLatinWide-Bold.ttf", "PlateLatin Wide Bold"),
 )
@@ -87,8 +100,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=SOURCE)
     parser.add_argument("--output", type=Path, default=OUTPUT)
-    parser.add_argument("--latin-dir", type=Path, default=LATIN_DIR,
-                        help="folder holding roboto/unhinted/ and dejavu/ (Debian's /usr/share/fonts/truetype)")
+    parser.add_argument(
+        "--latin-dir",
+        type=Path,
+        default=LATIN_DIR,
+        help="folder holding roboto/unhinted/ and dejavu/ (Debian's /usr/share/fonts/truetype)",
+    )
     args = parser.parse_args()
     paths = [build(args.source, args.output)]
     paths += [build_latin(args.latin_dir / src, HERE / out, family) for src, out, family in LATIN_FONTS]

@@ -1,10 +1,11 @@
 """lprtrain: LPRNet trained with the graphical-supervision decoder (the decoder is dropped at export).
 
-    from lprtrain import FitConfig, fit, load_model, load_data, evaluate
-    result = fit("shards", "runs/alt", FitConfig(aux="alternate"))
-    report = evaluate(load_model("runs/alt"), load_data("../shared/data/plate-crops"))
-    print(report.table())
+from lprtrain import FitConfig, fit, load_model, load_data, evaluate
+result = fit("shards", "runs/alt", FitConfig(aux="alternate"))
+report = evaluate(load_model("runs/alt"), load_data("../shared/data/plate-crops"))
+print(report.table())
 """
+
 from .compare import CompareConfig, compare
 from .data import PlateData, load_data
 from .decode import greedy_decode
@@ -16,7 +17,22 @@ from .model import LPRNet, ModelConfig, TrainingModel, UpsamplingDecoder
 from .run import load_model, save_run
 
 __all__ = [
-    "CompareConfig", "compare", "PlateData", "load_data", "greedy_decode", "LprtrainError", "EvalReport",
-    "evaluate", "export_onnx", "FitConfig", "FitResult", "fit", "LPRNet", "ModelConfig", "TrainingModel",
-    "UpsamplingDecoder", "load_model", "save_run",
+    "CompareConfig",
+    "compare",
+    "PlateData",
+    "load_data",
+    "greedy_decode",
+    "LprtrainError",
+    "EvalReport",
+    "evaluate",
+    "export_onnx",
+    "FitConfig",
+    "FitResult",
+    "fit",
+    "LPRNet",
+    "ModelConfig",
+    "TrainingModel",
+    "UpsamplingDecoder",
+    "load_model",
+    "save_run",
 ]

@@ -7,6 +7,7 @@ zeroing of fresh pages showed up as `fill_` and slow ReLU/BN in the profile, and
 heap makes the second step reuse the first step's pages. The cost is a resident size that stays at
 its peak, which a training process reaches anyway.
 """
+
 from __future__ import annotations
 
 import ctypes

@@ -6,6 +6,7 @@ per test set; Table 3: FLOPs, parameters, FPS; Table 4: per-character P/R/F1) as
 plus `curves.png` (all runs' curves) and `fig13.png` (per-character P/R/F1 gain, Fig. 13).
 With several seeds every figure is a mean ± standard deviation, so a gain can be told from noise.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,12 +56,17 @@ class CompareReport:
     files: list[Path]
 
     def summary(self) -> str:
-        return "\n".join([self.results["markdown"].split("\n## Table 3")[0].strip(), ""]
-                         + [f"  {p}" for p in self.files])
+        return "\n".join(
+            [self.results["markdown"].split("\n## Table 3")[0].strip(), ""] + [f"  {p}" for p in self.files]
+        )
 
 
 def _mean_sd(values: list[float]) -> dict:
-    return {"mean": statistics.fmean(values), "sd": statistics.stdev(values) if len(values) > 1 else 0.0, "n": len(values)}
+    return {
+        "mean": statistics.fmean(values),
+        "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
+        "n": len(values),
+    }
 
 
 def _fmt(stat: dict, scale: float = 100.0) -> str:
@@ -90,8 +96,13 @@ def _train(shards: Path, run: Path, config: FitConfig, progress: bool) -> dict:
         for p in run.iterdir():
             p.unlink()
     result = fit(shards, run, replace(config, resume=resume), progress=progress)
-    info = {"steps": result.steps, "seconds": result.trained_seconds, "images_per_s": result.images_per_s,
-            "best_accuracy": result.best_accuracy, "resumed": resume}
+    info = {
+        "steps": result.steps,
+        "seconds": result.trained_seconds,
+        "images_per_s": result.images_per_s,
+        "best_accuracy": result.best_accuracy,
+        "resumed": resume,
+    }
     write_json_atomic(done, info)
     return info
 
@@ -118,8 +129,9 @@ def measure_fps(model, size: tuple[int, int], plates: int) -> float:
         torch.set_num_threads(threads)
 
 
-def compare(shards: str | Path, out: str | Path, config: CompareConfig = CompareConfig(),
-            progress: bool = True) -> CompareReport:
+def compare(
+    shards: str | Path, out: str | Path, config: CompareConfig = CompareConfig(), progress: bool = True
+) -> CompareReport:
     """Train every (mode, seed), evaluate on the same test sets, write tables and figures to OUT.
 
     Re-running resumes: finished runs are kept, an interrupted one goes on from its last checkpoint
@@ -136,8 +148,15 @@ def compare(shards: str | Path, out: str | Path, config: CompareConfig = Compare
             info = _train(shards, run, replace(config.fit, aux=mode, seed=seed), progress)
             model = load_model(run)
             evals = {name: evaluate(model, data, progress=False).to_json() for name, data in sets.items()}
-            runs.setdefault(mode, []).append({"run": str(run), "seed": seed, "train": info, "eval": evals,
-                                              "fps": measure_fps(model, config.fit.input_size, config.fps_plates)})
+            runs.setdefault(mode, []).append(
+                {
+                    "run": str(run),
+                    "seed": seed,
+                    "train": info,
+                    "eval": evals,
+                    "fps": measure_fps(model, config.fit.input_size, config.fps_plates),
+                }
+            )
     results = tables(runs, model)
     results["markdown"] = markdown(results, config)
     files = [out / "compare.md", out / "compare.json", out / "curves.png"]
@@ -145,7 +164,9 @@ def compare(shards: str | Path, out: str | Path, config: CompareConfig = Compare
     write_json_atomic(files[1], results)
     from .figures import plot_char_gain, plot_compare_curves
 
-    plot_compare_curves({m: [read_jsonl(Path(r["run"]) / METRICS_FILE) for r in rs] for m, rs in runs.items()}, files[2])
+    plot_compare_curves(
+        {m: [read_jsonl(Path(r["run"]) / METRICS_FILE) for r in rs] for m, rs in runs.items()}, files[2]
+    )
     if "off" in runs and len(runs) > 1:
         other = next(m for m in ("alternate", "joint") if m in runs)
         files.append(out / "fig13.png")
@@ -163,16 +184,27 @@ def tables(runs: dict[str, list[dict]], model) -> dict:
         for name in rs[0]["eval"]:
             rows[name] = {k: _mean_sd([r["eval"][name][k] for r in rs]) for k in ("accuracy", "lcr")}
             for subset in rs[0]["eval"][name]["per_subset"]:
-                rows[f"{name}/{subset}"] = {k: _mean_sd([r["eval"][name]["per_subset"][subset][k] for r in rs])
-                                            for k in ("accuracy", "lcr")}
+                rows[f"{name}/{subset}"] = {
+                    k: _mean_sd([r["eval"][name]["per_subset"][subset][k] for r in rs])
+                    for k in ("accuracy", "lcr")
+                }
         table2[mode] = rows
         mean_acc = statistics.fmean(statistics.fmean(r["eval"][n]["accuracy"] for n in r["eval"]) for r in rs)
-        table3[mode] = {"gflops": 2 * macs / 1e9, "params": count_parameters(model),
-                        "fps": _mean_sd([r["fps"] for r in rs]), "average_accuracy": mean_acc}
+        table3[mode] = {
+            "gflops": 2 * macs / 1e9,
+            "params": count_parameters(model),
+            "fps": _mean_sd([r["fps"] for r in rs]),
+            "average_accuracy": mean_acc,
+        }
         first = next(iter(rs[0]["eval"]))
         chars = sorted({c for r in rs for c in r["eval"][first]["per_char"] if c.isascii() and c.isalnum()})
-        table4[mode] = {c: {k: _mean_sd([r["eval"][first]["per_char"].get(c, {}).get(k, 0.0) for r in rs])
-                            for k in ("precision", "recall", "f1")} for c in chars}
+        table4[mode] = {
+            c: {
+                k: _mean_sd([r["eval"][first]["per_char"].get(c, {}).get(k, 0.0) for r in rs])
+                for k in ("precision", "recall", "f1")
+            }
+            for c in chars
+        }
     return {"runs": runs, "table2": table2, "table3": table3, "table4": table4}
 
 
@@ -180,24 +212,51 @@ def markdown(results: dict, config: CompareConfig) -> str:
     modes = list(results["table2"])
     names = list(next(iter(results["table2"].values())))
     f = config.fit
-    budget = ", ".join([f"at most {f.epochs} epochs"] + ([f"{f.max_steps} steps"] if f.max_steps else [])
-                       + ([f"{f.time_budget_s:g} s"] if f.time_budget_s else []))
-    lines = [f"# LPRNet with and without graphical supervision ({config.seeds} seed(s), {budget} per run)", "",
-             "## Table 2: accuracy / LCR (%) per test set", "",
-             "| test set | " + " | ".join(f"{m} acc | {m} LCR" for m in modes) + " |",
-             "|---" * (1 + 2 * len(modes)) + "|"]
+    budget = ", ".join(
+        [f"at most {f.epochs} epochs"]
+        + ([f"{f.max_steps} steps"] if f.max_steps else [])
+        + ([f"{f.time_budget_s:g} s"] if f.time_budget_s else [])
+    )
+    lines = [
+        f"# LPRNet with and without graphical supervision ({config.seeds} seed(s), {budget} per run)",
+        "",
+        "## Table 2: accuracy / LCR (%) per test set",
+        "",
+        "| test set | " + " | ".join(f"{m} acc | {m} LCR" for m in modes) + " |",
+        "|---" * (1 + 2 * len(modes)) + "|",
+    ]
     for name in names:
-        cells = [f"{_fmt(results['table2'][m][name]['accuracy'])} | {_fmt(results['table2'][m][name]['lcr'])}" for m in modes]
+        cells = [
+            f"{_fmt(results['table2'][m][name]['accuracy'])} | {_fmt(results['table2'][m][name]['lcr'])}"
+            for m in modes
+        ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", "## Table 3: cost of the deployed model (the decoder is dropped)", "",
-              "| model | GFLOPs | params | FPS (CPU, batch 1) | average accuracy (%) |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Table 3: cost of the deployed model (the decoder is dropped)",
+        "",
+        "| model | GFLOPs | params | FPS (CPU, batch 1) | average accuracy (%) |",
+        "|---|---|---|---|---|",
+    ]
     for m, r in results["table3"].items():
-        lines.append(f"| {m} | {r['gflops']:.3f} | {r['params']:,} | {_fmt(r['fps'], 1)} | {r['average_accuracy'] * 100:.2f} |")
+        lines.append(
+            f"| {m} | {r['gflops']:.3f} | {r['params']:,} | {_fmt(r['fps'], 1)} | {r['average_accuracy'] * 100:.2f} |"
+        )
     first = names[0]
-    lines += ["", f"## Table 4: per-character precision / recall / F1 (%) on {first}", "",
-              "| char | " + " | ".join(f"{m} P | {m} R | {m} F1" for m in modes) + " |", "|---" * (1 + 3 * len(modes)) + "|"]
+    lines += [
+        "",
+        f"## Table 4: per-character precision / recall / F1 (%) on {first}",
+        "",
+        "| char | " + " | ".join(f"{m} P | {m} R | {m} F1" for m in modes) + " |",
+        "|---" * (1 + 3 * len(modes)) + "|",
+    ]
     for c in results["table4"][modes[0]]:
-        cells = [" | ".join(_fmt(results["table4"][m].get(c, {}).get(k, {"mean": 0, "sd": 0, "n": 1}))
-                            for k in ("precision", "recall", "f1")) for m in modes]
+        cells = [
+            " | ".join(
+                _fmt(results["table4"][m].get(c, {}).get(k, {"mean": 0, "sd": 0, "n": 1}))
+                for k in ("precision", "recall", "f1")
+            )
+            for m in modes
+        ]
         lines.append(f"| {c} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -1,4 +1,5 @@
 """Convert a LPRNet_Pytorch checkpoint (legacy torch.save, possibly CUDA tensors) into a run folder."""
+
 from __future__ import annotations
 
 from pathlib import Path

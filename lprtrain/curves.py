@@ -1,4 +1,5 @@
 """metrics.jsonl (losses per logged step, validation per epoch) and curves.png drawn from it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,8 +33,12 @@ def plot_curves(rows: list[dict], path: Path) -> None:
 
     train = [r for r in rows if r.get("kind") == "train"]
     val = [r for r in rows if r.get("kind") == "val"]
-    panels = [("CTC loss", train, "ctc"), ("MSE loss (image label)", train, "mse"),
-              ("validation accuracy", val, "accuracy"), ("validation LCR", val, "lcr")]
+    panels = [
+        ("CTC loss", train, "ctc"),
+        ("MSE loss (image label)", train, "mse"),
+        ("validation accuracy", val, "accuracy"),
+        ("validation LCR", val, "lcr"),
+    ]
     fig, axes = plt.subplots(2, 2, figsize=(9, 6))
     for ax, (title, series, key) in zip(axes.flat, panels):
         points = [(r["step"], r[key]) for r in series if r.get(key) is not None]

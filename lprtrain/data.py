@@ -4,6 +4,7 @@ Sources: a shard folder from `plategen render-labels`, a crop folder/index, a fo
 after their text, or a `path<TAB>text` manifest. Per-sample Python stays out of the training loop:
 images are decoded once here, then batches are tensor slices.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,8 +44,14 @@ def default_split(source: str | Path, preferred: tuple[str, ...] = ("test", "val
     return next((s for s in preferred if s in splits), next(iter(splits)))
 
 
-def load_data(source: str | Path, split: str | None = None, input_size: tuple[int, int] = (94, 24),
-              rank: int = 0, world: int = 1, verify: bool = True) -> PlateData:
+def load_data(
+    source: str | Path,
+    split: str | None = None,
+    input_size: tuple[int, int] = (94, 24),
+    rank: int = 0,
+    world: int = 1,
+    verify: bool = True,
+) -> PlateData:
     """Load shards (one split) or crops into memory, resized to `input_size` (W, H).
 
     Raises plategen's ShardError/DatasetError/ImageReadError on bad input.
@@ -52,20 +59,33 @@ def load_data(source: str | Path, split: str | None = None, input_size: tuple[in
     if is_shards(source):
         arrays = load_split(source, split or default_split(source), verify=verify, rank=rank, world=world)
         images = _resize_all(arrays.crops, input_size)
-        return PlateData(torch.from_numpy(images), arrays.texts, torch.from_numpy(arrays.labels),
-                         [m.get("subset") for m in arrays.meta], [m.get("source") or m.get("crop") for m in arrays.meta])
+        return PlateData(
+            torch.from_numpy(images),
+            arrays.texts,
+            torch.from_numpy(arrays.labels),
+            [m.get("subset") for m in arrays.meta],
+            [m.get("source") or m.get("crop") for m in arrays.meta],
+        )
     samples = load_samples(source)
     if split is not None:
         samples = [s for s in samples if s.split == split] or samples
     samples = samples[rank::world]
     images = _resize_all([read_image(s.path) for s in samples], input_size)
-    return PlateData(torch.from_numpy(images), [s.text for s in samples], None,
-                     [s.subset for s in samples], [str(s.path) for s in samples])
+    return PlateData(
+        torch.from_numpy(images),
+        [s.text for s in samples],
+        None,
+        [s.subset for s in samples],
+        [str(s.path) for s in samples],
+    )
 
 
 def _resize_all(images, size: tuple[int, int]) -> np.ndarray:
     w, h = size
-    out = [im if im.shape[:2] == (h, w) else cv2.resize(im, (w, h), interpolation=cv2.INTER_LINEAR) for im in images]
+    out = [
+        im if im.shape[:2] == (h, w) else cv2.resize(im, (w, h), interpolation=cv2.INTER_LINEAR)
+        for im in images
+    ]
     return np.ascontiguousarray(np.stack(out))
 
 
@@ -85,7 +105,9 @@ def encode_texts(texts: list[str], charset: str) -> tuple[torch.Tensor, torch.Te
         for c in set(t) - index.keys():
             missing[c] = missing.get(c, 0) + 1
     if missing:
-        detail = ", ".join(f"{c!r} ({n} texts)" for c, n in sorted(missing.items(), key=lambda kv: (-kv[1], kv[0])))
+        detail = ", ".join(
+            f"{c!r} ({n} texts)" for c, n in sorted(missing.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
         raise CharsetError(f"the model's charset lacks {len(missing)} characters used by the data: {detail}")
     targets = torch.tensor([index[c] for t in texts for c in t], dtype=torch.long)
     lengths = torch.tensor([len(t) for t in texts], dtype=torch.long)

@@ -1,4 +1,5 @@
 """Greedy CTC decoding: argmax per time step, collapse repeats, drop blanks."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -4,6 +4,7 @@
 process group (gloo on CPU, nccl on CUDA), each rank trains on its own slice of the samples, and
 rank 0 alone writes files. Without those variables everything here is a no-op.
 """
+
 from __future__ import annotations
 
 import os

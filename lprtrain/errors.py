@@ -1,4 +1,5 @@
 """The lprtrain error hierarchy (importable without torch)."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Evaluate an LPRNet on plate data: the paper's accuracy/LCR, Table 2 and Table 4 style rows."""
+
 from __future__ import annotations
 
 import time
@@ -39,16 +40,20 @@ class EvalReport:
 
     def table(self) -> str:
         c = self.metrics.counts
-        lines = [f"plates {c.total}  correct (TP) {c.tp}  TN1 (wrong length) {c.tn1}  "
-                 f"TN2 (wrong character) {c.tn2}",
-                 f"accuracy {c.accuracy:.4f}  LCR {c.lcr:.4f}"]
+        lines = [
+            f"plates {c.total}  correct (TP) {c.tp}  TN1 (wrong length) {c.tn1}  "
+            f"TN2 (wrong character) {c.tn2}",
+            f"accuracy {c.accuracy:.4f}  LCR {c.lcr:.4f}",
+        ]
         if self.metrics.subsets:
             lines += ["", f"{'subset':<16}{'plates':>8}{'acc':>8}{'LCR':>8}"]
             for name, s in sorted(self.metrics.subsets.items()):
                 lines.append(f"{name:<16}{s.total:>8}{s.accuracy:>8.4f}{s.lcr:>8.4f}")
         lines += ["", f"{'chars':<10}{'precision':>10}{'recall':>10}{'F1':>8}{'support':>9}"]
         for group, r in self.metrics.per_group().items():
-            lines.append(f"{group:<10}{r['precision']:>10.4f}{r['recall']:>10.4f}{r['f1']:>8.4f}{r['support']:>9}")
+            lines.append(
+                f"{group:<10}{r['precision']:>10.4f}{r['recall']:>10.4f}{r['f1']:>8.4f}{r['support']:>9}"
+            )
         confusions = self.metrics.top_confusions(self.top)
         if confusions:
             lines += ["", "most frequent confusions (true → predicted, ∅ = none):"]
@@ -56,8 +61,9 @@ class EvalReport:
         return "\n".join(lines)
 
 
-def predict_texts(model: LPRNet, images: torch.Tensor, batch_size: int = DEFAULT_BATCH,
-                  progress: bool = False) -> list[tuple[str, float]]:
+def predict_texts(
+    model: LPRNet, images: torch.Tensor, batch_size: int = DEFAULT_BATCH, progress: bool = False
+) -> list[tuple[str, float]]:
     """Greedy readings [(text, confidence)] of uint8 (N, H, W, 3) BGR crops, batch by batch.
 
     Reads with the BN-folded channels_last form of `model` (same outputs to ~1e-6 relative), in
@@ -68,12 +74,13 @@ def predict_texts(model: LPRNet, images: torch.Tensor, batch_size: int = DEFAULT
     read = reader(model, batch_size)
     with torch.inference_mode():
         for i in tqdm(range(0, len(images), batch_size), desc="eval", unit="batch", disable=not progress):
-            out += greedy_decode(read(to_input(images[i:i + batch_size])), model.config.charset)
+            out += greedy_decode(read(to_input(images[i : i + batch_size])), model.config.charset)
     return out
 
 
-def evaluate(model: LPRNet, data: PlateData, batch_size: int = DEFAULT_BATCH, top: int = 10,
-             progress: bool = False) -> EvalReport:
+def evaluate(
+    model: LPRNet, data: PlateData, batch_size: int = DEFAULT_BATCH, top: int = 10, progress: bool = False
+) -> EvalReport:
     """Read every plate of `data` and score the readings.
 
     Raises CharsetError naming the characters when the data uses characters the model's charset
@@ -86,6 +93,8 @@ def evaluate(model: LPRNet, data: PlateData, batch_size: int = DEFAULT_BATCH, to
     preds = [text for text, _ in readings]
     metrics = compute(preds, data.texts, data.subsets)
     paths = data.paths or [None] * len(data)
-    rows = [{"path": p, "text": t, "pred": r, "confidence": c}
-            for p, t, (r, c) in zip(paths, data.texts, readings)]
+    rows = [
+        {"path": p, "text": t, "pred": r, "confidence": c}
+        for p, t, (r, c) in zip(paths, data.texts, readings)
+    ]
     return EvalReport(metrics, rows, seconds, top)

@@ -5,6 +5,7 @@ The check runs ONNX Runtime and torch on the same random and real input. Logits 
 the report gives the difference of the softmax probabilities, which is what decoding reads; the
 1e-4 tolerance applies to the probabilities and to the logit difference relative to the logit range.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -39,14 +40,22 @@ def count_macs(model: nn.Module, x: torch.Tensor) -> int:
         if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
             per_out = module.in_channels // module.groups * int(np.prod(module.kernel_size))
             if isinstance(module, nn.ConvTranspose2d):  # each input element fans out over the kernel
-                total[0] += inputs[0].numel() * module.out_channels // module.groups * int(np.prod(module.kernel_size))
+                total[0] += (
+                    inputs[0].numel()
+                    * module.out_channels
+                    // module.groups
+                    * int(np.prod(module.kernel_size))
+                )
                 return
             total[0] += output.numel() * per_out
         elif isinstance(module, nn.Linear):
             total[0] += output.numel() * module.in_features
 
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
+    handles = [
+        m.register_forward_hook(hook)
+        for m in model.modules()
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))
+    ]
     try:
         with torch.inference_mode():
             model.eval()(x)
@@ -74,12 +83,16 @@ class ExportReport:
         return all(d["probs"] <= TOLERANCE and d["relative"] <= TOLERANCE for d in self.diffs.values())
 
     def summary(self) -> str:
-        lines = [f"wrote {self.path} (opset {self.opset}, dynamic batch, no decoder)",
-                 f"parameters {self.parameters:,} ({self.parameters / 1e6:.3f} M)",
-                 f"per plate: {self.flops / 1e9:.3f} GFLOPs = {self.macs / 1e9:.3f} G multiply-adds × 2"]
+        lines = [
+            f"wrote {self.path} (opset {self.opset}, dynamic batch, no decoder)",
+            f"parameters {self.parameters:,} ({self.parameters / 1e6:.3f} M)",
+            f"per plate: {self.flops / 1e9:.3f} GFLOPs = {self.macs / 1e9:.3f} G multiply-adds × 2",
+        ]
         for name, d in self.diffs.items():
-            lines.append(f"ONNX Runtime vs torch, {name}: max |Δlogit| {d['logits']:.2e} "
-                         f"(relative {d['relative']:.2e}), max |Δprob| {d['probs']:.2e}")
+            lines.append(
+                f"ONNX Runtime vs torch, {name}: max |Δlogit| {d['logits']:.2e} "
+                f"(relative {d['relative']:.2e}), max |Δprob| {d['probs']:.2e}"
+            )
         lines.append(f"real input: {self.real_input}")
         return "\n".join(lines)
 
@@ -92,7 +105,7 @@ def synthetic_plates(n: int, size: tuple[int, int], seed: int = 0) -> torch.Tens
     img[..., 0], img[..., 1], img[..., 2] = 160, 60, 20  # BGR blue plate
     for k in range(n):
         for x0 in rng.integers(2, w - 4, size=7):
-            img[k, h // 5: h - h // 5, x0: x0 + 2] = 230
+            img[k, h // 5 : h - h // 5, x0 : x0 + 2] = 230
     img += rng.normal(0, 12, img.shape)
     return torch.from_numpy(np.clip(img, 0, 255).astype(np.uint8))
 
@@ -100,7 +113,9 @@ def synthetic_plates(n: int, size: tuple[int, int], seed: int = 0) -> torch.Tens
 def _diff(torch_out: np.ndarray, ort_out: np.ndarray) -> dict:
     logits = float(np.abs(torch_out - ort_out).max())
     scale = float(np.abs(torch_out).max()) or 1.0
-    probs = np.abs(torch.from_numpy(torch_out).softmax(1).numpy() - torch.from_numpy(ort_out).softmax(1).numpy())
+    probs = np.abs(
+        torch.from_numpy(torch_out).softmax(1).numpy() - torch.from_numpy(ort_out).softmax(1).numpy()
+    )
     return {"logits": logits, "relative": logits / scale, "probs": float(probs.max())}
 
 
@@ -110,13 +125,26 @@ def write_onnx(model: LPRNet, path: Path, opset: int = 17) -> None:
     dummy = torch.zeros(2, 3, h, w)
     with atomic_path(path) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the legacy exporter's deprecation and tracer notes
-        torch.onnx.export(model.eval(), (dummy,), str(tmp), dynamo=False, opset_version=opset,
-                          input_names=["images"], output_names=["logits"],
-                          dynamic_axes={"images": {0: "batch"}, "logits": {0: "batch"}})
+        torch.onnx.export(
+            model.eval(),
+            (dummy,),
+            str(tmp),
+            dynamo=False,
+            opset_version=opset,
+            input_names=["images"],
+            output_names=["logits"],
+            dynamic_axes={"images": {0: "batch"}, "logits": {0: "batch"}},
+        )
 
 
-def export_onnx(run: str | Path, path: str | Path, opset: int = 17, real: PlateData | None = None,
-                real_name: str = "synthetic plates", seed: int = 0) -> ExportReport:
+def export_onnx(
+    run: str | Path,
+    path: str | Path,
+    opset: int = 17,
+    real: PlateData | None = None,
+    real_name: str = "synthetic plates",
+    seed: int = 0,
+) -> ExportReport:
     """Export RUN's deployable LPRNet to `path` and compare ONNX Runtime with torch.
 
     `real` supplies real crops for the second check (else synthetic plate-like images are used).
@@ -133,12 +161,20 @@ def export_onnx(run: str | Path, path: str | Path, opset: int = 17, real: PlateD
     session = ort_session(path)
     w, h = model.config.input_size
     gen = torch.Generator().manual_seed(seed)
-    inputs = {"random input": torch.randn(8, 3, h, w, generator=gen),
-              "real input": to_input(real.images[:32] if real is not None else synthetic_plates(16, (w, h), seed))}
+    inputs = {
+        "random input": torch.randn(8, 3, h, w, generator=gen),
+        "real input": to_input(real.images[:32] if real is not None else synthetic_plates(16, (w, h), seed)),
+    }
     diffs = {}
     with torch.inference_mode():
         for name, x in inputs.items():
             diffs[name] = _diff(model(x).numpy(), session.run(None, {"images": x.numpy()})[0])
     macs = count_macs(model, torch.zeros(1, 3, h, w))
-    return ExportReport(path, opset, count_parameters(model), macs, diffs,
-                        real_name if real is not None else "synthetic plates")
+    return ExportReport(
+        path,
+        opset,
+        count_parameters(model),
+        macs,
+        diffs,
+        real_name if real is not None else "synthetic plates",
+    )

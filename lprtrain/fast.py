@@ -5,10 +5,11 @@ BN(W·x + b) = (γ/σ)·W·x + (γ/σ)·(b − μ) + β. Every BatchNorm in LPRN
 small basic block ends in a 1×1 conv), so all of them fold. The module indices of the backbone are
 kept (BN becomes Identity) because the global-context taps are addressed by index.
 """
+
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -77,7 +78,7 @@ def in_passes(forward: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, 
     """forward(x) computed `size` rows at a time and concatenated."""
     if len(x) <= size:
         return forward(x)
-    return torch.cat([forward(x[i:i + size]) for i in range(0, len(x), size)])
+    return torch.cat([forward(x[i : i + size]) for i in range(0, len(x), size)])
 
 
 def reader(model: LPRNet, batch_size: int, session=None) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -87,8 +88,10 @@ def reader(model: LPRNet, batch_size: int, session=None) -> Callable[[torch.Tens
     if session is None:
         forward = optimize(model)
     else:
+
         def forward(x: torch.Tensor) -> torch.Tensor:
             return torch.from_numpy(session.run(None, {"images": x.contiguous().numpy()})[0])
+
     step = forward_batch(model.config, batch_size)
     return lambda x: in_passes(forward, x, step)
 

@@ -1,4 +1,5 @@
 """Figures for `compare`: every run's curves in one figure, and the per-character gain (Fig. 13)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,7 +27,11 @@ def plot_compare_curves(logs: dict[str, list[list[dict]]], path: Path) -> None:
     """CTC loss and validation accuracy against the step, one colour per schedule, one line per seed."""
     plt = _pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    panels = [("CTC loss", "train", "ctc"), ("MSE loss (image label)", "train", "mse"), ("validation accuracy", "val", "accuracy")]
+    panels = [
+        ("CTC loss", "train", "ctc"),
+        ("MSE loss (image label)", "train", "mse"),
+        ("validation accuracy", "val", "accuracy"),
+    ]
     for ax, (title, kind, key) in zip(axes, panels):
         for mode, runs in logs.items():
             for i, rows in enumerate(runs):
@@ -52,7 +57,9 @@ def plot_char_gain(base: dict, other: dict, label: str, path: Path) -> None:
     chars = [c for c in base if c in other]
     fig, ax = plt.subplots(figsize=(max(6, 0.38 * len(chars)), 3.8))
     x = np.arange(len(chars))
-    for i, (key, colour) in enumerate((("precision", "tab:blue"), ("recall", "tab:orange"), ("f1", "tab:green"))):
+    for i, (key, colour) in enumerate(
+        (("precision", "tab:blue"), ("recall", "tab:orange"), ("f1", "tab:green"))
+    ):
         gain = [100 * (other[c][key]["mean"] - base[c][key]["mean"]) for c in chars]
         ax.bar(x + (i - 1) * 0.27, gain, width=0.27, color=colour, label=key)
     ax.axhline(0, color="black", linewidth=0.8)

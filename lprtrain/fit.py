@@ -9,6 +9,7 @@ Runs single-process, or under `torchrun` with DistributedDataParallel (see `dist
 RUN/{model,decoder}.safetensors (the best epoch by validation accuracy, then LCR), config.json,
 train_state.pt, metrics.jsonl and curves.png.
 """
+
 from __future__ import annotations
 
 import time
@@ -27,7 +28,16 @@ from .curves import MetricsLog, plot_curves
 from .data import PlateData, is_shards, load_data
 from .errors import ConfigError, RunError, TrainingError
 from .model import LPRNet, ModelConfig, UpsamplingDecoder, time_steps
-from .run import CONFIG_FILE, CURVES_FILE, DECODER_FILE, METRICS_FILE, MODEL_FILE, STATE_FILE, read_config, save_run
+from .run import (
+    CONFIG_FILE,
+    CURVES_FILE,
+    DECODER_FILE,
+    METRICS_FILE,
+    MODEL_FILE,
+    STATE_FILE,
+    read_config,
+    save_run,
+)
 from .train_loop import Heads, TrainTensors, check_ctc_lengths, train_step, validate
 
 AUX_MODES = ("alternate", "joint", "off")
@@ -83,7 +93,9 @@ class FitConfig:
         self.model_config()  # checks charset, input_size and dropout (ConfigError names the field)
 
     def model_config(self) -> ModelConfig:
-        return ModelConfig(charset=self.charset or CCPD_CHARSET, input_size=self.input_size, dropout=self.dropout)
+        return ModelConfig(
+            charset=self.charset or CCPD_CHARSET, input_size=self.input_size, dropout=self.dropout
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -108,14 +120,22 @@ class FitResult:
     trained_seconds: float = 0.0  # training time across every call that built this run
 
     def summary(self) -> str:
-        best = "n/a" if self.best_accuracy is None else f"{self.best_accuracy:.4f} (LCR {self.best_lcr:.4f}, step {self.best_step})"
-        lines = [f"trained {self.steps} steps ({self.epoch} epochs, stopped by {self.stopped}) on {self.train_samples} "
-                 f"samples in {self.seconds:.1f}s ({self.images_per_s:.1f} img/s)",
-                 f"best validation accuracy on {self.val_samples} samples: {best}"]
+        best = (
+            "n/a"
+            if self.best_accuracy is None
+            else f"{self.best_accuracy:.4f} (LCR {self.best_lcr:.4f}, step {self.best_step})"
+        )
+        lines = [
+            f"trained {self.steps} steps ({self.epoch} epochs, stopped by {self.stopped}) on {self.train_samples} "
+            f"samples in {self.seconds:.1f}s ({self.images_per_s:.1f} img/s)",
+            f"best validation accuracy on {self.val_samples} samples: {best}",
+        ]
         return "\n".join(lines + [f"  {p}" for p in self.files])
 
 
-def fit(shards: str | Path, out: str | Path, config: FitConfig = FitConfig(), progress: bool = True) -> FitResult:
+def fit(
+    shards: str | Path, out: str | Path, config: FitConfig = FitConfig(), progress: bool = True
+) -> FitResult:
     """Train on SHARDS and write the run to OUT; under torchrun every rank calls this. Returns a FitResult.
 
     Raises ShardError (bad shards), CharsetError (data characters missing from the charset),
@@ -147,7 +167,7 @@ def load_splits(shards: Path, config: FitConfig, d: distributed.Dist) -> tuple[P
     every = max(2, round(1 / config.val_fraction))
     data = load_data(shards, train_split if splits else None, config.input_size)
     held = torch.arange(len(data)) % every == 0
-    keep = torch.nonzero(~held).flatten()[d.rank::d.world]
+    keep = torch.nonzero(~held).flatten()[d.rank :: d.world]
     return _subset(data, keep), (_subset(data, torch.nonzero(held).flatten()) if d.main else None)
 
 
@@ -167,30 +187,51 @@ def check_run_folder(out: Path, config: FitConfig, label_size: tuple[int, int] |
     if not config.resume:
         existing = [f for f in (STATE_FILE, CONFIG_FILE, MODEL_FILE) if (out / f).is_file()]
         if existing:
-            raise RunError(f"{out}: already holds a run ({existing[0]}); pass --resume to continue it or choose another --out")
+            raise RunError(
+                f"{out}: already holds a run ({existing[0]}); pass --resume to continue it or choose another --out"
+            )
         return
     if not has_state:
         raise RunError(f"{out / STATE_FILE}: no train state to resume from (start without --resume)")
     old = read_config(out)
     mc = config.model_config()
-    was = {"charset": old["model"].get("charset"), "input_size": list(old["model"].get("input_size", [])),
-           "aux": old.get("fit", {}).get("aux"), "label_size": old.get("label_size")}
-    now = {"charset": mc.charset, "input_size": list(mc.input_size), "aux": config.aux,
-           "label_size": list(label_size) if label_size else None}
+    was = {
+        "charset": old["model"].get("charset"),
+        "input_size": list(old["model"].get("input_size", [])),
+        "aux": old.get("fit", {}).get("aux"),
+        "label_size": old.get("label_size"),
+    }
+    now = {
+        "charset": mc.charset,
+        "input_size": list(mc.input_size),
+        "aux": config.aux,
+        "label_size": list(label_size) if label_size else None,
+    }
     for key in was:
         if was[key] != now[key]:
-            raise RunError(f"{out}: cannot resume: the run was trained with {key}={was[key]!r}, this fit asks for {now[key]!r}")
+            raise RunError(
+                f"{out}: cannot resume: the run was trained with {key}={was[key]!r}, this fit asks for {now[key]!r}"
+            )
 
 
 class _Trainer:
     """One fit: data, model, optimizer and run folder, then the epoch loop."""
 
-    def __init__(self, shards: Path, out: Path, config: FitConfig, d: distributed.Dist, device: torch.device,
-                 progress: bool) -> None:
+    def __init__(
+        self,
+        shards: Path,
+        out: Path,
+        config: FitConfig,
+        d: distributed.Dist,
+        device: torch.device,
+        progress: bool,
+    ) -> None:
         self.cfg, self.d, self.device, self.out, self.progress = config, d, device, out, progress
         self.mc = config.model_config()
         if config.aux != "off" and not is_shards(shards):
-            raise TrainingError(f"{shards}: --aux {config.aux} needs image labels: pass shards from `plategen render-labels`, or use --aux off")
+            raise TrainingError(
+                f"{shards}: --aux {config.aux} needs image labels: pass shards from `plategen render-labels`, or use --aux off"
+            )
         train, val = load_splits(shards, config, d)
         self.label_size = (train.labels.shape[2], train.labels.shape[1]) if train.labels is not None else None
         check_run_folder(out, config, self.label_size)
@@ -198,27 +239,47 @@ class _Trainer:
         check_ctc_lengths(texts, time_steps(self.mc), self.mc.input_size)
         channels_last = config.channels_last
         labels = train.labels if config.aux != "off" else None
-        self.train = TrainTensors(train.images, labels, train.texts, self.mc.charset, device, channels_last,
-                                  self.cfg.augment)
-        self.val = TrainTensors(val.images, None, val.texts, self.mc.charset, device, channels_last) if val else None
+        self.train = TrainTensors(
+            train.images, labels, train.texts, self.mc.charset, device, channels_last, self.cfg.augment
+        )
+        self.val = (
+            TrainTensors(val.images, None, val.texts, self.mc.charset, device, channels_last) if val else None
+        )
         self.val_texts = val.texts if val else []
-        self.meta = {"charset": self.mc.charset, "input_size": list(self.mc.input_size),
-                     "label_size": list(self.label_size) if self.label_size else None, **provenance(shards),
-                     "fit": config.to_dict(), "world_size": d.world}
+        self.meta = {
+            "charset": self.mc.charset,
+            "input_size": list(self.mc.input_size),
+            "label_size": list(self.label_size) if self.label_size else None,
+            **provenance(shards),
+            "fit": config.to_dict(),
+            "world_size": d.world,
+        }
         self._build(channels_last)
 
     def _build(self, channels_last: bool) -> None:
         torch.manual_seed(self.cfg.seed)  # the same initial weights on every rank
         lprnet = LPRNet(self.mc)
-        decoder = UpsamplingDecoder(448 + self.mc.num_classes, self.label_size, self.mc.decoder_channels) \
-            if self.cfg.aux != "off" else None
+        decoder = (
+            UpsamplingDecoder(448 + self.mc.num_classes, self.label_size, self.mc.decoder_channels)
+            if self.cfg.aux != "off"
+            else None
+        )
         self.heads = Heads(lprnet, decoder).to(self.device)
         if channels_last:
             self.heads = self.heads.to(memory_format=torch.channels_last)
-        self.opt = torch.optim.Adam(self.heads.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay)
+        self.opt = torch.optim.Adam(
+            self.heads.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay
+        )
         self.net = distributed.wrap(self.heads, self.d, self.device, find_unused=self.cfg.aux == "alternate")
         # seconds: training time of earlier calls, so a time budget spans resumes as max_steps does
-        self.state = {"step": 0, "epoch": 0, "batch_in_epoch": 0, "best": None, "best_step": None, "seconds": 0.0}
+        self.state = {
+            "step": 0,
+            "epoch": 0,
+            "batch_in_epoch": 0,
+            "best": None,
+            "best_step": None,
+            "seconds": 0.0,
+        }
         if self.cfg.resume:
             self._load_state()
         torch.manual_seed(self.cfg.seed * 7919 + self.d.rank + self.state["step"])  # dropout noise per rank
@@ -231,8 +292,14 @@ class _Trainer:
     def _save_state(self) -> None:
         from plategen.io import atomic_path
 
-        state = {**self.state, "model": self.heads.state_dict(), "optimizer": self.opt.state_dict(),
-                 "rng": torch.get_rng_state(), "aux": self.cfg.aux, "charset": self.mc.charset}
+        state = {
+            **self.state,
+            "model": self.heads.state_dict(),
+            "optimizer": self.opt.state_dict(),
+            "rng": torch.get_rng_state(),
+            "aux": self.cfg.aux,
+            "charset": self.mc.charset,
+        }
         with atomic_path(self.out / STATE_FILE) as tmp:
             torch.save(state, tmp)
 
@@ -241,9 +308,13 @@ class _Trainer:
         try:
             state = torch.load(path, map_location=self.device, weights_only=True)
         except Exception as exc:  # unpickling refused, truncated file, …: all mean "cannot resume"
-            raise RunError(f"{path}: cannot read train state ({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
+            raise RunError(
+                f"{path}: cannot read train state ({str(exc).splitlines()[0] if str(exc) else exc!r})"
+            ) from None
         if state.get("aux") != self.cfg.aux or state.get("charset") != self.mc.charset:
-            raise RunError(f"{path}: train state is from aux={state.get('aux')!r}, charset of {len(state.get('charset') or '')} characters; this fit differs")
+            raise RunError(
+                f"{path}: train state is from aux={state.get('aux')!r}, charset of {len(state.get('charset') or '')} characters; this fit differs"
+            )
         self.heads.load_state_dict(state["model"])
         self.opt.load_state_dict(state["optimizer"])
         self.state = {k: state[k] for k in ("step", "epoch", "batch_in_epoch", "best", "best_step")}
@@ -265,8 +336,13 @@ class _Trainer:
         total = self.cfg.epochs * steps_per_epoch
         if self.cfg.max_steps:
             total = min(total, self.cfg.max_steps)
-        bar = tqdm(total=total, initial=min(self.state["step"], total), unit="step", desc=f"fit ({self.cfg.aux})",
-                   disable=not (self.progress and self.d.main))
+        bar = tqdm(
+            total=total,
+            initial=min(self.state["step"], total),
+            unit="step",
+            desc=f"fit ({self.cfg.aux})",
+            disable=not (self.progress and self.d.main),
+        )
         with bar:
             while self.state["epoch"] < self.cfg.epochs and stopped == "epochs":
                 perm = self._permutation(n)
@@ -274,7 +350,7 @@ class _Trainer:
                     stopped = self._stop_reason(first=self.state["step"] == 0)
                     if stopped != "epochs":
                         break
-                    images += self._one_step(perm[k * per_rank:(k + 1) * per_rank], bar)
+                    images += self._one_step(perm[k * per_rank : (k + 1) * per_rank], bar)
                     self.state["batch_in_epoch"] = k + 1
                 else:
                     self.state["epoch"] += 1
@@ -284,7 +360,9 @@ class _Trainer:
         return self._result(stopped, seconds, images)
 
     def _permutation(self, n: int) -> torch.Tensor:
-        gen = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + self.state["epoch"] * 7919 + self.d.rank)
+        gen = torch.Generator().manual_seed(
+            self.cfg.seed * 1_000_003 + self.state["epoch"] * 7919 + self.d.rank
+        )
         return torch.randperm(len(self.train), generator=gen)[:n]
 
     def _trained_seconds(self) -> float:
@@ -294,7 +372,9 @@ class _Trainer:
         if self.cfg.max_steps and self.state["step"] >= self.cfg.max_steps:
             return "max_steps"
         if self.cfg.time_budget_s is not None and not first:  # a budget always buys the run one step
-            over = torch.tensor([float(self._trained_seconds() >= self.cfg.time_budget_s)], device=self.device)
+            over = torch.tensor(
+                [float(self._trained_seconds() >= self.cfg.time_budget_s)], device=self.device
+            )
             if distributed.all_sum(over, self.d).item() > 0:  # ranks stop together
                 return "time_budget"
         return "epochs"
@@ -302,8 +382,15 @@ class _Trainer:
     def _one_step(self, idx: torch.Tensor, bar: tqdm) -> int:
         step = self.state["step"] + 1
         batch = self.train.batch(idx)
-        losses = train_step(self.net, self.opt, batch, self.cfg.aux, self.cfg.aux_weight, self.mc.blank,
-                            lambda named: self._agree(named, step))
+        losses = train_step(
+            self.net,
+            self.opt,
+            batch,
+            self.cfg.aux,
+            self.cfg.aux_weight,
+            self.mc.blank,
+            lambda named: self._agree(named, step),
+        )
         self.state["step"], self._last = step, losses
         bar.set_postfix({k: f"{v:.4f}" for k, v in losses.items()}, refresh=False)
         bar.update(1)
@@ -313,11 +400,16 @@ class _Trainer:
 
     def _agree(self, named: dict[str, torch.Tensor], step: int) -> dict[str, float]:
         """Average the losses over ranks; stop every rank on a NaN/inf in any of them."""
-        values = distributed.all_sum(torch.stack([v.detach().float() for v in named.values()]), self.d) / self.d.world
+        values = (
+            distributed.all_sum(torch.stack([v.detach().float() for v in named.values()]), self.d)
+            / self.d.world
+        )
         out = dict(zip(named, values.tolist()))
         if not torch.isfinite(values).all():
             bad = ", ".join(f"{k}={v}" for k, v in out.items())
-            raise TrainingError(f"step {step}: loss is not finite ({bad}); lower the learning rate (lr={self.cfg.lr})")
+            raise TrainingError(
+                f"step {step}: loss is not finite ({bad}); lower the learning rate (lr={self.cfg.lr})"
+            )
         return out
 
     def _checkpoint(self, complete: bool) -> None:
@@ -334,7 +426,9 @@ class _Trainer:
             score = [metrics["accuracy"], metrics["lcr"]]
             if self.state["best"] is None or score > self.state["best"]:  # ties broken by LCR
                 self.state["best"], self.state["best_step"] = score, self.state["step"]
-                save_run(self.out, self.heads.lprnet, {k: v for k, v in self.meta.items()}, self.heads.decoder)
+                save_run(
+                    self.out, self.heads.lprnet, {k: v for k, v in self.meta.items()}, self.heads.decoder
+                )
         self._save_state()
         self.log.flush()
         plot_curves(self.log.rows, self.out / CURVES_FILE)
@@ -343,6 +437,18 @@ class _Trainer:
         best = self.state["best"] or [None, None]
         names = [MODEL_FILE, DECODER_FILE, CONFIG_FILE, STATE_FILE, METRICS_FILE, CURVES_FILE]
         files = [self.out / f for f in names if (self.out / f).is_file()] if self.d.main else []
-        return FitResult(self.out, self.state["step"], self.state["epoch"], best[0], best[1], self.state["best_step"],
-                         len(self.train) * self.d.world, len(self.val_texts), seconds, images / max(seconds, 1e-9),
-                         stopped, files, self.state["seconds"])
+        return FitResult(
+            self.out,
+            self.state["step"],
+            self.state["epoch"],
+            best[0],
+            best[1],
+            self.state["best_step"],
+            len(self.train) * self.d.world,
+            len(self.val_texts),
+            seconds,
+            images / max(seconds, 1e-9),
+            stopped,
+            files,
+            self.state["seconds"],
+        )

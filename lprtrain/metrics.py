@@ -9,6 +9,7 @@ Per-character precision and recall (the paper's Table 4) need predicted and true
 position by position when the lengths match, otherwise along a minimum edit-distance alignment, so a
 dropped character doesn't turn every later position into an error. Pure Python; no torch.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -80,8 +81,14 @@ class Counts:
         return (self.tn2 + self.tp) / self.total if self.total else 0.0
 
     def to_dict(self) -> dict:
-        return {"total": self.total, "correct": self.tp, "accuracy": self.accuracy, "lcr": self.lcr,
-                "tn1": self.tn1, "tn2": self.tn2}
+        return {
+            "total": self.total,
+            "correct": self.tp,
+            "accuracy": self.accuracy,
+            "lcr": self.lcr,
+            "tn1": self.tn1,
+            "tn2": self.tn2,
+        }
 
 
 def prf(hits: int, predicted: int, support: int) -> dict:
@@ -143,9 +150,13 @@ class Metrics:
         return [{"true": t, "pred": p, "count": k} for (t, p), k in self.confusions.most_common(n)]
 
     def to_dict(self, top: int = 10) -> dict:
-        return {**self.counts.to_dict(), "per_char": self.per_char(), "per_group": self.per_group(),
-                "per_subset": {s: c.to_dict() for s, c in sorted(self.subsets.items())},
-                "confusions": self.top_confusions(top)}
+        return {
+            **self.counts.to_dict(),
+            "per_char": self.per_char(),
+            "per_group": self.per_group(),
+            "per_subset": {s: c.to_dict() for s, c in sorted(self.subsets.items())},
+            "confusions": self.top_confusions(top),
+        }
 
 
 def compute(preds: list[str], texts: list[str], subsets: list[str | None] | None = None) -> Metrics:

@@ -4,6 +4,7 @@ State-dict keys match that layout (`backbone.N.*`, `container.0.*`), so its pret
 they are. Its `MaxPool3d` over channels is replaced by an equivalent channel stride + 2-D max pool,
 which exports to ONNX and runs faster (tests prove identical outputs).
 """
+
 from __future__ import annotations
 
 import sys
@@ -18,7 +19,9 @@ from plategen.ccpd import CCPD_CHARSET
 from .errors import ConfigError
 
 # The 68-class charset of LPRNet_Pytorch (blank "-" last), used for imported weights.
-LPRNET_PYTORCH_CHARSET = "京沪津渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新0123456789ABCDEFGHJKLMNPQRSTUVWXYZIO"
+LPRNET_PYTORCH_CHARSET = (
+    "京沪津渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新0123456789ABCDEFGHJKLMNPQRSTUVWXYZIO"
+)
 TAPS = (2, 6, 13, 22)  # backbone outputs that feed the global context
 
 
@@ -59,7 +62,7 @@ class ModelConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ModelConfig":
+    def from_dict(cls, d: dict) -> ModelConfig:
         d = dict(d)
         for key in ("input_size", "decoder_channels"):
             if key in d:
@@ -205,13 +208,19 @@ class UpsamplingDecoder(nn.Module):
     """The paper's auxiliary head: three transposed convs and a 1×1 projection, redrawing the image
     label from the global-context map. Training only; never exported."""
 
-    def __init__(self, in_channels: int, label_size: tuple[int, int], channels: tuple[int, int, int] = (64, 32, 16)) -> None:
+    def __init__(
+        self, in_channels: int, label_size: tuple[int, int], channels: tuple[int, int, int] = (64, 32, 16)
+    ) -> None:
         super().__init__()
         self.label_size = label_size  # (W, H)
         layers, c_in = [], in_channels
         for c_out in channels:
             # kernel 4, stride 2, padding 1 doubles H and W exactly: (4, 18) → (32, 144)
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1), nn.BatchNorm2d(c_out), nn.ReLU()]
+            layers += [
+                nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1),
+                nn.BatchNorm2d(c_out),
+                nn.ReLU(),
+            ]
             c_in = c_out
         self.up = nn.Sequential(*layers)
         self.project = nn.Conv2d(c_in, 1, kernel_size=1)

@@ -3,6 +3,7 @@
 The label preview is the paper's Fig. 12(b): each input crop next to the image label the auxiliary
 decoder redraws from it. It needs a run that kept its decoder (`decoder.safetensors`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -46,7 +47,9 @@ def collect_images(inputs: list[str | Path]) -> list[Path]:
     found: list[Path] = []
     for item in map(Path, inputs):
         if item.is_dir():
-            found += sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+            found += sorted(
+                p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+            )
         elif item.is_file():
             found.append(item)
         else:
@@ -65,14 +68,21 @@ def _load(paths: list[Path], size: tuple[int, int], report: PredictReport) -> tu
             report.skipped.append((str(p), str(exc)))
             continue
         kept.append(p)
-        images.append(cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR) if image.shape[:2] != (h, w) else image)
+        images.append(
+            cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR) if image.shape[:2] != (h, w) else image
+        )
     stacked = np.stack(images) if images else np.zeros((0, h, w, 3), np.uint8)
     return kept, torch.from_numpy(stacked)
 
 
-def predict(run: str | Path, inputs: list[str | Path], onnx: str | Path | None = None,
-            batch_size: int = DEFAULT_BATCH, label_preview: str | Path | None = None,
-            progress: bool = False) -> PredictReport:
+def predict(
+    run: str | Path,
+    inputs: list[str | Path],
+    onnx: str | Path | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    label_preview: str | Path | None = None,
+    progress: bool = False,
+) -> PredictReport:
     """Read every crop in `inputs` (files or folders) with RUN's model, or the ONNX file `onnx`.
 
     Unreadable images are skipped and reported. `label_preview` = a folder receiving one PNG per
@@ -90,12 +100,14 @@ def predict(run: str | Path, inputs: list[str | Path], onnx: str | Path | None =
     read = reader(model, batch_size, session)
     with torch.inference_mode():
         for i in tqdm(range(0, len(paths), batch_size), desc="predict", unit="batch", disable=not progress):
-            x = to_input(images[i:i + batch_size])
-            for p, (text, conf) in zip(paths[i:i + batch_size], greedy_decode(read(x), model.config.charset)):
+            x = to_input(images[i : i + batch_size])
+            for p, (text, conf) in zip(
+                paths[i : i + batch_size], greedy_decode(read(x), model.config.charset)
+            ):
                 report.rows.append({"path": str(p), "text": text, "confidence": conf})
             if decoder is not None:
                 drawn = decoder(model.features(x))[:, 0]  # (B, h, w) in [0, 1]
-                for k, p in enumerate(paths[i:i + batch_size]):
+                for k, p in enumerate(paths[i : i + batch_size]):
                     out = Path(label_preview) / f"{i + k:05d}_{p.stem}.png"
                     write_image_atomic(out, preview_image(images[i + k].numpy(), drawn[k].numpy()))
                     report.previews.append(str(out))

@@ -1,11 +1,12 @@
 """The run folder: deployable weights, config, and (for runs we trained) the decoder and train state.
 
-    RUN/model.safetensors    LPRNet only (what is deployed)
-    RUN/decoder.safetensors  the auxiliary decoder (kept for `predict --label-preview`)
-    RUN/config.json          charset, input size, architecture, provenance, all settings
-    RUN/train_state.pt       optimizer, step, RNG (tensors only; loaded with weights_only=True)
-    RUN/metrics.jsonl, RUN/curves.png
+RUN/model.safetensors    LPRNet only (what is deployed)
+RUN/decoder.safetensors  the auxiliary decoder (kept for `predict --label-preview`)
+RUN/config.json          charset, input size, architecture, provenance, all settings
+RUN/train_state.pt       optimizer, step, RNG (tensors only; loaded with weights_only=True)
+RUN/metrics.jsonl, RUN/curves.png
 """
+
 from __future__ import annotations
 
 import json
@@ -38,10 +39,14 @@ def load_checked(module: nn.Module, state: dict[str, torch.Tensor], source: str 
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
     if missing or unexpected:
-        raise WeightsError(f"{source}: keys do not match the model: missing {missing[:3]}, unexpected {unexpected[:3]}")
+        raise WeightsError(
+            f"{source}: keys do not match the model: missing {missing[:3]}, unexpected {unexpected[:3]}"
+        )
     for k, v in state.items():
         if tuple(v.shape) != tuple(own[k].shape):
-            raise WeightsError(f"{source}: key {k!r}: file has shape {tuple(v.shape)}, model expects {tuple(own[k].shape)}")
+            raise WeightsError(
+                f"{source}: key {k!r}: file has shape {tuple(v.shape)}, model expects {tuple(own[k].shape)}"
+            )
     module.load_state_dict(state)
 
 
@@ -52,7 +57,10 @@ def save_run(run: str | Path, model: LPRNet, config: dict, decoder: UpsamplingDe
     save_safetensors(model, run / MODEL_FILE)
     if decoder is not None:
         save_safetensors(decoder, run / DECODER_FILE)
-    write_json_atomic(run / CONFIG_FILE, {"format": FORMAT, "architecture": "LPRNet", **config, "model": model.config.to_dict()})
+    write_json_atomic(
+        run / CONFIG_FILE,
+        {"format": FORMAT, "architecture": "LPRNet", **config, "model": model.config.to_dict()},
+    )
     return run
 
 
@@ -121,7 +129,9 @@ def read_pth(path: str | Path) -> dict[str, torch.Tensor]:
         first = str(exc).splitlines()[0] if str(exc) else "unsafe pickle"
         raise WeightsError(f"{path}: refused: the file needs arbitrary pickle to load ({first})") from None
     except (RuntimeError, EOFError, OSError, ValueError) as exc:
-        raise WeightsError(f"{path}: not a torch checkpoint ({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
+        raise WeightsError(
+            f"{path}: not a torch checkpoint ({str(exc).splitlines()[0] if str(exc) else exc!r})"
+        ) from None
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):

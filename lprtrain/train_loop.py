@@ -1,11 +1,11 @@
 """The pieces of one training step: batches sliced from in-memory tensors, the two losses, the three
 schedules (alternate / joint / off), and validation by greedy decoding."""
+
 from __future__ import annotations
 
 import math
-
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -45,8 +45,16 @@ class Batch:
 class TrainTensors:
     """A split held as uint8 tensors plus padded CTC targets; a batch is one index_select each."""
 
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor | None, texts: list[str], charset: str,
-                 device: torch.device, channels_last: bool, augment: bool = False) -> None:
+    def __init__(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor | None,
+        texts: list[str],
+        charset: str,
+        device: torch.device,
+        channels_last: bool,
+        augment: bool = False,
+    ) -> None:
         flat, lengths = encode_texts(texts, charset)
         targets = torch.zeros(len(texts), max(int(lengths.max()), 1), dtype=torch.long)
         mask = torch.arange(targets.shape[1]) < lengths[:, None]
@@ -83,10 +91,13 @@ def augment_batch(x: torch.Tensor, label: torch.Tensor | None) -> tuple[torch.Te
 
     angle, shear = u(math.radians(4)), u(0.12)
     sx, sy = 1 + u(0.10), 1 + u(0.12)
-    theta = torch.stack([
-        torch.stack([sx * angle.cos(), -sy * angle.sin() + shear, u(0.04)], dim=1),
-        torch.stack([sx * angle.sin(), sy * angle.cos(), u(0.10)], dim=1),
-    ], dim=1)  # (B, 2, 3): output → input coordinates
+    theta = torch.stack(
+        [
+            torch.stack([sx * angle.cos(), -sy * angle.sin() + shear, u(0.04)], dim=1),
+            torch.stack([sx * angle.sin(), sy * angle.cos(), u(0.10)], dim=1),
+        ],
+        dim=1,
+    )  # (B, 2, 3): output → input coordinates
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     x = F.grid_sample(x, grid, padding_mode="border", align_corners=False)
     x = x * (1 + u(0.3))[:, None, None, None] + u(0.25)[:, None, None, None]
@@ -119,8 +130,15 @@ def _optimize(opt: torch.optim.Optimizer, loss: torch.Tensor, losses: dict, chec
     return values
 
 
-def train_step(net: nn.Module, opt: torch.optim.Optimizer, batch: Batch, aux: str, aux_weight: float,
-               blank: int, check: Check) -> dict[str, float]:
+def train_step(
+    net: nn.Module,
+    opt: torch.optim.Optimizer,
+    batch: Batch,
+    aux: str,
+    aux_weight: float,
+    blank: int,
+    check: Check,
+) -> dict[str, float]:
     """One batch. alternate: an optimizer step on MSE, then one on CTC, same data (the paper's Fig. 5);
     joint: one step on CTC + w·MSE; off: one step on CTC. Returns the (rank-averaged) losses."""
     if aux == "alternate":
@@ -139,6 +157,7 @@ def train_step(net: nn.Module, opt: torch.optim.Optimizer, batch: Batch, aux: st
 def check_ctc_lengths(texts: list[str], t: int, input_size: tuple[int, int]) -> None:
     """CTC can emit a text only if T ≥ its length plus one blank between each pair of equal
     neighbours. Raises TrainingError naming the worst text and the lengths."""
+
     def need(text: str) -> int:
         return len(text) + sum(a == b for a, b in zip(text, text[1:]))
 
@@ -148,7 +167,8 @@ def check_ctc_lengths(texts: list[str], t: int, input_size: tuple[int, int]) -> 
         raise TrainingError(
             f"text {worst!r} needs {need(worst)} CTC time steps ({len(worst)} characters + "
             f"{need(worst) - len(worst)} repeated neighbours) but input size {input_size[0]}x{input_size[1]} "
-            f"gives only T={t} ({bad} of {len(texts)} texts are too long); use a wider input size")
+            f"gives only T={t} ({bad} of {len(texts)} texts are too long); use a wider input size"
+        )
 
 
 @torch.no_grad()

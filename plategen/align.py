@@ -13,14 +13,15 @@
 4. When the projection does not resolve the layout's character count, a template replaces it
    (`plategen.spans`), marked `"source": "template"`, with a warning. Never a silent guess.
 """
+
 from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import cv2
 import numpy as np
@@ -34,7 +35,10 @@ from .spans import STANDARDS, evenly_spread, find_runs, measure_columns, standar
 
 BINARIZE = ("otsu", "mean")
 POLARITY = ("auto", "light", "dark")  # light: light glyphs on a dark plate (blue); dark: the reverse
-CHUNK = (64, 1024)  # crops per worker task: enough to amortise the partial sums' pickling, few enough to balance
+CHUNK = (
+    64,
+    1024,
+)  # crops per worker task: enough to amortise the partial sums' pickling, few enough to balance
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,8 @@ class AlignConfig:
         if self.polarity not in POLARITY:
             raise ConfigError(f"polarity: {self.polarity!r} is not one of {', '.join(POLARITY)}")
         if self.size is not None and (
-            len(self.size) != 2 or any(not isinstance(v, int) or isinstance(v, bool) or v < 4 for v in self.size)
+            len(self.size) != 2
+            or any(not isinstance(v, int) or isinstance(v, bool) or v < 4 for v in self.size)
         ):
             raise ConfigError(f"size: {self.size!r} must be two integers >= 4 (width, height)")
         if not isinstance(self.min_images, int) or self.min_images < 1:
@@ -101,13 +106,16 @@ class AlignResult:
         lines = []
         for name, lay in self.alignment.layouts.items():
             boxes = " ".join(f"[{x0},{x1})" for x0, x1 in lay.chars)
-            lines.append(f"{name}: {lay.source}, {lay.count} crops, rows [{lay.top},{lay.bottom}), boxes {boxes}")
+            lines.append(
+                f"{name}: {lay.source}, {lay.count} crops, rows [{lay.top},{lay.bottom}), boxes {boxes}"
+            )
         if self.skipped:
             lines.append(f"{len(self.skipped)} crops skipped (unreadable)")
         return "\n".join(lines)
 
 
 # ---- 1. streaming mean image ----------------------------------------------------------------------
+
 
 def _load(path: Path, size: tuple[int, int]) -> np.ndarray:
     image = read_image(path, cv2.IMREAD_COLOR)
@@ -151,14 +159,15 @@ def _first_sizes(samples: Sequence[Sample], config: AlignConfig) -> dict[str, tu
     return sizes
 
 
-def mean_images(samples: Sequence[Sample], config: AlignConfig = AlignConfig(), workers: int = 1,
-                progress: bool = True) -> tuple[dict[str, tuple[np.ndarray, int]], list[tuple[str, str]]]:
+def mean_images(
+    samples: Sequence[Sample], config: AlignConfig = AlignConfig(), workers: int = 1, progress: bool = True
+) -> tuple[dict[str, tuple[np.ndarray, int]], list[tuple[str, str]]]:
     """Mean crop per layout: ({layout: (mean (H, W, 3) float64, count)}, skipped [(path, reason)])."""
     sizes = _first_sizes(samples, config)
     items = [(str(s.path), s.layout) for s in samples if s.layout in sizes]
     orphans = [(str(s.path), "no readable crop in its layout") for s in samples if s.layout not in sizes]
     size = int(np.clip(-(-len(items) // (4 * max(workers, 1))), *CHUNK))
-    chunks = [(items[i:i + size], sizes) for i in range(0, len(items), size)]
+    chunks = [(items[i : i + size], sizes) for i in range(0, len(items), size)]
     totals: dict[str, list] = {}
     skipped = list(orphans)
     bar = tqdm(total=len(items), desc="align: mean image", unit="crop", disable=not progress)
@@ -188,12 +197,13 @@ def _drain(pool, results: Iterable) -> Iterable:
 
 # ---- 2. grey, polarity, binarize ------------------------------------------------------------------
 
+
 def to_grey(mean: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(mean.astype(np.float32), cv2.COLOR_BGR2GRAY).astype(np.float64)
 
 
 def detect_polarity(grey: np.ndarray) -> str:
-    """"light" if glyphs are lighter than the plate, else "dark".
+    """ "light" if glyphs are lighter than the plate, else "dark".
 
     The central rows hold the glyphs and the top and bottom eighths hold plate only, so glyphs pull
     the centre's mean toward their own tone. (Counting projection gaps per polarity was tried and
@@ -201,7 +211,7 @@ def detect_polarity(grey: np.ndarray) -> str:
     """
     h = grey.shape[0]
     edge = max(1, h // 8)
-    centre = grey[h // 4: h - h // 4].mean()
+    centre = grey[h // 4 : h - h // 4].mean()
     border = np.concatenate([grey[:edge], grey[-edge:]]).mean()
     return "light" if centre >= border else "dark"
 
@@ -219,6 +229,7 @@ def binarize(grey: np.ndarray, method: str, polarity: str) -> tuple[np.ndarray, 
 
 # ---- 3. projections and boundaries ---------------------------------------------------------------
 
+
 def text_band(rows: np.ndarray, fraction: float) -> tuple[int, int, float] | None:
     """(top, bottom, line): the heaviest run of rows above the line that does not touch an edge.
 
@@ -227,12 +238,12 @@ def text_band(rows: np.ndarray, fraction: float) -> tuple[int, int, float] | Non
     last row are those bars.
     """
     h = len(rows)
-    peak = float(rows[h // 4: h - h // 4].max()) if h >= 4 else float(rows.max())
+    peak = float(rows[h // 4 : h - h // 4].max()) if h >= 4 else float(rows.max())
     line = fraction * peak if peak > 0 else 1.0
     runs = [r for r in find_runs(rows > line) if r[0] > 0 and r[1] < h] or find_runs(rows > line)
     if not runs:
         return None
-    top, bottom = max(runs, key=lambda r: rows[r[0]:r[1]].sum())
+    top, bottom = max(runs, key=lambda r: rows[r[0] : r[1]].sum())
     return top, bottom, line
 
 
@@ -249,8 +260,18 @@ def measure(grey: np.ndarray, n: int, config: AlignConfig, polarity: str):
         chars, reason = None, "no text band above the row threshold"
     elif bottom - top < max(2, h // 4):
         chars, reason = None, f"text band rows [{top},{bottom}) is implausibly thin"
-    diag = Diagnostics(np.zeros((h, w, 3)), grey, binary, t, polarity, rows, cols, row_line, col_line,
-                       int(round(config.edge_margin * w)))
+    diag = Diagnostics(
+        np.zeros((h, w, 3)),
+        grey,
+        binary,
+        t,
+        polarity,
+        rows,
+        cols,
+        row_line,
+        col_line,
+        int(round(config.edge_margin * w)),
+    )
     return diag, (top, bottom, chars, reason)
 
 
@@ -259,7 +280,9 @@ def _expected_length(name: str, samples: Sequence[Sample], warnings: list[str]) 
     n, _ = lengths.most_common(1)[0]
     others = sum(c for k, c in lengths.items() if k != n)
     if others:
-        warnings.append(f"{name}: {others} crops have a text length other than {n}; boxes are for {n} characters")
+        warnings.append(
+            f"{name}: {others} crops have a text length other than {n}; boxes are for {n} characters"
+        )
     return n
 
 
@@ -268,8 +291,9 @@ def _scales(name: str, n: int, config: AlignConfig) -> tuple[float, ...]:
     return (first,) + (1.0,) * (n - 1)
 
 
-def align_layout(name: str, mean: np.ndarray, count: int, n: int, config: AlignConfig,
-                 pooled: tuple | None = None) -> tuple[Layout, Diagnostics, str | None]:
+def align_layout(
+    name: str, mean: np.ndarray, count: int, n: int, config: AlignConfig, pooled: tuple | None = None
+) -> tuple[Layout, Diagnostics, str | None]:
     """Measure one layout; fall back to a template (with the reason as a warning) if it won't resolve."""
     grey = to_grey(mean)
     polarity = detect_polarity(grey) if config.polarity == "auto" else config.polarity
@@ -282,11 +306,26 @@ def align_layout(name: str, mean: np.ndarray, count: int, n: int, config: AlignC
     if chars is None:
         top, bottom, chars, method = _template(name, n, w, h, diag, config, pooled, (top, bottom))
         warning = f"{name}: {reason}; using the {method} template"
-    thresholds = {"binarize": config.binarize, "grey": round(diag.grey_threshold, 3),
-                  "row": round(float(diag.row_line), 4), "col": round(float(diag.col_line), 4),
-                  "row_fraction": config.row_threshold, "col_fraction": config.col_threshold}
-    layout = Layout(w, h, int(top), int(bottom), tuple(chars), "template" if warning else "measured", count,
-                    thresholds, _scales(name, n, config), {"polarity": polarity, "method": method})
+    thresholds = {
+        "binarize": config.binarize,
+        "grey": round(diag.grey_threshold, 3),
+        "row": round(float(diag.row_line), 4),
+        "col": round(float(diag.col_line), 4),
+        "row_fraction": config.row_threshold,
+        "col_fraction": config.col_threshold,
+    }
+    layout = Layout(
+        w,
+        h,
+        int(top),
+        int(bottom),
+        tuple(chars),
+        "template" if warning else "measured",
+        count,
+        thresholds,
+        _scales(name, n, config),
+        {"polarity": polarity, "method": method},
+    )
     return layout, diag, warning
 
 
@@ -309,7 +348,7 @@ def _column_extent(cols: np.ndarray, line: float, margin: float) -> tuple[int, i
     """First and last glyph column inside the frame margin (the whole width if there are none)."""
     w = len(cols)
     m = int(round(margin * w))
-    inside = np.flatnonzero(cols[m:w - m] > line) + m
+    inside = np.flatnonzero(cols[m : w - m] > line) + m
     if len(inside) < 2:
         return m, w - m
     return int(inside[0]), int(inside[-1]) + 1
@@ -334,21 +373,34 @@ def pooled_band(means: dict[str, tuple[np.ndarray, int]], config: AlignConfig) -
     return top, bottom, shape[1], shape[0], x0, x1
 
 
-def align_images(source: str | Path | Sequence[Sample], config: AlignConfig = AlignConfig(), workers: int | None = None,
-                 progress: bool = True, manifest: str | Path | None = None) -> AlignResult:
+def align_images(
+    source: str | Path | Sequence[Sample],
+    config: AlignConfig = AlignConfig(),
+    workers: int | None = None,
+    progress: bool = True,
+    manifest: str | Path | None = None,
+) -> AlignResult:
     """Measure the character boxes of every layout in `source` (a crop folder, index, manifest, or
     a list of Samples). Returns an AlignResult; unreadable crops are skipped and reported.
 
     Raises DatasetError if there is no input or no crop could be read, ConfigError on bad settings.
     """
-    samples = list(source) if isinstance(source, (list, tuple)) else load_samples(source, manifest, config.layout_key)
+    samples = (
+        list(source)
+        if isinstance(source, (list, tuple))
+        else load_samples(source, manifest, config.layout_key)
+    )
     if not samples:
         raise DatasetError("align: no samples")
     means, skipped = mean_images(samples, config, workers or os.cpu_count() or 1, progress)
     if not means:
         raise DatasetError(f"align: none of the {len(samples)} crops could be read (first: {skipped[0][1]})")
     warnings: list[str] = []
-    pooled = pooled_band(means, config) if config.spread or any(c < config.min_images for _, c in means.values()) else None
+    pooled = (
+        pooled_band(means, config)
+        if config.spread or any(c < config.min_images for _, c in means.values())
+        else None
+    )
     layouts, diags = {}, {}
     for name in sorted(means):
         mean, count = means[name]

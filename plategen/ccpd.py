@@ -5,6 +5,7 @@
 
 `parse_name` decodes one name into a `PlateName`; `format_name` writes it back, byte for byte.
 """
+
 from __future__ import annotations
 
 import string
@@ -52,7 +53,7 @@ class PlateName:
 
     @property
     def plate_type(self) -> str:
-        """"blue7" for CCPD2019 plates, "green8" for CCPD2020 new-energy plates."""
+        """ "blue7" for CCPD2019 plates, "green8" for CCPD2020 new-energy plates."""
         return PLATE_TYPES[len(self.indices)]
 
     @property
@@ -76,7 +77,7 @@ class PlateName:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "PlateName":
+    def from_dict(cls, d: dict) -> PlateName:
         """Inverse of `to_dict` (used to read crop indexes back)."""
         b = d["bbox"]
         return cls(
@@ -106,7 +107,9 @@ def _point(raw: str, name: str, field: int) -> tuple[int, int]:
 def _indices(raw: str, name: str) -> tuple[int, ...]:
     parts = raw.split("_")
     if len(parts) not in PLATE_TYPES:
-        raise FilenameError(f"{name}: field 5 (plate indices): {raw!r} has {len(parts)} indices, expected 7 or 8")
+        raise FilenameError(
+            f"{name}: field 5 (plate indices): {raw!r} has {len(parts)} indices, expected 7 or 8"
+        )
     values = tuple(_int(p, "index", name, 5) for p in parts)
     tables = (("provinces", PROVINCES), ("alphabets", ALPHABETS)) + (("ads", ADS),) * (len(values) - 2)
     for pos, (value, (table_name, table)) in enumerate(zip(values, tables)):
@@ -158,17 +161,20 @@ def parse_name(path: str | PurePath) -> PlateName:
 def format_name(plate: PlateName) -> str:
     """Write a `PlateName` back to its CCPD filename; `format_name(parse_name(n)) == n`."""
     (x1, y1), (x2, y2) = plate.bbox
-    return "-".join(
-        [
-            plate.area,
-            f"{plate.tilt[0]}_{plate.tilt[1]}",
-            f"{x1}&{y1}_{x2}&{y2}",
-            "_".join(f"{x}&{y}" for x, y in plate.vertices),
-            "_".join(str(i) for i in plate.indices),
-            str(plate.brightness),
-            str(plate.blurriness),
-        ]
-    ) + plate.extension
+    return (
+        "-".join(
+            [
+                plate.area,
+                f"{plate.tilt[0]}_{plate.tilt[1]}",
+                f"{x1}&{y1}_{x2}&{y2}",
+                "_".join(f"{x}&{y}" for x, y in plate.vertices),
+                "_".join(str(i) for i in plate.indices),
+                str(plate.brightness),
+                str(plate.blurriness),
+            ]
+        )
+        + plate.extension
+    )
 
 
 def encode_text(text: str, plate_type: str | None = None) -> tuple[int, ...]:
@@ -182,7 +188,9 @@ def encode_text(text: str, plate_type: str | None = None) -> tuple[int, ...]:
     out = []
     for pos, (c, table) in enumerate(zip(text, tables)):
         if c not in table or c == NO_CHAR:
-            raise FilenameError(f"text {text!r}: character {c!r} at position {pos} is not a CCPD character there")
+            raise FilenameError(
+                f"text {text!r}: character {c!r} at position {pos} is not a CCPD character there"
+            )
         out.append(table.index(c))
     return tuple(out)
 
@@ -203,6 +211,15 @@ def plate_dict(path: str | PurePath) -> dict:
 
 
 __all__ = [
-    "PROVINCES", "ALPHABETS", "ADS", "CCPD_CHARSET", "CORNERS", "PlateName", "parse_name",
-    "format_name", "encode_text", "subset_of", "plate_dict",
+    "PROVINCES",
+    "ALPHABETS",
+    "ADS",
+    "CCPD_CHARSET",
+    "CORNERS",
+    "PlateName",
+    "parse_name",
+    "format_name",
+    "encode_text",
+    "subset_of",
+    "plate_dict",
 ]

@@ -5,6 +5,7 @@ Layouts: a CCPD2019 root (`ccpd_*` folders, optional `splits/*.txt`), a CCPD2020
 (`ccpd_green/{train,val,test}`), or any tree of CCPD-named images. Each image's split comes from the
 split files, else from its folder names, else from a hash of its file name.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -91,7 +92,7 @@ class Item:
 
 
 def hash_split(name: str, val_fraction: float) -> str:
-    """"val" for a stable `val_fraction` share of file names, else "train"."""
+    """ "val" for a stable `val_fraction` share of file names, else "train"."""
     h = int.from_bytes(hashlib.sha1(name.encode("utf-8")).digest()[:8], "big") / 2**64
     return "val" if h < val_fraction else "train"
 
@@ -183,7 +184,9 @@ def _crop_one(item: Item) -> tuple[Item, str | None]:
             data = (root / item.source).read_bytes()
         except OSError as exc:
             return item, f"unreadable file: {exc.strerror or exc}"
-        crop = crop_bytes(data, item.plate, config.size, config.mode, config.margin, config.fast_decode, item.source)
+        crop = crop_bytes(
+            data, item.plate, config.size, config.mode, config.margin, config.fast_decode, item.source
+        )
         write_bytes_atomic(out / item.crop, encode_image(crop, config.ext))
     except PlategenError as exc:
         return item, str(exc)
@@ -205,7 +208,9 @@ def _run(todo: list[Item], root: Path, out: Path, config: CropConfig, workers: i
         chunk = max(1, min(64, len(todo) // (workers * 8)))
         # spawn, not fork: a forked child of a process whose thread pools are running (torch,
         # OpenCV, tqdm's monitor) can deadlock on a lock copied in the held state.
-        with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (str(root), str(out), config)) as pool:
+        with multiprocessing.get_context("spawn").Pool(
+            workers, _init_worker, (str(root), str(out), config)
+        ) as pool:
             for result in pool.imap_unordered(_crop_one, todo, chunksize=chunk):
                 yield result
                 bar.update()
@@ -232,8 +237,13 @@ def index_row(item: Item) -> dict:
     }
 
 
-def crop_dataset(root: str | Path, out: str | Path, config: CropConfig | None = None, workers: int = 1,
-                 progress: bool = True) -> CropReport:
+def crop_dataset(
+    root: str | Path,
+    out: str | Path,
+    config: CropConfig | None = None,
+    workers: int = 1,
+    progress: bool = True,
+) -> CropReport:
     """Crop every annotated image under `root` into `out`; resume finished crops.
 
     Writes OUT/<split>/<folders>/<stem><ext>, OUT/index.jsonl (sorted by crop path) and

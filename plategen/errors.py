@@ -1,4 +1,5 @@
 """The plategen error hierarchy. Every message names the file, the field and the value."""
+
 from __future__ import annotations
 
 

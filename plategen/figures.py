@@ -3,6 +3,7 @@ with their threshold lines, and the resulting boxes over the mean image.
 
 matplotlib is imported lazily, on the Agg backend unless a display exists, so this never fails headless.
 """
+
 from __future__ import annotations
 
 import os
@@ -76,13 +77,16 @@ def _rect(x, y, w, h, colour):
     return Rectangle((x, y), w, h, fill=False, edgecolor=colour, lw=1.2)
 
 
-def draw_alignment(result: "AlignResult", path: str | Path, show: bool = False) -> Path:
+def draw_alignment(result: AlignResult, path: str | Path, show: bool = False) -> Path:
     """Save Fig. 3 for every layout of `result` to `path` (PNG); open a window too when `show` and a
     display exists. Returns the path written."""
     plt = _pyplot(show)
     names = [n for n in result.alignment.layouts if n in result.diagnostics]
     fig, axes = plt.subplots(
-        len(names), len(PANELS), figsize=(17, 1.9 * len(names) + 0.6), squeeze=False,
+        len(names),
+        len(PANELS),
+        figsize=(17, 1.9 * len(names) + 0.6),
+        squeeze=False,
         gridspec_kw={"width_ratios": [4, 4, 4, 1.4, 4]},
     )
     for row, name in zip(axes, names):

@@ -1,19 +1,24 @@
 """Locate and check fonts. The bundled font is a subset of Noto Sans CJK SC Bold (SIL OFL 1.1)."""
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
 
 from .errors import FontCoverageError, FontError
 
 FONT_FILE = "PlateSansCJK-Bold.otf"
 # Condensed Latin fonts (subsets of Roboto Condensed and DejaVu Sans Condensed Bold, see fonts/) that
 # `plategen synth` mixes in for letters and digits, so a reader does not learn one font's digits.
-LATIN_FONT_FILES = ("PlateLatinCondensed-Regular.ttf", "PlateLatinCondensed-Medium.ttf",
-                    "PlateLatinCondensed-Bold.ttf", "PlateLatinWide-Bold.ttf")
+LATIN_FONT_FILES = (
+    "PlateLatinCondensed-Regular.ttf",
+    "PlateLatinCondensed-Medium.ttf",
+    "PlateLatinCondensed-Bold.ttf",
+    "PlateLatinWide-Bold.ttf",
+)
 
 
 def _bundled(name: str) -> Path:

@@ -1,13 +1,14 @@
 """Small I/O helpers shared by the stages: atomic writes, image decoding, JSON Lines."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import cv2
 import numpy as np

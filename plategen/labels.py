@@ -8,6 +8,7 @@
 
 Work is split by shard across worker processes; each shard is written atomically.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,8 +52,10 @@ class LabelReport:
 
     def summary(self) -> str:
         splits = ", ".join(f"{s}: {n}" for s, n in sorted(self.counts.items())) or "none"
-        return (f"{sum(self.counts.values())} labels ({splits}) in {self.out}; shards written {self.written}, "
-                f"kept {self.reused}; skipped {len(self.skipped)} in {self.seconds:.1f}s")
+        return (
+            f"{sum(self.counts.values())} labels ({splits}) in {self.out}; shards written {self.written}, "
+            f"kept {self.reused}; skipped {len(self.skipped)} in {self.seconds:.1f}s"
+        )
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,17 @@ class _Job:
 
 
 def render_labels(
-    crops: str | Path, alignment_path: str | Path, out: str | Path, config: RenderConfig = RenderConfig(),
-    font: str | Path | None = None, manifest: str | Path | None = None, shard_size: int = 10000,
-    png_dir: str | Path | None = None, preview: int = 0, workers: int = 1, strict: bool = False,
+    crops: str | Path,
+    alignment_path: str | Path,
+    out: str | Path,
+    config: RenderConfig = RenderConfig(),
+    font: str | Path | None = None,
+    manifest: str | Path | None = None,
+    shard_size: int = 10000,
+    png_dir: str | Path | None = None,
+    preview: int = 0,
+    workers: int = 1,
+    strict: bool = False,
     progress: bool = True,
 ) -> LabelReport:
     """Render an image label for every crop and write shards + manifest to `out`; return a LabelReport.
@@ -84,11 +95,15 @@ def render_labels(
         _fail_strict(out, skipped)
     font_path = check_coverage([s.text for _, s, _ in keyed], font)
     crop_size = _crop_size(alignment, {name for _, _, name in keyed})
-    state = _State(alignment.to_dict(), str(font_path), config, crop_size, str(png_dir) if png_dir else None, str(out))
+    state = _State(
+        alignment.to_dict(), str(font_path), config, crop_size, str(png_dir) if png_dir else None, str(out)
+    )
     jobs = _jobs(keyed, shard_size, state)
     done = _load_progress(out)
     todo = [j for j in jobs if not _finished(out, done.get(shard_name(j.split, j.index)), j)]
-    with tqdm(total=sum(len(j.items) for j in todo), unit="label", disable=not progress, desc="render-labels") as bar:
+    with tqdm(
+        total=sum(len(j.items) for j in todo), unit="label", disable=not progress, desc="render-labels"
+    ) as bar:
         for name, entry in _run(todo, state, workers):
             done[name] = entry
             write_json_atomic(out / PROGRESS, done)
@@ -138,14 +153,18 @@ def _layout_for(s: Sample, alignment: Alignment, by_length: dict[int, list[str]]
 def _crop_size(alignment: Alignment, names: set[str]) -> tuple[int, int]:
     sizes = {(alignment[n].width, alignment[n].height) for n in names}
     if len(sizes) != 1:
-        raise AlignmentError(f"layouts {sorted(names)} have different crop sizes {sorted(sizes)}; shards need one size")
+        raise AlignmentError(
+            f"layouts {sorted(names)} have different crop sizes {sorted(sizes)}; shards need one size"
+        )
     return sizes.pop()
 
 
 def _fail_strict(out: Path, skipped: list[dict]) -> None:
     write_jsonl_atomic(out / SKIPPED, skipped)
-    raise DatasetError(f"{len(skipped)} crops skipped (--strict); first: {skipped[0]['path']}: "
-                       f"{skipped[0]['reason']}; see {out / SKIPPED}")
+    raise DatasetError(
+        f"{len(skipped)} crops skipped (--strict); first: {skipped[0]['path']}: "
+        f"{skipped[0]['reason']}; see {out / SKIPPED}"
+    )
 
 
 @dataclass(frozen=True)
@@ -160,8 +179,11 @@ class _State:
     out: str = ""  # where shards go; not part of the digest
 
     def digest(self) -> str:
-        blob = json.dumps([self.alignment, self.font, self.config.to_dict(), self.crop_size, self.png_dir],
-                          sort_keys=True, ensure_ascii=False)
+        blob = json.dumps(
+            [self.alignment, self.font, self.config.to_dict(), self.crop_size, self.png_dir],
+            sort_keys=True,
+            ensure_ascii=False,
+        )
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -172,7 +194,7 @@ def _jobs(keyed: list, shard_size: int, state: _State) -> list[_Job]:
     jobs, base = [], state.digest()
     for split, items in sorted(by_split.items()):
         for index, lo in enumerate(range(0, len(items), shard_size)):
-            chunk = tuple(items[lo:lo + shard_size])
+            chunk = tuple(items[lo : lo + shard_size])
             h = hashlib.sha256(base.encode())
             for key, s, name in chunk:
                 h.update(f"{key}\0{s.path}\0{s.text}\0{name}\n".encode())
@@ -194,7 +216,11 @@ def _finished(out: Path, entry: dict | None, job: _Job) -> bool:
         return False
     path = out / shard_name(job.split, job.index)
     record = entry.get("record") or {}
-    return path.is_file() and path.stat().st_size == record.get("bytes") and sha256_file(path) == record.get("sha256")
+    return (
+        path.is_file()
+        and path.stat().st_size == record.get("bytes")
+        and sha256_file(path) == record.get("sha256")
+    )
 
 
 _WORKER: dict = {}
@@ -222,7 +248,9 @@ def _run(jobs: list[_Job], state: _State, workers: int):
         yield from map(_write_job, jobs)
         return
     # spawn: forking a process whose thread pools are running can deadlock (seen under pytest)
-    with get_context("spawn").Pool(min(workers, len(jobs)), initializer=_init_worker, initargs=(state,)) as pool:
+    with get_context("spawn").Pool(
+        min(workers, len(jobs)), initializer=_init_worker, initargs=(state,)
+    ) as pool:
         yield from pool.imap_unordered(_write_job, jobs)
 
 
@@ -250,10 +278,20 @@ def _sample(key: str, s: Sample, layout: str, state: _State) -> tuple[dict[str, 
     """The shard members of one sample, and its label. Raises ImageReadError for a bad crop."""
     crop = _read_crop(s.path, state.crop_size)
     label = _renderer(layout).render(s.text)
-    info = {**s.fields, "key": key, "text": s.text, "layout": layout, "subset": s.subset, "split": s.split,
-            "source": str(s.path)}
-    members = {"crop.png": encode_image(crop), "label.png": encode_image(label),
-               "json": json.dumps(info, ensure_ascii=False).encode("utf-8")}
+    info = {
+        **s.fields,
+        "key": key,
+        "text": s.text,
+        "layout": layout,
+        "subset": s.subset,
+        "split": s.split,
+        "source": str(s.path),
+    }
+    members = {
+        "crop.png": encode_image(crop),
+        "label.png": encode_image(label),
+        "json": json.dumps(info, ensure_ascii=False).encode("utf-8"),
+    }
     return members, label
 
 
@@ -269,8 +307,17 @@ def _safe(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
 
 
-def _write_outputs(out: Path, jobs: list[_Job], results: dict, skipped: list[dict], alignment: Alignment,
-                   font_path: Path, config: RenderConfig, crop_size: tuple[int, int], keyed: list) -> dict[str, int]:
+def _write_outputs(
+    out: Path,
+    jobs: list[_Job],
+    results: dict,
+    skipped: list[dict],
+    alignment: Alignment,
+    font_path: Path,
+    config: RenderConfig,
+    crop_size: tuple[int, int],
+    keyed: list,
+) -> dict[str, int]:
     """Write skipped.jsonl and manifest.json; return the sample count per split."""
     splits: dict[str, dict] = {}
     for job in jobs:
@@ -281,14 +328,23 @@ def _write_outputs(out: Path, jobs: list[_Job], results: dict, skipped: list[dic
     write_jsonl_atomic(out / SKIPPED, skipped)
     renderer_font = load_font(font_path, config.font_size)
     label_size = config.label_size or crop_size
-    write_manifest(out, {
-        "splits": splits,
-        "charset": "".join(sorted({c for _, s, _ in keyed for c in s.text})),
-        "alignment": alignment.to_dict(),
-        "font": {"path": str(font_path), "name": font_name(renderer_font), "sha256": sha256_file(font_path)},
-        "crop_size": list(crop_size), "label_size": list(label_size), "render": config.to_dict(),
-        "skipped": len(skipped),
-    })
+    write_manifest(
+        out,
+        {
+            "splits": splits,
+            "charset": "".join(sorted({c for _, s, _ in keyed for c in s.text})),
+            "alignment": alignment.to_dict(),
+            "font": {
+                "path": str(font_path),
+                "name": font_name(renderer_font),
+                "sha256": sha256_file(font_path),
+            },
+            "crop_size": list(crop_size),
+            "label_size": list(label_size),
+            "render": config.to_dict(),
+            "skipped": len(skipped),
+        },
+    )
     return {split: entry["count"] for split, entry in splits.items()}
 
 

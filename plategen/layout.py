@@ -7,6 +7,7 @@
 `scales` is the layout's glyph-size rule: each glyph is drawn at that fraction of its box (the paper
 draws the province glyph smaller). It is optional and defaults to 1 for every character.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,13 @@ class Layout:
     def to_dict(self) -> dict:
         d = {
             **self.extra,
-            "width": self.width, "height": self.height, "top": self.top, "bottom": self.bottom,
-            "chars": [list(c) for c in self.chars], "source": self.source, "count": self.count,
+            "width": self.width,
+            "height": self.height,
+            "top": self.top,
+            "bottom": self.bottom,
+            "chars": [list(c) for c in self.chars],
+            "source": self.source,
+            "count": self.count,
             "thresholds": self.thresholds,
         }
         if self.scales is not None:
@@ -73,7 +79,7 @@ class Alignment:
         write_json_atomic(path, self.to_dict())
 
     @classmethod
-    def from_dict(cls, d: object, source: str = "alignment") -> "Alignment":
+    def from_dict(cls, d: object, source: str = "alignment") -> Alignment:
         """Validate and build. Raises AlignmentError naming the offending key."""
         if not isinstance(d, dict):
             raise AlignmentError(f"{source}: top level is not a JSON object")
@@ -85,7 +91,7 @@ class Alignment:
         return cls({name: _layout(v, f"{source}: layouts.{name}") for name, v in layouts.items()})
 
     @classmethod
-    def load(cls, path: str | Path) -> "Alignment":
+    def load(cls, path: str | Path) -> Alignment:
         path = Path(path)
         try:
             d = json.loads(path.read_text(encoding="utf-8"))
@@ -112,25 +118,46 @@ def _layout(d: object, where: str) -> Layout:
     width, height = _int_key(d, "width", where), _int_key(d, "height", where)
     top, bottom = _int_key(d, "top", where), _int_key(d, "bottom", where)
     if not 0 <= top < bottom <= height:
-        raise AlignmentError(f"{where}: keys 'top'/'bottom': need 0 <= top < bottom <= height, got {top}, {bottom}")
+        raise AlignmentError(
+            f"{where}: keys 'top'/'bottom': need 0 <= top < bottom <= height, got {top}, {bottom}"
+        )
     chars = d.get("chars")
-    ok = isinstance(chars, list) and chars and all(
-        isinstance(c, list) and len(c) == 2 and all(isinstance(v, int) for v in c) and 0 <= c[0] < c[1] <= width
-        for c in chars
+    ok = (
+        isinstance(chars, list)
+        and chars
+        and all(
+            isinstance(c, list)
+            and len(c) == 2
+            and all(isinstance(v, int) for v in c)
+            and 0 <= c[0] < c[1] <= width
+            for c in chars
+        )
     )
     if not ok:
-        raise AlignmentError(f"{where}: key 'chars': expected [[x0, x1], ...] with 0 <= x0 < x1 <= width, got {chars!r}")
+        raise AlignmentError(
+            f"{where}: key 'chars': expected [[x0, x1], ...] with 0 <= x0 < x1 <= width, got {chars!r}"
+        )
     source = d.get("source", "measured")
     if source not in ("measured", "template"):
         raise AlignmentError(f"{where}: key 'source': expected 'measured' or 'template', got {source!r}")
     scales = d.get("scales")
     if scales is not None and (
-        not isinstance(scales, list) or len(scales) != len(chars)
+        not isinstance(scales, list)
+        or len(scales) != len(chars)
         or not all(isinstance(s, (int, float)) and 0 < s <= 1 for s in scales)
     ):
-        raise AlignmentError(f"{where}: key 'scales': expected {len(chars)} numbers in (0, 1], got {scales!r}")
+        raise AlignmentError(
+            f"{where}: key 'scales': expected {len(chars)} numbers in (0, 1], got {scales!r}"
+        )
     return Layout(
-        width, height, top, bottom, tuple(tuple(c) for c in chars), source, int(d.get("count", 0)),
-        dict(d.get("thresholds") or {}), tuple(float(s) for s in scales) if scales else None,
+        width,
+        height,
+        top,
+        bottom,
+        tuple(tuple(c) for c in chars),
+        source,
+        int(d.get("count", 0)),
+        dict(d.get("thresholds") or {}),
+        tuple(float(s) for s in scales) if scales else None,
         {k: v for k, v in d.items() if k not in _KNOWN},
     )

@@ -6,6 +6,7 @@ margins. A green new-energy plate is 480×140 with eight 43×90 characters, 9 mm
 separator gap. `render_plate` draws at `ppm` pixels per millimetre and returns a BGRA image whose
 alpha is the plate's rounded outline; the scene composer warps it into a photo.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ def glyph_mask(path: Path, char: str) -> np.ndarray:
     ImageDraw.Draw(canvas).text((2 - left, 2 - top), char, font=font, fill=255)
     ink = np.asarray(canvas)
     ys, xs = np.nonzero(ink > 8)
-    ink = ink[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1].astype(np.float32) / 255
+    ink = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255
     h, w = ink.shape
     width = min(round(w * _GLYPH_PX / h), _GLYPH_PX // 2)
     return cv2.resize(ink, (max(width, 1), _GLYPH_PX), interpolation=cv2.INTER_AREA)
@@ -101,9 +102,13 @@ def draw_style(rng: np.random.Generator, green: bool) -> PlateStyle:
     if n_rivets == 4:
         rivets += [(x, geometry.height - rng.uniform(9, 14)) for x in xs]
     return PlateStyle(
-        background=(top, bottom), ink=ink, weight=float(rng.uniform(-1.5, 1.2)),
-        emboss=float(rng.uniform(0, 0.6)), dirt=float(rng.uniform(0, 0.5)),
-        rivets=tuple(rivets), frame=bool(rng.random() < 0.85),
+        background=(top, bottom),
+        ink=ink,
+        weight=float(rng.uniform(-1.5, 1.2)),
+        emboss=float(rng.uniform(0, 0.6)),
+        dirt=float(rng.uniform(0, 0.5)),
+        rivets=tuple(rivets),
+        frame=bool(rng.random() < 0.85),
         # GA 36's "1" is a plain vertical stroke with no flag or foot, unlike a text font's 1; a sans
         # capital I is that stroke (plates never use the letter I). Some plates keep the font's 1.
         bar_one=bool(rng.random() < 0.8),
@@ -121,8 +126,11 @@ def _background(geometry: PlateGeometry, style: PlateStyle, ppm: float, rng) -> 
     t = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
     plate = np.broadcast_to(top * (1 - t) + bottom * t, (h, w, 3)).copy()
     # Dirt and uneven paint: a smooth multiplicative stain.
-    stain = cv2.resize(rng.uniform(1 - style.dirt * 0.5, 1.04, (3, 8)).astype(np.float32), (w, h),
-                       interpolation=cv2.INTER_CUBIC)
+    stain = cv2.resize(
+        rng.uniform(1 - style.dirt * 0.5, 1.04, (3, 8)).astype(np.float32),
+        (w, h),
+        interpolation=cv2.INTER_CUBIC,
+    )
     return plate * stain[..., None]
 
 
@@ -132,8 +140,14 @@ def _paint(plate: np.ndarray, mask: np.ndarray, colour, alpha: float = 1.0) -> N
     plate += a * np.asarray(colour, np.float32)
 
 
-def _text_mask(geometry: PlateGeometry, text: str, font: Path, style: PlateStyle, ppm: float,
-               latin_font: Path | None = None) -> np.ndarray:
+def _text_mask(
+    geometry: PlateGeometry,
+    text: str,
+    font: Path,
+    style: PlateStyle,
+    ppm: float,
+    latin_font: Path | None = None,
+) -> np.ndarray:
     h, w = round(geometry.height * ppm), round(geometry.width * ppm)
     mask = np.zeros((h, w), np.float32)
     box_w, box_h = geometry.char_size[0] * ppm, geometry.char_size[1] * ppm
@@ -146,7 +160,7 @@ def _text_mask(geometry: PlateGeometry, text: str, font: Path, style: PlateStyle
         gw = min(gw, max(round(box_w), 1))
         glyph = cv2.resize(ink, (gw, gh), interpolation=cv2.INTER_AREA)
         x0 = round(left * ppm + (box_w - gw) / 2)
-        np.maximum(mask[y0: y0 + gh, x0: x0 + gw], glyph, out=mask[y0: y0 + gh, x0: x0 + gw])
+        np.maximum(mask[y0 : y0 + gh, x0 : x0 + gw], glyph, out=mask[y0 : y0 + gh, x0 : x0 + gw])
     r = geometry.dot_x * ppm, geometry.height / 2 * ppm
     cv2.circle(mask, (round(r[0]), round(r[1])), max(round(5 * ppm), 1), 1.0, -1, cv2.LINE_AA)
     return _weight(mask, style.weight * ppm)
@@ -162,8 +176,15 @@ def _weight(mask: np.ndarray, px: float) -> np.ndarray:
     return op(mask, kernel)
 
 
-def render_plate(text: str, green: bool, font: Path, ppm: float, rng: np.random.Generator,
-                 style: PlateStyle | None = None, latin_font: Path | None = None) -> np.ndarray:
+def render_plate(
+    text: str,
+    green: bool,
+    font: Path,
+    ppm: float,
+    rng: np.random.Generator,
+    style: PlateStyle | None = None,
+    latin_font: Path | None = None,
+) -> np.ndarray:
     """A plate image, BGRA float32 in [0, 255], `ppm` pixels per millimetre.
 
     Alpha is the plate outline (rounded corners); colours come from `style` or are sampled.
@@ -188,8 +209,14 @@ def render_plate(text: str, green: bool, font: Path, ppm: float, rng: np.random.
         cv2.circle(frame, (round(cx * ppm), round(cy * ppm)), max(round(3.5 * ppm), 1), 0.7, -1, cv2.LINE_AA)
     _paint(plate, frame, style.ink, 0.95)
     for cx, cy in style.rivets:  # the screw head's dark rim
-        cv2.circle(plate, (round(cx * ppm), round(cy * ppm)), max(round(3.5 * ppm), 1), (60, 60, 60),
-                   max(round(ppm), 1), cv2.LINE_AA)
+        cv2.circle(
+            plate,
+            (round(cx * ppm), round(cy * ppm)),
+            max(round(3.5 * ppm), 1),
+            (60, 60, 60),
+            max(round(ppm), 1),
+            cv2.LINE_AA,
+        )
     alpha = np.zeros((h, w), np.float32)
     _rounded_rect(alpha, 0, 0, w - 1, h - 1, 6 * ppm, 1.0, -1)
     return np.dstack([np.clip(plate, 0, 255), alpha * 255])
@@ -203,9 +230,17 @@ def _rounded_rect(img, x0, y0, x1, y1, radius, colour, thickness) -> None:
         cv2.rectangle(img, (x0 + r, y0), (x1 - r, y1), colour, -1)
         cv2.rectangle(img, (x0, y0 + r), (x1, y1 - r), colour, -1)
     else:
-        for a, b in (((x0 + r, y0), (x1 - r, y0)), ((x0 + r, y1), (x1 - r, y1)),
-                     ((x0, y0 + r), (x0, y1 - r)), ((x1, y0 + r), (x1, y1 - r))):
+        for a, b in (
+            ((x0 + r, y0), (x1 - r, y0)),
+            ((x0 + r, y1), (x1 - r, y1)),
+            ((x0, y0 + r), (x0, y1 - r)),
+            ((x1, y0 + r), (x1, y1 - r)),
+        ):
             cv2.line(img, a, b, colour, thickness, cv2.LINE_AA)
-    for (cx, cy), start in (((x0 + r, y0 + r), 180), ((x1 - r, y0 + r), 270),
-                            ((x1 - r, y1 - r), 0), ((x0 + r, y1 - r), 90)):
+    for (cx, cy), start in (
+        ((x0 + r, y0 + r), 180),
+        ((x1 - r, y0 + r), 270),
+        ((x1 - r, y1 - r), 0),
+        ((x0 + r, y1 - r), 90),
+    ):
         cv2.ellipse(img, (cx, cy), (r, r), 0, start, start + 90, colour, thickness, cv2.LINE_AA)

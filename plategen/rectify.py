@@ -9,6 +9,7 @@ Three modes:
 Coordinates follow the pixel-centre convention (pixel i covers [i - 0.5, i + 0.5]); the plate's
 corners land on the output's outer edges, so the crop covers exactly the annotated quad.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -90,7 +91,9 @@ def check_quad(quad: np.ndarray, image_size: tuple[int, int], source: str) -> No
     turns = edges[:, 0] * edges[_NEXT, 1] - edges[:, 1] * edges[_NEXT, 0]
     # TL→TR→BR→BL turns clockwise on screen (y down): every cross product is positive.
     if (turns <= 0).any():
-        raise GeometryError(f"{source}: corners {quad.astype(int).tolist()} are not a convex quad in BR, BL, TL, TR order")
+        raise GeometryError(
+            f"{source}: corners {quad.astype(int).tolist()} are not a convex quad in BR, BL, TL, TR order"
+        )
 
 
 def plate_matrix(quad: np.ndarray, size: tuple[int, int], mode: str, margin: float = 0.0) -> np.ndarray:
@@ -114,7 +117,9 @@ def _scale_matrix(sx: float, sy: float) -> np.ndarray:
     return np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1]], np.float64)
 
 
-def warp(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int], supersample: tuple[int, int]) -> np.ndarray:
+def warp(
+    image: np.ndarray, matrix: np.ndarray, size: tuple[int, int], supersample: tuple[int, int]
+) -> np.ndarray:
     """Warp with `matrix` (image pixels → output pixels) into `size`.
 
     Bilinear sampling aliases when it shrinks by more than ~1.5×, so the warp first renders at an
@@ -180,6 +185,15 @@ def crop_bytes(
 
 
 __all__ = [
-    "MODES", "plate_quad", "plate_extent", "reduction_factor", "check_jpeg_complete", "decode_scaled",
-    "check_quad", "plate_matrix", "warp", "rectify", "crop_bytes",
+    "MODES",
+    "plate_quad",
+    "plate_extent",
+    "reduction_factor",
+    "check_jpeg_complete",
+    "decode_scaled",
+    "check_quad",
+    "plate_matrix",
+    "warp",
+    "rectify",
+    "crop_bytes",
 ]

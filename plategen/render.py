@@ -14,6 +14,7 @@ so a label costs a few array copies. Nothing here is plate-specific:
     >>> label.shape, label.dtype, int(label.max())
     ((32, 100), dtype('uint8'), 255)
 """
+
 from __future__ import annotations
 
 import math
@@ -125,17 +126,23 @@ class LabelRenderer:
         if ch not in self._ink:
             left, top, right, bottom = self.font.getbbox(ch)
             if right <= left or bottom <= top:
-                raise FontError(f"{self.font_path}: glyph {ch!r} (U+{ord(ch):04X}) has no ink; refusing to draw an empty box")
+                raise FontError(
+                    f"{self.font_path}: glyph {ch!r} (U+{ord(ch):04X}) has no ink; refusing to draw an empty box"
+                )
             image = Image.new("L", (right - left, bottom - top), 0)
             ImageDraw.Draw(image).text((-left, -top), ch, font=self.font, fill=255)
             ink = np.asarray(image)
             rows, cols = np.flatnonzero(ink.max(1)), np.flatnonzero(ink.max(0))
             if rows.size == 0:
-                raise FontError(f"{self.font_path}: glyph {ch!r} (U+{ord(ch):04X}) has no ink; refusing to draw an empty box")
-            self._ink[ch] = np.ascontiguousarray(ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+                raise FontError(
+                    f"{self.font_path}: glyph {ch!r} (U+{ord(ch):04X}) has no ink; refusing to draw an empty box"
+                )
+            self._ink[ch] = np.ascontiguousarray(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
         return self._ink[ch]
 
-    def glyph(self, ch: str, box: tuple[float, float, float, float]) -> tuple[tuple[slice, slice], np.ndarray]:
+    def glyph(
+        self, ch: str, box: tuple[float, float, float, float]
+    ) -> tuple[tuple[slice, slice], np.ndarray]:
         """The glyph fitted into `box` (label pixels): (row/col slices of the label, uint8 patch)."""
         ink, ss = self.ink(ch), self.config.supersample
         W, H = self.size
@@ -161,7 +168,7 @@ def _paste(dst: np.ndarray, src: np.ndarray, x: int, y: int) -> None:
     x0, y0 = max(x, 0), max(y, 0)
     x1, y1 = min(x + src.shape[1], dst.shape[1]), min(y + src.shape[0], dst.shape[0])
     if x1 > x0 and y1 > y0:
-        dst[y0:y1, x0:x1] = src[y0 - y:y1 - y, x0 - x:x1 - x]
+        dst[y0:y1, x0:x1] = src[y0 - y : y1 - y, x0 - x : x1 - x]
 
 
 def overlay(crop: np.ndarray, label: np.ndarray, colour=(0, 64, 255), alpha: float = 0.6) -> np.ndarray:
@@ -173,15 +180,25 @@ def overlay(crop: np.ndarray, label: np.ndarray, colour=(0, 64, 255), alpha: flo
     return (grey * (1 - a) + np.float32(colour) * a).round().astype(np.uint8)
 
 
-def contact_sheet(path: str | Path, pairs: list[tuple[np.ndarray, np.ndarray]], zoom: int = 3, columns: int = 4) -> None:
+def contact_sheet(
+    path: str | Path, pairs: list[tuple[np.ndarray, np.ndarray]], zoom: int = 3, columns: int = 4
+) -> None:
     """Write a PNG grid: for each (crop, label) pair the crop and the label overlaid on it, `zoom`× larger."""
     if not pairs:
         return
-    tiles = [np.hstack([crop, np.full((crop.shape[0], 2, 3), 255, np.uint8), overlay(crop, label)]) for crop, label in pairs]
+    tiles = [
+        np.hstack([crop, np.full((crop.shape[0], 2, 3), 255, np.uint8), overlay(crop, label)])
+        for crop, label in pairs
+    ]
     h, w = max(t.shape[0] for t in tiles), max(t.shape[1] for t in tiles)
-    tiles = [cv2.copyMakeBorder(t, 0, h - t.shape[0] + 3, 0, w - t.shape[1] + 6, cv2.BORDER_CONSTANT, value=(40, 40, 40)) for t in tiles]
+    tiles = [
+        cv2.copyMakeBorder(
+            t, 0, h - t.shape[0] + 3, 0, w - t.shape[1] + 6, cv2.BORDER_CONSTANT, value=(40, 40, 40)
+        )
+        for t in tiles
+    ]
     columns = min(columns, len(tiles))
     tiles += [np.full_like(tiles[0], 40)] * (-len(tiles) % columns)
-    rows = [np.hstack(tiles[i:i + columns]) for i in range(0, len(tiles), columns)]
+    rows = [np.hstack(tiles[i : i + columns]) for i in range(0, len(tiles), columns)]
     sheet = np.vstack(rows)
     write_image_atomic(path, cv2.resize(sheet, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST))

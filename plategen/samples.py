@@ -1,5 +1,6 @@
 """Where crops come from: a `plategen crop` index, a `path<TAB>text` manifest, or a folder of crops
 named after their text (`皖A12345.jpg`). Every stage after `crop` reads its input through here."""
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,9 @@ def length_layout(text: str) -> str:
     return f"len{len(text)}"
 
 
-def load_samples(source: str | Path, manifest: str | Path | None = None, layout_key: str | None = None) -> list[Sample]:
+def load_samples(
+    source: str | Path, manifest: str | Path | None = None, layout_key: str | None = None
+) -> list[Sample]:
     """Read the samples of a crop folder or index, a folder plus a manifest, or a manifest alone.
 
     `layout_key` names the index field that defines the layout (default: `plate_type` for a crop
@@ -66,7 +69,9 @@ def _from_index(path: Path, layout_key: str | None) -> list[Sample]:
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise DatasetError(f"{path}:{lineno}: not a crop index row ({exc!r})") from None
             layout = str(row.get(layout_key or "plate_type") or length_layout(text))
-            samples.append(Sample(path.parent / crop, text, layout, row.get("split") or "train", row.get("subset"), row))
+            samples.append(
+                Sample(path.parent / crop, text, layout, row.get("split") or "train", row.get("subset"), row)
+            )
     if not samples:
         raise DatasetError(f"{path}: crop index is empty")
     return samples
@@ -86,7 +91,9 @@ def _from_manifest(path: Path, root: Path) -> list[Sample]:
                 raise DatasetError(f"{path}:{lineno}: expected 'path<TAB>text', got {line!r}")
             rel, text = parts[0], parts[1]
             split = parts[2] if len(parts) > 2 and parts[2] else "train"
-            samples.append(Sample(root / rel, text, length_layout(text), split, None, {"crop": rel, "text": text}))
+            samples.append(
+                Sample(root / rel, text, length_layout(text), split, None, {"crop": rel, "text": text})
+            )
     if not samples:
         raise DatasetError(f"{path}: manifest is empty")
     return samples
@@ -100,5 +107,9 @@ def _from_folder(folder: Path) -> list[Sample]:
     for p in files:
         # "皖A12345.jpg" or "皖A12345_2.jpg" (a suffix tells duplicates apart)
         text = p.stem.split("_")[0]
-        samples.append(Sample(p, text, length_layout(text), "test", None, {"crop": str(p.relative_to(folder)), "text": text}))
+        samples.append(
+            Sample(
+                p, text, length_layout(text), "test", None, {"crop": str(p.relative_to(folder)), "text": text}
+            )
+        )
     return samples

@@ -5,14 +5,28 @@ Speed matters (synth is the embedded training data): the background is drawn at 
 upsampled, which also gives the smooth out-of-focus look of CCPD backgrounds, and the expensive
 per-pixel work (blur, noise, shadows) is done only in a region around the plate.
 """
+
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
 # BGR colours of car bodies (white and silver dominate in CCPD), road and surroundings.
-_CAR = np.array([[235, 235, 235], [200, 200, 205], [170, 170, 175], [40, 40, 40], [25, 25, 30],
-                 [40, 40, 160], [140, 80, 30], [90, 90, 95], [200, 215, 225], [60, 90, 60]], np.float32)
+_CAR = np.array(
+    [
+        [235, 235, 235],
+        [200, 200, 205],
+        [170, 170, 175],
+        [40, 40, 40],
+        [25, 25, 30],
+        [40, 40, 160],
+        [140, 80, 30],
+        [90, 90, 95],
+        [200, 215, 225],
+        [60, 90, 60],
+    ],
+    np.float32,
+)
 _ROAD = np.array([[110, 110, 110], [80, 85, 85], [150, 150, 145], [60, 70, 60], [120, 130, 140]], np.float32)
 _HOLDER = np.array([[20, 20, 20], [45, 45, 50], [170, 170, 175], [210, 210, 210], [90, 90, 90]], np.float32)
 _LOW = 8  # background resolution divisor
@@ -33,7 +47,9 @@ class Tone:
         return ((np.asarray(bgr, np.float32) - 127.5) * self.contrast + 127.5) * self.gains
 
 
-def background(rng: np.random.Generator, size: tuple[int, int], corners: np.ndarray, tone: Tone) -> np.ndarray:
+def background(
+    rng: np.random.Generator, size: tuple[int, int], corners: np.ndarray, tone: Tone
+) -> np.ndarray:
     """A (H, W, 3) uint8 street scene with a car body around the plate at `corners` (TL, TR, BR, BL)."""
     w, h = size
     sw, sh = max(w // _LOW, 4), max(h // _LOW, 4)
@@ -52,7 +68,14 @@ def background(rng: np.random.Generator, size: tuple[int, int], corners: np.ndar
     for _ in range(rng.integers(2, 6)):  # a few sharp edges: bumpers, kerbs, lane lines
         p0 = rng.integers(0, (w, h)).tolist()
         p1 = rng.integers(0, (w, h)).tolist()
-        cv2.line(image, p0, p1, np.clip(tone(rng.uniform(0, 255) + rng.normal(0, 20, 3)), 0, 255).tolist(), int(rng.integers(1, 6)), cv2.LINE_AA)
+        cv2.line(
+            image,
+            p0,
+            p1,
+            np.clip(tone(rng.uniform(0, 255) + rng.normal(0, 20, 3)), 0, 255).tolist(),
+            int(rng.integers(1, 6)),
+            cv2.LINE_AA,
+        )
     return image
 
 
@@ -67,15 +90,26 @@ def _car(small: np.ndarray, rng: np.random.Generator, quad: np.ndarray) -> None:
     cv2.rectangle(small, (int(cx - half_w), int(y0)), (int(cx + half_w), int(y1)), body.tolist(), -1)
     if rng.random() < 0.7:
         grille_y = cy - ph * rng.uniform(1.2, 2.5)
-        cv2.rectangle(small, (int(cx - pw * 0.8), int(grille_y - ph)), (int(cx + pw * 0.8), int(grille_y)),
-                      (body * rng.uniform(0.1, 0.4)).tolist(), -1)
+        cv2.rectangle(
+            small,
+            (int(cx - pw * 0.8), int(grille_y - ph)),
+            (int(cx + pw * 0.8), int(grille_y)),
+            (body * rng.uniform(0.1, 0.4)).tolist(),
+            -1,
+        )
     if rng.random() < 0.5:
         y = int(cy + ph * rng.uniform(0.7, 1.5))
         cv2.line(small, (int(cx - half_w), y), (int(cx + half_w), y), (body * 0.5).tolist(), 1)
 
 
-def paste_plate(image: np.ndarray, plate: np.ndarray, corners: np.ndarray, holder: float,
-                rng: np.random.Generator, tone: Tone) -> tuple[int, int, int, int]:
+def paste_plate(
+    image: np.ndarray,
+    plate: np.ndarray,
+    corners: np.ndarray,
+    holder: float,
+    rng: np.random.Generator,
+    tone: Tone,
+) -> tuple[int, int, int, int]:
     """Warp the BGRA `plate` so its outline lands on `corners` (TL, TR, BR, BL), in place.
 
     A plate holder `holder` plate-heights wide is drawn first. Returns the region (x0, y0, x1, y1)
@@ -96,11 +130,19 @@ def paste_plate(image: np.ndarray, plate: np.ndarray, corners: np.ndarray, holde
         colour = np.clip(tone(_HOLDER[rng.integers(len(_HOLDER))] + rng.normal(0, 8, 3)), 0, 255).tolist()
         cv2.fillConvexPoly(image, np.rint(outer).astype(np.int32), colour, cv2.LINE_AA)
     shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64)
-    warped = cv2.warpPerspective(plate, shift @ warp, (int(x1 - x0), int(y1 - y0)), flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    warped = cv2.warpPerspective(
+        plate,
+        shift @ warp,
+        (int(x1 - x0), int(y1 - y0)),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
     alpha = warped[..., 3:] / 255
     region = image[y0:y1, x0:x1].astype(np.float32)
-    image[y0:y1, x0:x1] = np.clip(region * (1 - alpha) + tone(warped[..., :3]) * alpha, 0, 255).astype(np.uint8)
+    image[y0:y1, x0:x1] = np.clip(region * (1 - alpha) + tone(warped[..., :3]) * alpha, 0, 255).astype(
+        np.uint8
+    )
     return int(x0), int(y0), int(x1), int(y1)
 
 

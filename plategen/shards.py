@@ -7,14 +7,15 @@
 Any tar or webdataset reader opens them. The manifest records the counts, the charset, the alignment,
 the font, and a sha256 per shard; `verify_shards` and `load_split` check them.
 """
+
 from __future__ import annotations
 
 import io
 import json
 import tarfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import cv2
 import numpy as np
@@ -29,8 +30,6 @@ MANIFEST_VERSION = 1
 
 def shard_name(split: str, index: int) -> str:
     return f"{split}-{index:05d}.tar"
-
-
 
 
 def write_shard(path: Path, samples: Iterable[tuple[str, dict[str, bytes]]]) -> dict:
@@ -78,7 +77,10 @@ def verify_shards(shards: str | Path, splits: Iterable[str] | None = None) -> No
             path = shards / record["name"]
             if not path.is_file():
                 raise ShardError(f"{path}: shard listed in the manifest is missing")
-            if path.stat().st_size != record.get("bytes", path.stat().st_size) or sha256_file(path) != record["sha256"]:
+            if (
+                path.stat().st_size != record.get("bytes", path.stat().st_size)
+                or sha256_file(path) != record["sha256"]
+            ):
                 raise ShardError(f"{path}: checksum mismatch (truncated or modified shard)")
 
 
@@ -126,7 +128,9 @@ class SplitArrays:
     meta: list[dict]
 
 
-def load_split(shards: str | Path, split: str, verify: bool = True, rank: int = 0, world: int = 1) -> SplitArrays:
+def load_split(
+    shards: str | Path, split: str, verify: bool = True, rank: int = 0, world: int = 1
+) -> SplitArrays:
     """Decode a split's shards into arrays. With `world` > 1, keep every `world`-th sample from `rank`.
 
     Raises ShardError on a missing, truncated or mismatching shard, or an undecodable member.

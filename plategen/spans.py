@@ -2,6 +2,7 @@
 
 All spans are `(x0, x1)` pixel columns with `x1` exclusive, in a crop `w` pixels wide.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,8 +38,9 @@ STANDARDS = {
     "blue7": PlateStandard("GA 36-2018 blue plate", 440, 140, (45.0,) * 7, (12.0, 34.0) + (12.0,) * 4),
     # GA 36-2018 small new-energy plate: province and letter 45 mm, serial glyphs 43 mm, 9 mm gaps and
     # 49 mm between the 2nd and 3rd (the E/plug emblem); approximate, it is only a fallback
-    "green8": PlateStandard("GA 36-2018 new-energy plate", 480, 140, (45.0, 45.0) + (43.0,) * 6,
-                            (9.0, 49.0) + (9.0,) * 5),
+    "green8": PlateStandard(
+        "GA 36-2018 new-energy plate", 480, 140, (45.0, 45.0) + (43.0,) * 6, (9.0, 49.0) + (9.0,) * 5
+    ),
 }
 
 
@@ -82,11 +84,13 @@ def _merge_split_glyphs(runs: list[tuple[int, int]], n: int) -> list[tuple[int, 
     ref = float(np.median(sorted(b - a for a, b in runs)[-n:]))  # the glyph-sized runs
     while len(runs) > n:
         pairs = sorted((runs[i + 1][0] - runs[i][1], i) for i in range(len(runs) - 1))
-        mergeable = [i for gap, i in pairs if gap <= 0.5 * ref and runs[i + 1][1] - runs[i][0] <= MAX_WIDTH * ref]
+        mergeable = [
+            i for gap, i in pairs if gap <= 0.5 * ref and runs[i + 1][1] - runs[i][0] <= MAX_WIDTH * ref
+        ]
         if not mergeable:
             break
         i = mergeable[0]
-        runs[i:i + 2] = [(runs[i][0], runs[i + 1][1])]
+        runs[i : i + 2] = [(runs[i][0], runs[i + 1][1])]
     return runs
 
 
@@ -97,12 +101,14 @@ def _split_merged(runs: list[tuple[int, int]], n: int, profile: np.ndarray) -> l
     while 1 < len(runs) < n:
         widths = [b - a for a, b in runs]
         i = int(np.argmax(widths))
-        rest = float(np.median(widths[:i] + widths[i + 1:])) if len(runs) > 1 else widths[i] / 2
+        rest = float(np.median(widths[:i] + widths[i + 1 :])) if len(runs) > 1 else widths[i] / 2
         a, b = runs[i]
         if widths[i] < MAX_WIDTH * rest or b - a < 4:
             break
-        cut = a + 1 + int(np.argmin(profile[a + 1:b - 1]))
-        runs[i:i + 1] = [(a, cut), (cut + 1, b)] if profile[cut] > 0 and cut + 1 < b else [(a, cut), (cut, b)]
+        cut = a + 1 + int(np.argmin(profile[a + 1 : b - 1]))
+        runs[i : i + 1] = (
+            [(a, cut), (cut + 1, b)] if profile[cut] > 0 and cut + 1 < b else [(a, cut), (cut, b)]
+        )
     return runs
 
 
@@ -125,8 +131,9 @@ def spans_at(profile: np.ndarray, line: float, n: int) -> list[tuple[int, int]]:
     return runs
 
 
-def measure_columns(cols: np.ndarray, n: int, fraction: float, edge_margin: float
-                    ) -> tuple[list[tuple[int, int]] | None, float, str | None]:
+def measure_columns(
+    cols: np.ndarray, n: int, fraction: float, edge_margin: float
+) -> tuple[list[tuple[int, int]] | None, float, str | None]:
     """(spans or None, threshold line used, reason when None) for `n` characters.
 
     The outer `edge_margin` of the columns holds the plate frame and is ignored. The line is tried at
@@ -137,7 +144,7 @@ def measure_columns(cols: np.ndarray, n: int, fraction: float, edge_margin: floa
     m = int(round(edge_margin * w))
     profile = np.array(cols, float)
     profile[:m] = 0
-    profile[w - m:] = 0
+    profile[w - m :] = 0
     peak = float(profile.max())
     if peak <= 0:
         return None, 1.0, "no glyph columns in the text band"

@@ -6,6 +6,7 @@ its CCPD filename, so a re-run skips finished images without drawing them), then
 blur, noise, a colour cast and JPEG compression. Every image has its own generators seeded from
 (seed, index), so the output is byte-identical for a seed whatever the number of workers.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,7 +34,9 @@ _CROP_WIDTH = 94  # blur and noise are specified at the scale of a standard 94-p
 def _range(config, name: str, lo: float, hi: float) -> None:
     value = getattr(config, name)
     if len(value) != 2 or not lo <= value[0] <= value[1] <= hi:
-        raise ConfigError(f"SynthConfig.{name}: {value!r} must be (low, high) with {lo} <= low <= high <= {hi}")
+        raise ConfigError(
+            f"SynthConfig.{name}: {value!r} must be (low, high) with {lo} <= low <= high <= {hi}"
+        )
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,13 @@ class SynthConfig:
     home_letter_fraction: float = 0.91  # share of home plates with letter A (Hefei)
 
     def __post_init__(self) -> None:
-        for name in ("green_fraction", "motion_fraction", "home_fraction", "home_letter_fraction",
-                     "colour_cast"):
+        for name in (
+            "green_fraction",
+            "motion_fraction",
+            "home_fraction",
+            "home_letter_fraction",
+            "colour_cast",
+        ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"SynthConfig.{name}: {value!r} must be in [0, 1]")
@@ -77,7 +85,9 @@ class SynthConfig:
         _range(self, "plate_width", 20, 0.8 * w)
         for name, top in (("max_roll", 45), ("max_yaw", 60), ("max_pitch", 60)):
             if not 0 <= getattr(self, name) <= top:
-                raise ConfigError(f"SynthConfig.{name}: {getattr(self, name)!r} must be in [0, {top}] degrees")
+                raise ConfigError(
+                    f"SynthConfig.{name}: {getattr(self, name)!r} must be in [0, {top}] degrees"
+                )
         _range(self, "blur", 0, 10)
         _range(self, "noise", 0, 100)
         _range(self, "brightness", 0.05, 4)
@@ -119,8 +129,10 @@ class SynthReport:
 
     def summary(self) -> str:
         rate = self.written / self.seconds if self.seconds > 0 else 0.0
-        return (f"synth: {self.written} written, {self.existing} already present, {len(self.failed)} failed "
-                f"({self.green} green) in {self.seconds:.1f} s ({rate:.0f} images/s) -> {self.out}")
+        return (
+            f"synth: {self.written} written, {self.existing} already present, {len(self.failed)} failed "
+            f"({self.green} green) in {self.seconds:.1f} s ({rate:.0f} images/s) -> {self.out}"
+        )
 
 
 def is_green(index: int, fraction: float) -> bool:
@@ -133,7 +145,9 @@ def random_text(rng: np.random.Generator, green: bool, config: SynthConfig) -> s
     others = [p for p in PROVINCES[:-1] if p != config.home_province]
     home = rng.random() < config.home_fraction
     province = config.home_province if home else others[rng.integers(len(others))]
-    letter = "A" if home and rng.random() < config.home_letter_fraction else _LETTERS[rng.integers(len(_LETTERS))]
+    letter = (
+        "A" if home and rng.random() < config.home_letter_fraction else _LETTERS[rng.integers(len(_LETTERS))]
+    )
 
     def pick(p_digit: float) -> str:
         pool = _DIGITS if rng.random() < p_digit else _LETTERS
@@ -192,10 +206,17 @@ def plan_image(seed: int, index: int, config: SynthConfig) -> ImagePlan:
     scale = plate_w / _CROP_WIDTH
     motion = float(rng.uniform(1.5, 4) * scale) if rng.random() < config.motion_fraction else 0.0
     plan = ImagePlan(
-        index=index, text=text, green=green, corners=corners, holder=holder,
-        gain=float(rng.uniform(*config.brightness)), contrast=float(rng.uniform(*config.contrast)),
-        blur=float(rng.uniform(*config.blur) * scale), motion=motion,
-        motion_angle=float(rng.uniform(0, 180)), noise=float(rng.uniform(*config.noise)),
+        index=index,
+        text=text,
+        green=green,
+        corners=corners,
+        holder=holder,
+        gain=float(rng.uniform(*config.brightness)),
+        contrast=float(rng.uniform(*config.contrast)),
+        blur=float(rng.uniform(*config.blur) * scale),
+        motion=motion,
+        motion_angle=float(rng.uniform(0, 180)),
+        noise=float(rng.uniform(*config.noise)),
         quality=int(rng.integers(config.jpeg_quality[0], config.jpeg_quality[1] + 1)),
     )
     return _named(plan, config, yaw, pitch)
@@ -222,12 +243,15 @@ def _named(plan: ImagePlan, config: SynthConfig, yaw: float, pitch: float) -> Im
     return ImagePlan(**{**plan.__dict__, "name": format_name(name)})
 
 
-def render_image(plan: ImagePlan, seed: int, config: SynthConfig, font: Path,
-                 latin_fonts: tuple[Path, ...] = ()) -> bytes:
+def render_image(
+    plan: ImagePlan, seed: int, config: SynthConfig, font: Path, latin_fonts: tuple[Path, ...] = ()
+) -> bytes:
     """Draw the planned photo and return it as JPEG bytes."""
     rng = np.random.default_rng([seed, plan.index, 1])
     # a separate stream, so adding fonts leaves every other random choice of the image unchanged
-    latin = ((font,) + latin_fonts)[np.random.default_rng([seed, plan.index, 2]).integers(len(latin_fonts) + 1)]
+    latin = ((font,) + latin_fonts)[
+        np.random.default_rng([seed, plan.index, 2]).integers(len(latin_fonts) + 1)
+    ]
     w, h = config.image_size
     corners = np.array(plan.corners, np.float64)
     geometry = GREEN if plan.green else BLUE
@@ -257,8 +281,14 @@ def _work(job: tuple[int, int, SynthConfig, Path, tuple[Path, ...]]) -> tuple[in
         return index, "", f"{type(exc).__name__}: {exc}", False
 
 
-def synthesize(out: str | Path, count: int, seed: int, config: SynthConfig = SynthConfig(),
-               workers: int = 1, progress: bool = True) -> SynthReport:
+def synthesize(
+    out: str | Path,
+    count: int,
+    seed: int,
+    config: SynthConfig = SynthConfig(),
+    workers: int = 1,
+    progress: bool = True,
+) -> SynthReport:
     """Write `count` synthetic CCPD photos to `out`; images already there are kept (resume).
 
     Returns a SynthReport. Raises ConfigError for a bad count/seed/workers, FontError or
@@ -303,5 +333,13 @@ def _map(jobs: list, workers: int):
         yield from pool.imap_unordered(_work, jobs, chunksize=8)
 
 
-__all__ = ["SynthConfig", "SynthReport", "ImagePlan", "synthesize", "plan_image", "render_image",
-           "random_text", "is_green"]
+__all__ = [
+    "SynthConfig",
+    "SynthReport",
+    "ImagePlan",
+    "synthesize",
+    "plan_image",
+    "render_image",
+    "random_text",
+    "is_green",
+]

@@ -1,5 +1,6 @@
 """Shared fixtures. Real third-party data lives in ../shared/data beside the repo; tests that need it
 skip cleanly when it is absent."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """`plategen align` through click: outputs, summary, warnings, --strict, and the exact Error lines."""
+
 from __future__ import annotations
 
 import cv2
@@ -32,7 +33,10 @@ def test_template_fallback_is_warned_and_strict_fails(tmp_path):
     out = str(tmp_path / "a.json")
     result = run(str(tmp_path / "crops"), "--out", out)
     assert result.exit_code == 0
-    assert "Warning: blue7: only 3 crops (min_images 10); using the GA 36-2018 blue plate standard template" in result.output
+    assert (
+        "Warning: blue7: only 3 crops (min_images 10); using the GA 36-2018 blue plate standard template"
+        in result.output
+    )
     strict = run(str(tmp_path / "crops"), "--out", out, "--strict")
     assert strict.exit_code == 1
     assert "Error: --strict: 0 crops skipped, 1 layouts from a template" in strict.output
@@ -48,10 +52,17 @@ def test_unreadable_crop_is_reported_and_strict_fails(tmp_path):
 
 
 def test_manifest_with_layout_spread(tmp_path):
-    manifest = write_manifest(tmp_path / "words", {"ABC": lines(12, [(10, 30), (37, 57), (64, 84)], frame=False),
-                                                   "WXYZ": lines(2, [(8, 25), (29, 46), (50, 67), (71, 88)], frame=False)})
+    manifest = write_manifest(
+        tmp_path / "words",
+        {
+            "ABC": lines(12, [(10, 30), (37, 57), (64, 84)], frame=False),
+            "WXYZ": lines(2, [(8, 25), (29, 46), (50, 67), (71, 88)], frame=False),
+        },
+    )
     out = tmp_path / "a.json"
-    result = run(str(tmp_path / "words"), "--manifest", str(manifest), "--out", str(out), "--layout", "spread")
+    result = run(
+        str(tmp_path / "words"), "--manifest", str(manifest), "--out", str(out), "--layout", "spread"
+    )
     assert result.exit_code == 0, result.output
     alignment = Alignment.load(out)
     assert alignment["len3"].source == "measured"
@@ -68,7 +79,10 @@ def test_empty_folder_is_a_clear_error(tmp_path):
 
 def test_missing_folder_and_bad_manifest_are_clear_errors(tmp_path):
     result = run(str(tmp_path / "nope"))
-    assert result.exit_code == 1 and result.output.strip() == f"Error: {tmp_path / 'nope'}: no such folder or file"
+    assert (
+        result.exit_code == 1
+        and result.output.strip() == f"Error: {tmp_path / 'nope'}: no such folder or file"
+    )
     (tmp_path / "m.txt").write_text("a.png\n", "utf-8")
     bad = run(str(tmp_path), "--manifest", str(tmp_path / "m.txt"))
     assert bad.exit_code == 1

@@ -1,4 +1,5 @@
 """`plategen crop` through click: exit codes, summary, and the exact Error lines."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +12,17 @@ from cli.plategen import plategen
 from plategen.ccpd import PlateName, format_name
 from plategen.io import read_jsonl
 
-NAME = format_name(PlateName("01", (90, 90), ((50, 40), (150, 70)),
-                             ((150, 70), (50, 70), (50, 40), (150, 40)), (0, 0, 1, 2, 3, 4, 5), 100, 10))
+NAME = format_name(
+    PlateName(
+        "01",
+        (90, 90),
+        ((50, 40), (150, 70)),
+        ((150, 70), (50, 70), (50, 40), (150, 40)),
+        (0, 0, 1, 2, 3, 4, 5),
+        100,
+        10,
+    )
+)
 
 
 def make_root(tmp_path: Path, bad: bool = False) -> Path:
@@ -66,4 +76,7 @@ def test_missing_root_and_bad_options(tmp_path):
 def test_help_has_summary_and_example():
     result = run("--help")
     assert result.exit_code == 0
-    assert "Crop and rectify every annotated CCPD plate" in result.output and "Example: plategen crop" in result.output
+    assert (
+        "Crop and rectify every annotated CCPD plate" in result.output
+        and "Example: plategen crop" in result.output
+    )

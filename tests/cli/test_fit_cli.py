@@ -1,4 +1,5 @@
 """`lprtrain fit`: a one-step run through the CLI, and the exact errors on bad input."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,21 +22,44 @@ def invoke(*args: str):
 
 def test_fit_trains_and_prints_a_summary(shards: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
-    result = invoke(str(shards), "--out", str(run), "--aux", "joint", "--aux-weight", "0.5", "--batch-size", "4",
-                    "--max-steps", "1", "--device", "cpu", "--threads", "2")
+    result = invoke(
+        str(shards),
+        "--out",
+        str(run),
+        "--aux",
+        "joint",
+        "--aux-weight",
+        "0.5",
+        "--batch-size",
+        "4",
+        "--max-steps",
+        "1",
+        "--device",
+        "cpu",
+        "--threads",
+        "2",
+    )
     assert result.exit_code == 0, result.output
     assert "trained 1 steps" in result.output and "best validation accuracy on" in result.output
     assert (run / "model.safetensors").is_file() and (run / "decoder.safetensors").is_file()
-    again = invoke(str(shards), "--out", str(run), "--aux", "off", "--resume", "--max-steps", "2", "--device", "cpu")
+    again = invoke(
+        str(shards), "--out", str(run), "--aux", "off", "--resume", "--max-steps", "2", "--device", "cpu"
+    )
     assert again.exit_code == 1
-    assert again.output == f"Error: {run}: cannot resume: the run was trained with aux='joint', this fit asks for 'off'\n"
+    assert (
+        again.output
+        == f"Error: {run}: cannot resume: the run was trained with aux='joint', this fit asks for 'off'\n"
+    )
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--epochs", "0"], "Error: epochs: expected a positive integer, got 0\n"),
-    (["--lr", "-1"], "Error: lr: expected > 0, got -1.0\n"),
-    (["--input-size", "30x10"], "Error: input_size: 30x10 is too small for LPRNet (min 40x22)\n"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--epochs", "0"], "Error: epochs: expected a positive integer, got 0\n"),
+        (["--lr", "-1"], "Error: lr: expected > 0, got -1.0\n"),
+        (["--input-size", "30x10"], "Error: input_size: 30x10 is too small for LPRNet (min 40x22)\n"),
+    ],
+)
 def test_bad_settings_are_named(tmp_path: Path, args: list[str], message: str) -> None:
     result = invoke(str(tmp_path), "--out", str(tmp_path / "run"), *args)
     assert result.exit_code == 1 and result.output == message
@@ -44,7 +68,9 @@ def test_bad_settings_are_named(tmp_path: Path, args: list[str], message: str) -
 def test_missing_shards_is_one_error_line(tmp_path: Path) -> None:
     result = invoke(str(tmp_path / "nope"), "--out", str(tmp_path / "run"), "--aux", "off")
     assert result.exit_code == 1
-    assert result.output.startswith("Error: ") and "nope" in result.output and "Traceback" not in result.output
+    assert (
+        result.output.startswith("Error: ") and "nope" in result.output and "Traceback" not in result.output
+    )
 
 
 def test_out_is_required(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
 """Every command has help text: a one-line summary and an example (sqlite-utils' habit)."""
+
 from __future__ import annotations
 
 import pytest

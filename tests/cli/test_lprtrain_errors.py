@@ -1,4 +1,5 @@
 """Bad input to lprtrain eval/import/predict/export: one `Error: …` line naming what is wrong."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -56,14 +57,18 @@ def test_wrong_shape_weights_name_key_and_shapes(tmp_path):
     torch.save(LPRNet(ModelConfig()).state_dict(), pth)  # 68 classes
     code, line = invoke("import", pth, tmp_path / "out", "--charset", "0123456789")  # 11 classes
     assert code == 1
-    assert line == (f"Error: {pth}: key 'backbone.20.weight': file has shape (68, 256, 13, 1), "
-                    "model expects (11, 256, 13, 1)")
+    assert line == (
+        f"Error: {pth}: key 'backbone.20.weight': file has shape (68, 256, 13, 1), "
+        "model expects (11, 256, 13, 1)"
+    )
 
 
 def test_charset_mismatch_names_the_characters(tmp_path, crops):
     run = save_run(tmp_path / "run", LPRNet(ModelConfig(charset="0123456789")), {})
     assert invoke("eval", run, crops) == (
-        1, "Error: the model's charset lacks 2 characters used by the data: 'A' (2 texts), '皖' (2 texts)")
+        1,
+        "Error: the model's charset lacks 2 characters used by the data: 'A' (2 texts), '皖' (2 texts)",
+    )
 
 
 def test_missing_data_folder(tmp_path):
@@ -75,4 +80,7 @@ def test_missing_data_folder(tmp_path):
 
 def test_export_of_a_missing_run(tmp_path):
     run = tmp_path / "norun"
-    assert invoke("export", run, "--onnx", tmp_path / "m.onnx") == (1, f"Error: {run}: no such run folder or weights file")
+    assert invoke("export", run, "--onnx", tmp_path / "m.onnx") == (
+        1,
+        f"Error: {run}: no such run folder or weights file",
+    )

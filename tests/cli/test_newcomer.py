@@ -1,5 +1,6 @@
 """Issue 5's newcomer check: each command fed one bad input gives one `Error: …` line, a non-zero
 exit, and never a traceback."""
+
 from __future__ import annotations
 
 import shutil
@@ -33,8 +34,16 @@ def world(tmp_path_factory) -> dict[str, Path]:
     font.write_text("not a font")
     run = save_run(base / "run", LPRNet(ModelConfig()), {})
     crops = shards.parent / "crops"
-    return {"base": base, "shards": shards, "bad_shards": bad, "photos": photos, "font": font, "run": run,
-            "crops": crops, "alignment": shards.parent / "alignment.json"}
+    return {
+        "base": base,
+        "shards": shards,
+        "bad_shards": bad,
+        "photos": photos,
+        "font": font,
+        "run": run,
+        "crops": crops,
+        "alignment": shards.parent / "alignment.json",
+    }
 
 
 CASES = [
@@ -43,19 +52,44 @@ CASES = [
     (plategen, ["align", "{base}/missing"], "Error: {base}/missing: no such folder or file"),
     (lprtrain, ["eval", "{run}", "{base}/missing"], "Error: {base}/missing: no such folder or file"),
     (plategen, ["parse", "holiday.jpg"], "Error: holiday.jpg: not a CCPD annotation"),
-    (plategen, ["crop", "{photos}", "{base}/crops-strict", "--strict", "--workers", "1"], "Error: 2 inputs skipped (first: "),
-    (plategen, ["render-labels", "{crops}", "--alignment", "{alignment}", "{base}/s2", "--font", "{font}"],
-     "Error: {font}: not a TrueType/OpenType font"),
-    (plategen, ["synth", "{base}/synth", "--count", "1", "--font", "{font}"], "Error: {font}: not a TrueType/OpenType font"),
-    (lprtrain, ["fit", "{bad_shards}", "--out", "{base}/fit", "--max-steps", "1"], "Error: {bad_shards}/train-00000.tar:"),
+    (
+        plategen,
+        ["crop", "{photos}", "{base}/crops-strict", "--strict", "--workers", "1"],
+        "Error: 2 inputs skipped (first: ",
+    ),
+    (
+        plategen,
+        ["render-labels", "{crops}", "--alignment", "{alignment}", "{base}/s2", "--font", "{font}"],
+        "Error: {font}: not a TrueType/OpenType font",
+    ),
+    (
+        plategen,
+        ["synth", "{base}/synth", "--count", "1", "--font", "{font}"],
+        "Error: {font}: not a TrueType/OpenType font",
+    ),
+    (
+        lprtrain,
+        ["fit", "{bad_shards}", "--out", "{base}/fit", "--max-steps", "1"],
+        "Error: {bad_shards}/train-00000.tar:",
+    ),
     (lprtrain, ["eval", "{run}", "{bad_shards}", "--split", "train"], "Error: {bad_shards}/train-00000.tar:"),
-    (lprtrain, ["eval", "{base}/missing.safetensors", "{shards}"], "Error: {base}/missing.safetensors: no such run folder or weights file"),
-    (lprtrain, ["import", "{base}/missing.pth", "{base}/imported"], "Error: {base}/missing.pth: weights file not found"),
+    (
+        lprtrain,
+        ["eval", "{base}/missing.safetensors", "{shards}"],
+        "Error: {base}/missing.safetensors: no such run folder or weights file",
+    ),
+    (
+        lprtrain,
+        ["import", "{base}/missing.pth", "{base}/imported"],
+        "Error: {base}/missing.pth: weights file not found",
+    ),
     (lprtrain, ["predict", "{base}/missing-run", "{photos}"], "Error: {base}/missing-run"),
 ]
 
 
-@pytest.mark.parametrize("group, args, expected", CASES, ids=[" ".join(c[1][:1] + [c[2][7:40]]) for c in CASES])
+@pytest.mark.parametrize(
+    "group, args, expected", CASES, ids=[" ".join(c[1][:1] + [c[2][7:40]]) for c in CASES]
+)
 def test_one_clear_error_line(world, group, args: list[str], expected: str) -> None:
     args = [a.format(**world) for a in args]
     result = CliRunner().invoke(group, args)

@@ -6,7 +6,6 @@ from click.testing import CliRunner
 
 from cli.plategen import plategen
 from plategen.shards import load_split
-
 from tests.plategen.test_labels import make_dataset
 
 
@@ -17,9 +16,26 @@ def invoke(*args: str):
 def test_render_labels_writes_shards_and_prints_a_summary(tmp_path) -> None:
     root, alignment = make_dataset(tmp_path)
     out = tmp_path / "out"
-    result = invoke(root, "--alignment", alignment, out, "--manifest", root / "labels.txt", "--shard-size", "3",
-                    "--workers", "1", "--label-size", "47x12", "--resample", "bicubic", "--preview", "4",
-                    "--png-dir", tmp_path / "pngs")
+    result = invoke(
+        root,
+        "--alignment",
+        alignment,
+        out,
+        "--manifest",
+        root / "labels.txt",
+        "--shard-size",
+        "3",
+        "--workers",
+        "1",
+        "--label-size",
+        "47x12",
+        "--resample",
+        "bicubic",
+        "--preview",
+        "4",
+        "--png-dir",
+        tmp_path / "pngs",
+    )
     assert result.exit_code == 0, result.output
     assert "7 labels (train: 4, val: 3)" in result.output and "skipped 0" in result.output
     assert load_split(out, "train").labels.shape == (4, 12, 47)
@@ -40,7 +56,9 @@ def test_bad_input_gives_one_error_line(tmp_path) -> None:
 
     bogus = tmp_path / "bogus.ttf"
     bogus.write_text("hello")
-    result = invoke(root, "--alignment", alignment, tmp_path / "o", "--manifest", root / "labels.txt", "--font", bogus)
+    result = invoke(
+        root, "--alignment", alignment, tmp_path / "o", "--manifest", root / "labels.txt", "--font", bogus
+    )
     assert result.exit_code == 1 and result.output.startswith(f"Error: {bogus}: not a TrueType/OpenType font")
 
 
@@ -48,7 +66,9 @@ def test_strict_fails_on_a_skip_and_usage_errors_exit_2(tmp_path) -> None:
     root, alignment = make_dataset(tmp_path)
     with open(root / "labels.txt", "a", encoding="utf-8") as f:
         f.write("c0.png\tAB\ttrain\n")
-    result = invoke(root, "--alignment", alignment, tmp_path / "o", "--manifest", root / "labels.txt", "--strict")
+    result = invoke(
+        root, "--alignment", alignment, tmp_path / "o", "--manifest", root / "labels.txt", "--strict"
+    )
     assert result.exit_code == 1
     assert result.output.startswith("Error: 1 crops skipped (--strict); first: ")
     assert "no layout for text length 2" in result.output

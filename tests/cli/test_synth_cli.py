@@ -1,4 +1,5 @@
 """`plategen synth`: writes parseable photos, resumes, and gives one clear error on bad input."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +13,18 @@ from plategen.fonts import bundled_latin_fonts
 
 
 def test_synth_writes_named_photos_and_resumes(tmp_path: Path) -> None:
-    args = ["synth", str(tmp_path / "out"), "--count", "3", "--seed", "4", "--green-fraction", "0.34",
-            "--workers", "1"]
+    args = [
+        "synth",
+        str(tmp_path / "out"),
+        "--count",
+        "3",
+        "--seed",
+        "4",
+        "--green-fraction",
+        "0.34",
+        "--workers",
+        "1",
+    ]
     result = CliRunner().invoke(plategen, args)
     assert result.exit_code == 0, result.output
     assert "synth: 3 written, 0 already present, 0 failed (1 green)" in result.output
@@ -26,19 +37,23 @@ def test_synth_writes_named_photos_and_resumes(tmp_path: Path) -> None:
 
 def test_missing_font_is_one_error_line(tmp_path: Path) -> None:
     missing = tmp_path / "nope.otf"
-    result = CliRunner().invoke(plategen, ["synth", str(tmp_path / "out"), "--count", "1",
-                                           "--font", str(missing), "--workers", "1"])
+    result = CliRunner().invoke(
+        plategen, ["synth", str(tmp_path / "out"), "--count", "1", "--font", str(missing), "--workers", "1"]
+    )
     assert result.exit_code == 1
     assert result.output == f"Error: {missing}: font file not found\n"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--count", "0"], "Invalid value for '--count'"),
-    (["--count", "2", "--green-fraction", "1.5"], "Invalid value for '--green-fraction'"),
-    (["--count", "2", "--seed", "-1"], "Invalid value for '--seed'"),
-    (["--count", "2", "--workers", "0"], "Invalid value for '--workers'"),
-    ([], "Missing option '--count'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--count", "0"], "Invalid value for '--count'"),
+        (["--count", "2", "--green-fraction", "1.5"], "Invalid value for '--green-fraction'"),
+        (["--count", "2", "--seed", "-1"], "Invalid value for '--seed'"),
+        (["--count", "2", "--workers", "0"], "Invalid value for '--workers'"),
+        ([], "Missing option '--count'"),
+    ],
+)
 def test_bad_arguments_are_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
     result = CliRunner().invoke(plategen, ["synth", str(tmp_path / "out"), *args])
     assert result.exit_code == 2
@@ -48,6 +63,7 @@ def test_bad_arguments_are_usage_errors(tmp_path: Path, args: list[str], message
 
 def test_font_choice_flags_reach_the_renderer(tmp_path: Path) -> None:
     """Default: the bundled Latin fonts mixed in; --plate-font-only: none; --latin-font: the given ones."""
+
     def run(name: str, *extra: str) -> list[bytes]:
         args = ["synth", str(tmp_path / name), "--count", "6", "--seed", "2", "--workers", "1", *extra]
         assert CliRunner().invoke(plategen, args).exit_code == 0

@@ -1,4 +1,5 @@
 """The runnable examples stay runnable."""
+
 from __future__ import annotations
 
 import subprocess
@@ -11,8 +12,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_ocr_labels_example_builds_shards_for_a_non_plate_dataset(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(REPO / "examples" / "ocr_labels.py"), str(tmp_path)],
-                   check=True, capture_output=True, timeout=300, cwd=REPO)
+    subprocess.run(
+        [sys.executable, str(REPO / "examples" / "ocr_labels.py"), str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+        cwd=REPO,
+    )
     shards = next(p.parent for p in tmp_path.rglob("manifest.json"))
     manifest = read_manifest(shards)
     split = next(iter(manifest["splits"]))

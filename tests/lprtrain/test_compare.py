@@ -12,8 +12,13 @@ from plategen.io import read_jsonl
 
 
 def test_compare_writes_the_papers_tables_and_resumes(shards: Path, tmp_path: Path) -> None:
-    config = CompareConfig(("off", "alternate"), seeds=2, fit=FitConfig(max_steps=1, batch_size=8),
-                           tests=(str(shards.parent / "crops"),), fps_plates=5)
+    config = CompareConfig(
+        ("off", "alternate"),
+        seeds=2,
+        fit=FitConfig(max_steps=1, batch_size=8),
+        tests=(str(shards.parent / "crops"),),
+        fps_plates=5,
+    )
     report = compare(shards, tmp_path / "report", config, progress=False)
     results = json.loads((tmp_path / "report" / "compare.json").read_text())
     assert set(results["table2"]) == {"off", "alternate"}
@@ -40,9 +45,16 @@ def test_compare_writes_the_papers_tables_and_resumes(shards: Path, tmp_path: Pa
 def test_compare_goes_on_with_an_interrupted_run_from_its_checkpoint(shards: Path, tmp_path: Path) -> None:
     fit_config = FitConfig(max_steps=3, batch_size=8, log_every=1, device="cpu")
     run = tmp_path / "report" / "off-seed0"
-    fit(shards, run, FitConfig(max_steps=2, batch_size=8, log_every=1, device="cpu", aux="off"), progress=False)
+    fit(
+        shards,
+        run,
+        FitConfig(max_steps=2, batch_size=8, log_every=1, device="cpu", aux="off"),
+        progress=False,
+    )
     assert not (run / DONE).exists()  # as if compare had been stopped after the run's second step
-    compare(shards, tmp_path / "report", CompareConfig(("off",), fit=fit_config, fps_plates=2), progress=False)
+    compare(
+        shards, tmp_path / "report", CompareConfig(("off",), fit=fit_config, fps_plates=2), progress=False
+    )
     info = json.loads((run / DONE).read_text())
     assert info["resumed"] and info["steps"] == 3
     assert [r["step"] for r in read_jsonl(run / "metrics.jsonl") if r["kind"] == "train"] == [1, 2, 3]

@@ -1,4 +1,5 @@
 """Greedy CTC decoding: repeats collapse, blanks drop, confidence is the best path's probability."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,12 +18,15 @@ def one_hot_path(path: list[int], classes: int = 4, margin: float = 5.0) -> torc
     return logits
 
 
-@pytest.mark.parametrize("path, text", [
-    ([0, 0, 3, 0, 1], "AAB"),      # a blank separates a real repeat
-    ([0, 0, 0, 1, 1, 2], "AB1"),   # adjacent repeats collapse
-    ([3, 3, 3], ""),               # all blank
-    ([3, 2, 3, 2, 2, 3], "11"),
-])
+@pytest.mark.parametrize(
+    "path, text",
+    [
+        ([0, 0, 3, 0, 1], "AAB"),  # a blank separates a real repeat
+        ([0, 0, 0, 1, 1, 2], "AB1"),  # adjacent repeats collapse
+        ([3, 3, 3], ""),  # all blank
+        ([3, 2, 3, 2, 2, 3], "11"),
+    ],
+)
 def test_collapse_and_blanks(path, text):
     assert greedy_decode(one_hot_path(path), CHARSET)[0][0] == text
 

@@ -1,4 +1,5 @@
 """`torchrun --nproc_per_node=2 -m lprtrain fit`: DDP with the gloo backend on CPU, 2 processes."""
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,26 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_two_process_alternate_run_writes_one_run_folder(shards: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nnodes=1", "--nproc_per_node=2",
-           "-m", "lprtrain", "fit", str(shards), "--out", str(run), "--batch-size", "8", "--max-steps", "2",
-           "--device", "cpu"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nnodes=1",
+        "--nproc_per_node=2",
+        "-m",
+        "lprtrain",
+        "fit",
+        str(shards),
+        "--out",
+        str(run),
+        "--batch-size",
+        "8",
+        "--max-steps",
+        "2",
+        "--device",
+        "cpu",
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]

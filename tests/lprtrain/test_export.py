@@ -1,4 +1,5 @@
 """ONNX export: dynamic batch, no decoder, ONNX Runtime matches torch; FLOPs and parameters."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,7 +49,9 @@ def test_bn_folding_and_channels_last_keep_outputs():
         folded = fold_batchnorm(model)
         assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
         torch.testing.assert_close(folded(x), ref, rtol=1e-4, atol=1e-3)
-        torch.testing.assert_close(optimize(model)(x.contiguous(memory_format=torch.channels_last)), ref, rtol=1e-4, atol=1e-3)
+        torch.testing.assert_close(
+            optimize(model)(x.contiguous(memory_format=torch.channels_last)), ref, rtol=1e-4, atol=1e-3
+        )
 
 
 def test_export_onnx_dynamic_batch_without_decoder(run, tmp_path):
@@ -66,8 +69,9 @@ def test_export_onnx_dynamic_batch_without_decoder(run, tmp_path):
 
 
 def test_export_cli_prints_parameters_and_flops(run, tmp_path, plate_crops):
-    result = CliRunner().invoke(lprtrain, ["export", str(run), "--onnx", str(tmp_path / "m.onnx"),
-                                           "--check-data", str(plate_crops)])
+    result = CliRunner().invoke(
+        lprtrain, ["export", str(run), "--onnx", str(tmp_path / "m.onnx"), "--check-data", str(plate_crops)]
+    )
     assert result.exit_code == 0, result.output
     assert "parameters 446,976" in result.output and "0.289 GFLOPs" in result.output
     assert "real input" in result.output

@@ -1,4 +1,5 @@
 """fit: 2-step CPU runs per schedule on tiny shards, the run folder, resume, and the bad-input errors."""
+
 from __future__ import annotations
 
 import json
@@ -9,9 +10,9 @@ import pytest
 import torch
 from safetensors import safe_open
 
+from lprtrain.distributed import Dist
 from lprtrain.errors import CharsetError, ConfigError, RunError, TrainingError
 from lprtrain.fit import FitConfig, fit, load_splits
-from lprtrain.distributed import Dist
 from lprtrain.run import load_model
 from plategen.io import read_jsonl
 from plategen.shards import read_manifest
@@ -35,11 +36,24 @@ def optimizer_steps(run: Path) -> dict[str, int]:
     return counts
 
 
-@pytest.mark.parametrize("field, value", [
-    ("epochs", 0), ("batch_size", -1), ("lr", 0.0), ("weight_decay", -1.0), ("aux", "both"),
-    ("aux_weight", -0.5), ("max_steps", 0), ("time_budget_s", 0.0), ("dropout", 1.0),
-    ("input_size", (20, 10)), ("charset", "AA"), ("val_fraction", 1.5), ("device", "tpu"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("epochs", 0),
+        ("batch_size", -1),
+        ("lr", 0.0),
+        ("weight_decay", -1.0),
+        ("aux", "both"),
+        ("aux_weight", -0.5),
+        ("max_steps", 0),
+        ("time_budget_s", 0.0),
+        ("dropout", 1.0),
+        ("input_size", (20, 10)),
+        ("charset", "AA"),
+        ("val_fraction", 1.5),
+        ("device", "tpu"),
+    ],
+)
 def test_config_errors_name_the_field(field: str, value) -> None:
     with pytest.raises(ConfigError, match=f"^{field}:"):
         FitConfig(**{field: value})
@@ -47,7 +61,14 @@ def test_config_errors_name_the_field(field: str, value) -> None:
 
 def test_defaults_are_the_papers_table_1() -> None:
     c = FitConfig()
-    assert (c.epochs, c.batch_size, c.input_size, c.lr, c.weight_decay, c.dropout) == (10, 256, (94, 24), 1e-3, 2e-5, 0.5)
+    assert (c.epochs, c.batch_size, c.input_size, c.lr, c.weight_decay, c.dropout) == (
+        10,
+        256,
+        (94, 24),
+        1e-3,
+        2e-5,
+        0.5,
+    )
 
 
 # per schedule: Adam steps per batch for the backbone, the classifier (container) and the decoder
@@ -76,8 +97,9 @@ def test_two_step_smoke_run_writes_a_deployable_run(shards: Path, tmp_path: Path
     model = load_model(run)
     assert model(torch.zeros(1, 3, 24, 94)).shape == (1, len(config["charset"]) + 1, 18)
     backbone, container, decoder = SCHEDULES[aux]
-    assert optimizer_steps(run) == {k: 2 * v for k, v in
-                                    {"backbone": backbone, "container": container, "decoder": decoder}.items() if v}
+    assert optimizer_steps(run) == {
+        k: 2 * v for k, v in {"backbone": backbone, "container": container, "decoder": decoder}.items() if v
+    }
 
 
 def test_resume_continues_the_step_count(shards: Path, tmp_path: Path) -> None:
@@ -85,7 +107,9 @@ def test_resume_continues_the_step_count(shards: Path, tmp_path: Path) -> None:
     fit(shards, run, quick(max_steps=1), progress=False)
     with pytest.raises(RunError, match="already holds a run"):
         fit(shards, run, quick(max_steps=2), progress=False)
-    with pytest.raises(RunError, match="cannot resume: the run was trained with aux='alternate', this fit asks for 'joint'"):
+    with pytest.raises(
+        RunError, match="cannot resume: the run was trained with aux='alternate', this fit asks for 'joint'"
+    ):
         fit(shards, run, quick(max_steps=2, aux="joint", resume=True), progress=False)
     result = fit(shards, run, quick(max_steps=2, resume=True), progress=False)
     assert result.steps == 2
@@ -103,10 +127,16 @@ def test_a_time_budget_counts_across_resumes(shards: Path, tmp_path: Path) -> No
     run = tmp_path / "run"
     first = fit(shards, run, quick(max_steps=2, aux="off"), progress=False)
     assert first.trained_seconds > 0
-    assert torch.load(run / "train_state.pt", weights_only=True)["seconds"] == pytest.approx(first.trained_seconds)
+    assert torch.load(run / "train_state.pt", weights_only=True)["seconds"] == pytest.approx(
+        first.trained_seconds
+    )
     # the earlier call already spent more than this budget: the resumed call trains no further step
-    again = fit(shards, run, quick(max_steps=5, aux="off", resume=True, time_budget_s=first.trained_seconds / 2),
-                progress=False)
+    again = fit(
+        shards,
+        run,
+        quick(max_steps=5, aux="off", resume=True, time_budget_s=first.trained_seconds / 2),
+        progress=False,
+    )
     assert (again.stopped, again.steps) == ("time_budget", 2)
     assert again.trained_seconds >= first.trained_seconds
     # with budget left it goes on

@@ -1,4 +1,5 @@
 """Acceptance on real data: the imported LPRNet_Pytorch model reads 179 of the 200 crops right."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The paper's TP/TN1/TN2, accuracy and LCR; per-character P/R/F1; subsets; confusions."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,14 +7,17 @@ import pytest
 from lprtrain.metrics import GAP, align, compute, outcome
 
 
-@pytest.mark.parametrize("pred, true, kind", [
-    ("皖A12345", "皖A12345", "tp"),
-    ("皖A12346", "皖A12345", "tn2"),
-    ("皖B12346", "皖A12345", "tn2"),
-    ("皖A1234", "皖A12345", "tn1"),
-    ("皖A123455", "皖A12345", "tn1"),
-    ("", "皖A12345", "tn1"),
-])
+@pytest.mark.parametrize(
+    "pred, true, kind",
+    [
+        ("皖A12345", "皖A12345", "tp"),
+        ("皖A12346", "皖A12345", "tn2"),
+        ("皖B12346", "皖A12345", "tn2"),
+        ("皖A1234", "皖A12345", "tn1"),
+        ("皖A123455", "皖A12345", "tn1"),
+        ("", "皖A12345", "tn1"),
+    ],
+)
 def test_outcome(pred, true, kind):
     assert outcome(pred, true) == kind
 
@@ -27,12 +31,15 @@ def test_accuracy_and_lcr_follow_the_paper():
     assert m["lcr"] == pytest.approx((1 + 2) / 5)
 
 
-@pytest.mark.parametrize("pred, true, pairs", [
-    ("AB1", "AB2", [("A", "A"), ("B", "B"), ("2", "1")]),  # equal lengths: position-wise
-    ("A12", "AB12", [("A", "A"), ("B", GAP), ("1", "1"), ("2", "2")]),  # a deletion
-    ("AB112", "AB12", [("A", "A"), ("B", "B"), ("1", "1"), (GAP, "1"), ("2", "2")]),  # an insertion
-    ("", "A1", [("A", GAP), ("1", GAP)]),
-])
+@pytest.mark.parametrize(
+    "pred, true, pairs",
+    [
+        ("AB1", "AB2", [("A", "A"), ("B", "B"), ("2", "1")]),  # equal lengths: position-wise
+        ("A12", "AB12", [("A", "A"), ("B", GAP), ("1", "1"), ("2", "2")]),  # a deletion
+        ("AB112", "AB12", [("A", "A"), ("B", "B"), ("1", "1"), (GAP, "1"), ("2", "2")]),  # an insertion
+        ("", "A1", [("A", GAP), ("1", GAP)]),
+    ],
+)
 def test_align(pred, true, pairs):
     got = align(pred, true)
     assert [(t, p) for t, p in got if GAP not in (t, p)] == [(t, p) for t, p in pairs if GAP not in (t, p)]
@@ -52,7 +59,9 @@ def test_per_char_precision_recall_f1():
     groups = m.per_group()
     assert groups["digits"]["precision"] == pytest.approx(2 / 3)  # 1s: 2 of 3 predicted right
     assert groups["digits"]["recall"] == pytest.approx(2 / 3)  # 2 of 3 true digits read
-    assert groups["letters"]["precision"] == pytest.approx(2 / 3) and groups["letters"]["recall"] == pytest.approx(2 / 3)
+    assert groups["letters"]["precision"] == pytest.approx(2 / 3) and groups["letters"][
+        "recall"
+    ] == pytest.approx(2 / 3)
 
 
 def test_length_error_does_not_count_every_later_character_wrong():
@@ -61,9 +70,17 @@ def test_length_error_does_not_count_every_later_character_wrong():
 
 
 def test_per_subset_rows_and_confusions():
-    m = compute(["A1", "A7", "A1", "A"], ["A1", "A1", "A1", "A1"],
-                ["ccpd_blur", "ccpd_blur", "ccpd_db", "ccpd_db"]).to_dict(top=5)
-    assert m["per_subset"]["ccpd_blur"] == {"total": 2, "correct": 1, "accuracy": 0.5, "lcr": 1.0, "tn1": 0, "tn2": 1}
+    m = compute(
+        ["A1", "A7", "A1", "A"], ["A1", "A1", "A1", "A1"], ["ccpd_blur", "ccpd_blur", "ccpd_db", "ccpd_db"]
+    ).to_dict(top=5)
+    assert m["per_subset"]["ccpd_blur"] == {
+        "total": 2,
+        "correct": 1,
+        "accuracy": 0.5,
+        "lcr": 1.0,
+        "tn1": 0,
+        "tn2": 1,
+    }
     assert m["per_subset"]["ccpd_db"]["tn1"] == 1 and m["per_subset"]["ccpd_db"]["lcr"] == 0.5
     assert {(c["true"], c["pred"], c["count"]) for c in m["confusions"]} == {("1", "7", 1), ("1", GAP, 1)}
 

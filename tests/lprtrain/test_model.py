@@ -1,4 +1,5 @@
 """LPRNet layout compatibility with LPRNet_Pytorch, the MaxPool3d-free pool, and the decoder."""
+
 from __future__ import annotations
 
 import copy
@@ -12,8 +13,15 @@ from safetensors.torch import load_file
 from torch import nn
 
 from lprtrain.allocator import keep_freed_memory
-from lprtrain.model import (LPRNET_PYTORCH_CHARSET, ChannelStridePool, Dropout, LPRNet, ModelConfig,
-                            TrainingModel, count_parameters)
+from lprtrain.model import (
+    LPRNET_PYTORCH_CHARSET,
+    ChannelStridePool,
+    Dropout,
+    LPRNet,
+    ModelConfig,
+    TrainingModel,
+    count_parameters,
+)
 from lprtrain.run import MODEL_FILE, read_pth, save_run
 from tests.conftest import SHARED_DATA
 
@@ -63,7 +71,9 @@ def lprnet_pytorch_layout(classes: int) -> dict[str, tuple[int, ...]]:
 
     def block(key, c_in, c_out):
         mid = c_out // 4
-        for j, shape in zip((0, 2, 4, 6), [(mid, c_in, 1, 1), (mid, mid, 3, 1), (mid, mid, 1, 3), (c_out, mid, 1, 1)]):
+        for j, shape in zip(
+            (0, 2, 4, 6), [(mid, c_in, 1, 1), (mid, mid, 3, 1), (mid, mid, 1, 3), (c_out, mid, 1, 1)]
+        ):
             conv(f"{key}.block.{j}", shape)
 
     conv("backbone.0", (64, 3, 3, 3)), bn("backbone.1", 64)
@@ -87,7 +97,9 @@ def test_state_dict_matches_the_pretrained_file():
         pytest.skip(f"real data not available: {PRETRAINED}")
     state = read_pth(PRETRAINED)
     model = LPRNet(ModelConfig(charset=LPRNET_PYTORCH_CHARSET))
-    assert {k: tuple(v.shape) for k, v in state.items()} == {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    assert {k: tuple(v.shape) for k, v in state.items()} == {
+        k: tuple(v.shape) for k, v in model.state_dict().items()
+    }
 
 
 def test_decoder_output_has_the_label_size():
@@ -106,8 +118,11 @@ def test_deployed_model_has_lprnet_size_and_no_decoder(tmp_path):
     save_run(tmp_path, model.lprnet, {"label_size": [94, 24]}, model.decoder)
     deployed = load_file(str(tmp_path / MODEL_FILE))
     assert set(deployed) == set(model.lprnet.state_dict())
-    assert sum(v.numel() for k, v in deployed.items() if not k.endswith("num_batches_tracked")) == \
-        count_parameters(model.lprnet) + sum(b.numel() for n, b in model.lprnet.named_buffers() if "running" in n)
+    assert sum(
+        v.numel() for k, v in deployed.items() if not k.endswith("num_batches_tracked")
+    ) == count_parameters(model.lprnet) + sum(
+        b.numel() for n, b in model.lprnet.named_buffers() if "running" in n
+    )
 
 
 @pytest.mark.parametrize("channels_last", [False, True])
@@ -162,8 +177,13 @@ def test_keep_freed_memory_switches_glibc_malloc_to_reuse():
         pytest.skip("glibc only")
 
     def run(mode: str) -> list[str]:  # a fresh process: the setting is process-wide and one-way
-        out = subprocess.run([sys.executable, "-c", RESIDENT_AFTER_FREE, mode], capture_output=True, text=True,
-                             check=True, cwd=Path(__file__).resolve().parents[2])
+        out = subprocess.run(
+            [sys.executable, "-c", RESIDENT_AFTER_FREE, mode],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
         return out.stdout.split()
 
     switched, grew, released = run("keep")
@@ -196,6 +216,11 @@ print(round(peak - resident_mb()))
 def test_keep_freed_memory_keeps_a_freed_top_of_the_heap_above_2_gib():
     if not sys.platform.startswith("linux"):
         pytest.skip("glibc only")
-    out = subprocess.run([sys.executable, "-c", BIG_TOP_AFTER_FREE], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[2])
+    out = subprocess.run(
+        [sys.executable, "-c", BIG_TOP_AFTER_FREE],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert int(out.stdout) < 50  # MB given back to the OS

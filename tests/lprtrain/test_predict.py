@@ -1,4 +1,5 @@
 """predict: text + confidence per crop, torch and ONNX agree, label previews need a decoder."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,7 +44,9 @@ def test_onnx_runtime_reads_the_same(run, crops, tmp_path):
     export_onnx(run, tmp_path / "m.onnx")
     torch_rows, ort_rows = predict(run, [crops]).rows, predict(run, [crops], onnx=tmp_path / "m.onnx").rows
     assert [r["text"] for r in torch_rows] == [r["text"] for r in ort_rows]
-    np.testing.assert_allclose([r["confidence"] for r in torch_rows], [r["confidence"] for r in ort_rows], atol=1e-4)
+    np.testing.assert_allclose(
+        [r["confidence"] for r in torch_rows], [r["confidence"] for r in ort_rows], atol=1e-4
+    )
 
 
 def test_label_preview_writes_crop_beside_decoder_output(run, crops, tmp_path):
@@ -63,6 +66,8 @@ def test_predict_cli_prints_tab_separated_rows(run, crops):
 def test_label_preview_without_decoder_is_a_clear_error(tmp_path, crops):
     training = TrainingModel(ModelConfig(), (94, 24))
     run = save_run(tmp_path / "nodec", training.lprnet, {})
-    result = CliRunner().invoke(lprtrain, ["predict", str(run), str(crops), "--label-preview", str(tmp_path / "p")])
+    result = CliRunner().invoke(
+        lprtrain, ["predict", str(run), str(crops), "--label-preview", str(tmp_path / "p")]
+    )
     assert result.exit_code == 1
     assert f"Error: {run / 'decoder.safetensors'}: this run kept no decoder" in result.output

@@ -3,6 +3,7 @@
 Built once per test session (cached on the session's base temp folder) and shared by the lprtrain
 and CLI tests; ~40 synthetic plates, 36 train and 4 val, in about 5 s.
 """
+
 from __future__ import annotations
 
 import functools
@@ -16,7 +17,7 @@ from plategen.synth import synthesize
 COUNT = 40
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def tiny_shards(base: Path) -> Path:
     root = base / "tiny-pipeline"
     synthesize(root / "photos", COUNT, seed=0, workers=1, progress=False)

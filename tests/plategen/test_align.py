@@ -1,4 +1,5 @@
 """plategen.align: mean image, polarity, projections, template fallback, spread, bad input, Fig. 3."""
+
 from __future__ import annotations
 
 import json
@@ -44,7 +45,9 @@ def write_index(folder: Path, images: list, texts: list, layout: str = "blue7") 
         name = f"c{i:03d}.png"
         write_image_atomic(folder / name, img)
         rows.append({"crop": name, "text": text, "plate_type": layout, "split": "train"})
-    (folder / "index.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    (folder / "index.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8"
+    )
     return folder
 
 
@@ -81,12 +84,19 @@ def centres(chars):
     return np.array([(a + b) / 2 for a, b in chars])
 
 
-@pytest.mark.parametrize("field, kwargs", [
-    ("binarize", {"binarize": "sauvola"}), ("polarity", {"polarity": "white"}), ("size", {"size": (2, 24)}),
-    ("min_images", {"min_images": 0}), ("first_glyph_scale", {"first_glyph_scale": 1.5}),
-    ("row_threshold", {"row_threshold": 1.0}), ("col_threshold", {"col_threshold": 0}),
-    ("edge_margin", {"edge_margin": 0.5}),
-])
+@pytest.mark.parametrize(
+    "field, kwargs",
+    [
+        ("binarize", {"binarize": "sauvola"}),
+        ("polarity", {"polarity": "white"}),
+        ("size", {"size": (2, 24)}),
+        ("min_images", {"min_images": 0}),
+        ("first_glyph_scale", {"first_glyph_scale": 1.5}),
+        ("row_threshold", {"row_threshold": 1.0}),
+        ("col_threshold", {"col_threshold": 0}),
+        ("edge_margin", {"edge_margin": 0.5}),
+    ],
+)
 def test_config_rejects_bad_values_naming_the_field(field, kwargs):
     with pytest.raises(ConfigError, match=f"^{field}:"):
         AlignConfig(**kwargs)
@@ -127,7 +137,9 @@ def test_too_few_images_fall_back_to_the_standard_with_a_warning(tmp_path):
     lay = result.alignment["blue7"]
     assert lay.source == "template" and "standard" in lay.extra["method"]
     assert list(lay.chars) == standard_chars(STANDARDS["blue7"], W, H)[2]
-    assert result.warnings == ["blue7: only 3 crops (min_images 5); using the GA 36-2018 blue plate standard template"]
+    assert result.warnings == [
+        "blue7: only 3 crops (min_images 5); using the GA 36-2018 blue plate standard template"
+    ]
 
 
 def test_merged_blobs_fall_back_to_a_spread_template(tmp_path):
@@ -150,7 +162,13 @@ def test_a_glyph_split_in_two_is_merged_back(tmp_path):
 
 def test_generic_manifest_makes_a_layout_per_length_and_spread_fills_small_groups(tmp_path):
     spans3 = [(10, 30), (37, 57), (64, 84)]
-    path = write_manifest(tmp_path, {"ABC": lines(12, spans3, frame=False), "WXYZ": lines(2, [(8, 25), (29, 46), (50, 67), (71, 88)], frame=False, seed=1)})
+    path = write_manifest(
+        tmp_path,
+        {
+            "ABC": lines(12, spans3, frame=False),
+            "WXYZ": lines(2, [(8, 25), (29, 46), (50, 67), (71, 88)], frame=False, seed=1),
+        },
+    )
     auto = align_images(tmp_path, AlignConfig(), workers=1, progress=False, manifest=path)
     assert set(auto.alignment.layouts) == {"len3", "len4"}
     assert auto.alignment["len3"].source == "measured" and auto.alignment["len3"].scales == (1.0,) * 3
@@ -159,7 +177,11 @@ def test_generic_manifest_makes_a_layout_per_length_and_spread_fills_small_group
     lay = spread.alignment["len4"]
     assert lay.source == "template" and lay.extra["method"] == "spread" and lay.length == 4
     # uniform cells across the band measured on all crops pooled (mostly the 12 "ABC": columns 10..84)
-    assert abs(lay.chars[0][0] - 10) <= 1 and abs(lay.chars[-1][1] - 84) <= 1 and (lay.top, lay.bottom) == (5, 19)
+    assert (
+        abs(lay.chars[0][0] - 10) <= 1
+        and abs(lay.chars[-1][1] - 84) <= 1
+        and (lay.top, lay.bottom) == (5, 19)
+    )
     assert len({b - a for a, b in lay.chars}) <= 2
     # without spread, the small group is evenly spread over its own band (columns 8..88)
     own = auto.alignment["len4"]
@@ -170,7 +192,9 @@ def test_unreadable_crop_is_skipped_and_reported(tmp_path):
     write_index(tmp_path, lines(11), ["皖A12345"] * 11)
     (tmp_path / "c003.png").write_bytes(b"not a png")
     result = align_images(tmp_path, AlignConfig(), workers=1, progress=False)
-    assert result.skipped == [(str(tmp_path / "c003.png"), f"{tmp_path / 'c003.png'}: failed to decode image")]
+    assert result.skipped == [
+        (str(tmp_path / "c003.png"), f"{tmp_path / 'c003.png'}: failed to decode image")
+    ]
     assert result.alignment["blue7"].count == 10
 
 

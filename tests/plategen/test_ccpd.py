@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 
 from cli.plategen import plategen
 from plategen.ccpd import (
-    ADS, ALPHABETS, PROVINCES, PlateName, encode_text, format_name, parse_name, plate_dict, subset_of,
+    ADS,
+    ALPHABETS,
+    PROVINCES,
+    PlateName,
+    encode_text,
+    format_name,
+    parse_name,
+    plate_dict,
+    subset_of,
 )
 from plategen.errors import FilenameError
 
@@ -23,7 +31,10 @@ def test_decodes_every_field_by_hand() -> None:
     assert p.tilt == (95, 113)
     assert p.bbox == ((154, 383), (386, 473))
     assert p.corners == {
-        "bottom_right": (386, 473), "bottom_left": (177, 454), "top_left": (154, 383), "top_right": (363, 402),
+        "bottom_right": (386, 473),
+        "bottom_left": (177, 454),
+        "top_left": (154, 383),
+        "top_right": (363, 402),
     }
     assert p.indices == (0, 0, 22, 27, 27, 33, 16)
     assert p.text == "皖AY339S"  # 皖, A, ads[22]=Y, ads[27]=3, 3, ads[33]=9, ads[16]=S
@@ -38,7 +49,9 @@ def test_green_plate() -> None:
 
 def test_hand_decoded_real_names(ccpd_splits) -> None:
     lines = (ccpd_splits / "ccpd_blur.txt").read_text().split()
-    p = parse_name(lines[0])  # ccpd_blur/0359-5_21-151&285_417&398-417&398_179&377_151&285_389&306-0_0_4_33_32_25_12-59-4.jpg
+    p = parse_name(
+        lines[0]
+    )  # ccpd_blur/0359-5_21-151&285_417&398-417&398_179&377_151&285_389&306-0_0_4_33_32_25_12-59-4.jpg
     assert p.text == "皖AE981N"  # ads: A–Z without I, O (0–23), then 0–9 (24–33): 4=E 33=9 32=8 25=1 12=N
     assert p.vertices[0] == (417, 398) and p.vertices[2] == (151, 285)
     assert subset_of(lines[0]) == "ccpd_blur"
@@ -62,12 +75,18 @@ def test_all_real_names_parse_and_round_trip(ccpd_splits) -> None:
     [
         ("ccpd_np/1005.jpg", "1005.jpg: not a CCPD annotation: 1 '-'-separated fields, expected 7"),
         (NAME.replace("-37-15", "-37"), "not a CCPD annotation: 6 '-'-separated fields"),
-        (NAME.replace("0_0_22", "40_0_22"), "field 5 (plate indices): index 40 at position 0 out of range for provinces (34)"),
+        (
+            NAME.replace("0_0_22", "40_0_22"),
+            "field 5 (plate indices): index 40 at position 0 out of range for provinces (34)",
+        ),
         (NAME.replace("0_0_22", "0_25_22"), "index 25 at position 1 out of range for alphabets (25)"),
         (NAME.replace("_27_27_33_16", "_27_27_33_35"), "index 35 at position 6 out of range for ads (35)"),
         (NAME.replace("95_113", "95_x"), "field 2 (tilt): vertical 'x' is not a number"),
         (NAME.replace("154&383_386", "154&383&386"), "field 3 (bbox)"),
-        (NAME.replace("386&473_177&454_", "386&473_"), "field 4 (vertices): '386&473_154&383_363&402' has 3 points"),
+        (
+            NAME.replace("386&473_177&454_", "386&473_"),
+            "field 4 (vertices): '386&473_154&383_363&402' has 3 points",
+        ),
         (NAME.replace("-37-", "-3a-"), "field 6 (brightness): value '3a' is not a number"),
         (NAME.replace("0_0_22_27_27_33_16", "0_0_22_27"), "has 4 indices, expected 7 or 8"),
     ],
@@ -86,9 +105,13 @@ def plate_names(draw) -> PlateName:
     indices = (draw(st.integers(0, len(PROVINCES) - 1)), draw(st.integers(0, len(ALPHABETS) - 1)))
     indices += tuple(draw(st.integers(0, len(ADS) - 1)) for _ in range(n - 2))
     return PlateName(
-        area=draw(st.from_regex(r"\A[0-9]{1,17}\Z")), tilt=(draw(st.integers(0, 360)), draw(st.integers(0, 360))),
-        bbox=(draw(pt), draw(pt)), vertices=tuple(draw(pt) for _ in range(4)), indices=indices,
-        brightness=draw(st.integers(0, 255)), blurriness=draw(st.integers(0, 999)),
+        area=draw(st.from_regex(r"\A[0-9]{1,17}\Z")),
+        tilt=(draw(st.integers(0, 360)), draw(st.integers(0, 360))),
+        bbox=(draw(pt), draw(pt)),
+        vertices=tuple(draw(pt) for _ in range(4)),
+        indices=indices,
+        brightness=draw(st.integers(0, 255)),
+        blurriness=draw(st.integers(0, 999)),
     )
 
 
@@ -98,7 +121,11 @@ def test_round_trip_property(p: PlateName) -> None:
     assert format_name(parse_name(format_name(p))) == format_name(p)
 
 
-@given(st.sampled_from(PROVINCES[:-1]), st.sampled_from(ALPHABETS[:-1]), st.lists(st.sampled_from(ADS[:-1]), min_size=5, max_size=6))
+@given(
+    st.sampled_from(PROVINCES[:-1]),
+    st.sampled_from(ALPHABETS[:-1]),
+    st.lists(st.sampled_from(ADS[:-1]), min_size=5, max_size=6),
+)
 def test_encode_text_inverts_text(province: str, letter: str, rest: list[str]) -> None:
     text = province + letter + "".join(rest)
     p = PlateName("01", (90, 90), ((0, 0), (1, 1)), ((1, 1), (0, 1), (0, 0), (1, 0)), encode_text(text), 0, 0)
@@ -112,7 +139,10 @@ def test_parse_cli_prints_json_per_name(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert rows[0]["subset"] == "ccpd_weather" and rows[0]["text"] == "皖AY339S"
-    assert rows[0]["vertices"]["top_left"] == [154, 383] and rows[0]["tilt"] == {"horizontal": 95, "vertical": 113}
+    assert rows[0]["vertices"]["top_left"] == [154, 383] and rows[0]["tilt"] == {
+        "horizontal": 95,
+        "vertical": 113,
+    }
     assert rows[1]["plate_type"] == "green8" and rows[1] == plate_dict(GREEN)
 
 

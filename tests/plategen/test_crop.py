@@ -1,4 +1,5 @@
 """`crop_dataset`: layouts, splits, resume, skipped inputs, index on real and tiny synthetic data."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,11 @@ def real_files() -> list[Path]:
 
 def ccpd_name(vertices=((150, 70), (50, 70), (50, 40), (150, 40)), indices=(0, 0, 1, 2, 3, 4, 5)) -> str:
     xs, ys = [v[0] for v in vertices], [v[1] for v in vertices]
-    return format_name(PlateName("01", (90, 90), ((min(xs), min(ys)), (max(xs), max(ys))),
-                                 tuple(vertices), tuple(indices), 100, 10))
+    return format_name(
+        PlateName(
+            "01", (90, 90), ((min(xs), min(ys)), (max(xs), max(ys))), tuple(vertices), tuple(indices), 100, 10
+        )
+    )
 
 
 def write_tiny(path: Path, size=(200, 100)) -> Path:
@@ -42,8 +46,9 @@ def write_tiny(path: Path, size=(200, 100)) -> Path:
 @pytest.mark.parametrize("mode", ["point", "affine", "rect"])
 def test_crops_every_real_photo_in_every_mode(tmp_path, mode):
     files = real_files()
-    report = crop_dataset(DATA, tmp_path / "out", CropConfig(mode=mode), workers=2 if mode == "point" else 1,
-                          progress=False)
+    report = crop_dataset(
+        DATA, tmp_path / "out", CropConfig(mode=mode), workers=2 if mode == "point" else 1, progress=False
+    )
     assert (report.written, report.resumed, report.skipped) == (len(files), 0, [])
     rows = read_jsonl(tmp_path / "out" / "index.jsonl")
     assert [r["crop"] for r in rows] == sorted(r["crop"] for r in rows)
@@ -82,7 +87,9 @@ def test_resume_writes_nothing_twice_and_rebuilds_the_index(tmp_path):
 def test_bad_inputs_are_skipped_with_reasons(tmp_path):
     root = tmp_path / "root"
     good = write_tiny(root / "ccpd_base" / ccpd_name())
-    (root / "ccpd_base" / ccpd_name(indices=(0, 0, 1, 2, 3, 4, 9))).write_bytes(b"\xff\xd8" + b"not a jpeg" * 50 + b"\xff\xd9")
+    (root / "ccpd_base" / ccpd_name(indices=(0, 0, 1, 2, 3, 4, 9))).write_bytes(
+        b"\xff\xd8" + b"not a jpeg" * 50 + b"\xff\xd9"
+    )
     data = good.read_bytes()
     (root / "ccpd_base" / ccpd_name(indices=(0, 0, 1, 2, 3, 4, 8))).write_bytes(data[: len(data) * 2 // 3])
     shutil.copy(good, root / "ccpd_base" / "holiday.jpg")
@@ -105,8 +112,13 @@ def test_bad_inputs_are_skipped_with_reasons(tmp_path):
 def test_split_files_win_then_folders_then_hash(tmp_path):
     root = tmp_path / "CCPD2019"
     names = [ccpd_name(indices=(0, 0, 1, 2, 3, 4, i)) for i in range(6)]
-    for sub, name in [("ccpd_base", names[0]), ("ccpd_base", names[1]), ("ccpd_blur", names[2]),
-                      ("ccpd_base", names[3]), ("ccpd_tilt", names[4])]:
+    for sub, name in [
+        ("ccpd_base", names[0]),
+        ("ccpd_base", names[1]),
+        ("ccpd_blur", names[2]),
+        ("ccpd_base", names[3]),
+        ("ccpd_tilt", names[4]),
+    ]:
         write_tiny(root / sub / name)
     write_tiny(root / "ccpd_green" / "val" / names[5])
     (root / "splits").mkdir()
@@ -132,6 +144,7 @@ def test_hash_split_is_deterministic_and_follows_the_fraction():
     assert 0.07 < first.count("val") / len(names) < 0.13
     assert {hash_split(n, 0.0) for n in names} == {"train"} and {hash_split(n, 1.0) for n in names} == {"val"}
     from pathlib import PurePosixPath
+
     assert assign_split(PurePosixPath("a/test/b/x.jpg"), {}, 0.5) == "test"
     assert assign_split(PurePosixPath("ccpd_weather/x.jpg"), {}, 0.0) == "test"
 
@@ -151,10 +164,17 @@ def test_missing_and_empty_roots_raise(tmp_path):
         crop_dataset(tmp_path / "empty", tmp_path / "out", progress=False)
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"mode": "warp"}, "mode"), ({"size": (94,)}, "size"), ({"size": (0, 24)}, "size"),
-    ({"val_fraction": 1.5}, "val_fraction"), ({"ext": ".txt"}, "ext"), ({"margin": 0.7}, "margin"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"mode": "warp"}, "mode"),
+        ({"size": (94,)}, "size"),
+        ({"size": (0, 24)}, "size"),
+        ({"val_fraction": 1.5}, "val_fraction"),
+        ({"ext": ".txt"}, "ext"),
+        ({"margin": 0.7}, "margin"),
+    ],
+)
 def test_config_errors_name_the_field(kwargs, field):
     with pytest.raises(ConfigError, match=f"^{field}: "):
         CropConfig(**kwargs)

@@ -56,9 +56,21 @@ def test_non_editable_install_finds_the_font(tmp_path: Path) -> None:
     """Build a real wheel-style install into a folder and import plategen from there, not the repo."""
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(REPO)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     code = (
         "import plategen, plategen.fonts as f; p = f.default_font_path();"
@@ -66,8 +78,15 @@ def test_non_editable_install_finds_the_font(tmp_path: Path) -> None:
         "assert p.is_file(), p; print(p); print(len(f.font_cmap(p)));"
         "assert all(q.is_file() and 'site' in str(q) for q in f.bundled_latin_fonts())"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(target)},
-                         check=True, capture_output=True, text=True, timeout=120).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target)},
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout.split()
     assert out[0].startswith(str(target)) and out[0].endswith("PlateSansCJK-Bold.otf")
     assert int(out[1]) > 100
     assert (target / "plategen" / "_fontdata" / "OFL.txt").is_file()

@@ -19,7 +19,9 @@ from .test_render import DATA, standard_layout
 TEXTS = ["皖A12345", "沪C8GK31", "京PL3N67", "浙D335DZ", "苏E77777", "粤B0A1B2", "川A9X8Y7"]
 
 
-def make_dataset(tmp_path: Path, splits=("train", "train", "train", "train", "val", "val", "val")) -> tuple[Path, Path]:
+def make_dataset(
+    tmp_path: Path, splits=("train", "train", "train", "train", "val", "val", "val")
+) -> tuple[Path, Path]:
     """Crops drawn from the standard layout plus noise, a path<TAB>text<TAB>split manifest, alignment.json."""
     rng = np.random.default_rng(0)
     renderer = LabelRenderer(standard_layout())
@@ -27,8 +29,12 @@ def make_dataset(tmp_path: Path, splits=("train", "train", "train", "train", "va
     lines = []
     for i, (text, split) in enumerate(zip(TEXTS, splits)):
         glyphs = renderer.render(text).astype(np.float32)
-        crop = np.clip(np.stack([glyphs * 0.6 + 90, glyphs * 0.6 + 40, glyphs * 0.5 + 20], -1)
-                       + rng.normal(0, 8, (24, 94, 3)), 0, 255).astype(np.uint8)
+        crop = np.clip(
+            np.stack([glyphs * 0.6 + 90, glyphs * 0.6 + 40, glyphs * 0.5 + 20], -1)
+            + rng.normal(0, 8, (24, 94, 3)),
+            0,
+            255,
+        ).astype(np.uint8)
         write_image_atomic(root / f"c{i}.png", crop)
         lines.append(f"c{i}.png\t{text}\t{split}")
     (root / "labels.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -39,7 +45,9 @@ def make_dataset(tmp_path: Path, splits=("train", "train", "train", "train", "va
 
 def run(tmp_path: Path, root: Path, alignment: Path, **kwargs):
     kwargs.setdefault("shard_size", 2)
-    return render_labels(root, alignment, tmp_path / "out", manifest=root / "labels.txt", progress=False, **kwargs)
+    return render_labels(
+        root, alignment, tmp_path / "out", manifest=root / "labels.txt", progress=False, **kwargs
+    )
 
 
 def test_shards_hold_crop_label_and_json(tmp_path) -> None:
@@ -47,10 +55,21 @@ def test_shards_hold_crop_label_and_json(tmp_path) -> None:
     report = run(tmp_path, root, alignment)
     out = tmp_path / "out"
     assert report.counts == {"train": 4, "val": 3} and report.written == 4 and not report.skipped
-    assert sorted(p.name for p in out.glob("*.tar")) == ["train-00000.tar", "train-00001.tar", "val-00000.tar", "val-00001.tar"]
+    assert sorted(p.name for p in out.glob("*.tar")) == [
+        "train-00000.tar",
+        "train-00001.tar",
+        "val-00000.tar",
+        "val-00001.tar",
+    ]
     with tarfile.open(out / "train-00000.tar") as tar:
-        assert tar.getnames() == ["0000000.crop.png", "0000000.label.png", "0000000.json",
-                                  "0000001.crop.png", "0000001.label.png", "0000001.json"]
+        assert tar.getnames() == [
+            "0000000.crop.png",
+            "0000000.label.png",
+            "0000000.json",
+            "0000001.crop.png",
+            "0000001.label.png",
+            "0000001.json",
+        ]
     train = load_split(out, "train")
     assert train.crops.shape == (4, 24, 94, 3) and train.labels.shape == (4, 24, 94)
     assert train.texts == TEXTS[:4]
@@ -103,12 +122,17 @@ def test_bad_crops_are_skipped_and_reported(tmp_path) -> None:
     with open(root / "labels.txt", "a", encoding="utf-8") as f:
         f.write("c0.png\t皖A1234\ttrain\n")  # 6 characters: no layout
     report = run(tmp_path, root, alignment)
-    reasons = {Path(r["path"]).name + ":" + r["text"]: r["reason"] for r in read_jsonl(tmp_path / "out" / "skipped.jsonl")}
+    reasons = {
+        Path(r["path"]).name + ":" + r["text"]: r["reason"]
+        for r in read_jsonl(tmp_path / "out" / "skipped.jsonl")
+    }
     assert len(report.skipped) == 2 and report.counts == {"train": 3, "val": 3}
     assert "failed to decode image" in reasons["c2.png:京PL3N67"]
     assert reasons["c0.png:皖A1234"].startswith("no layout for text length 6")
     assert read_manifest(tmp_path / "out")["skipped"] == 2
-    with pytest.raises(DatasetError, match=r"^1 crops skipped \(--strict\); first: .*c0.png: no layout for text length 6"):
+    with pytest.raises(
+        DatasetError, match=r"^1 crops skipped \(--strict\); first: .*c0.png: no layout for text length 6"
+    ):
         run(tmp_path, root, alignment, strict=True)
 
 
@@ -124,9 +148,12 @@ def test_png_dir_and_preview(tmp_path) -> None:
 
 def test_workers_give_the_same_shards(tmp_path) -> None:
     root, alignment = make_dataset(tmp_path)
-    one = render_labels(root, alignment, tmp_path / "a", manifest=root / "labels.txt", shard_size=2, progress=False)
-    two = render_labels(root, alignment, tmp_path / "b", manifest=root / "labels.txt", shard_size=2, workers=2,
-                        progress=False)
+    one = render_labels(
+        root, alignment, tmp_path / "a", manifest=root / "labels.txt", shard_size=2, progress=False
+    )
+    two = render_labels(
+        root, alignment, tmp_path / "b", manifest=root / "labels.txt", shard_size=2, workers=2, progress=False
+    )
     assert one.counts == two.counts
     for p in (tmp_path / "a").glob("*.tar"):
         assert sha256_file(p) == sha256_file(tmp_path / "b" / p.name)

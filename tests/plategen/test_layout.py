@@ -7,11 +7,23 @@ import pytest
 from plategen.errors import AlignmentError
 from plategen.layout import Alignment
 
-GOOD = {"version": 1, "layouts": {"blue7": {
-    "width": 94, "height": 24, "top": 3, "bottom": 21,
-    "chars": [[3, 13], [15, 25], [31, 41], [43, 53], [55, 65], [67, 77], [79, 89]],
-    "source": "measured", "count": 20, "thresholds": {"otsu": 0.4}, "scales": [0.8] + [1] * 6, "polarity": "light",
-}}}
+GOOD = {
+    "version": 1,
+    "layouts": {
+        "blue7": {
+            "width": 94,
+            "height": 24,
+            "top": 3,
+            "bottom": 21,
+            "chars": [[3, 13], [15, 25], [31, 41], [43, 53], [55, 65], [67, 77], [79, 89]],
+            "source": "measured",
+            "count": 20,
+            "thresholds": {"otsu": 0.4},
+            "scales": [0.8] + [1] * 6,
+            "polarity": "light",
+        }
+    },
+}
 
 
 def test_round_trip_keeps_extra_keys(tmp_path) -> None:

@@ -1,4 +1,5 @@
 """Plate geometry: modes, reduced decoding, bad inputs, and orientation on real CCPD photos."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,7 +14,14 @@ from plategen.ccpd import PlateName, parse_name
 from plategen.errors import GeometryError, ImageReadError
 from plategen.fonts import default_font_path
 from plategen.rectify import (
-    MODES, crop_bytes, decode_scaled, plate_matrix, plate_quad, rectify, reduction_factor, warp,
+    MODES,
+    crop_bytes,
+    decode_scaled,
+    plate_matrix,
+    plate_quad,
+    rectify,
+    reduction_factor,
+    warp,
 )
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ccpd-images"
@@ -46,6 +54,7 @@ def quadrant_image(tl, tr, br, bl, size=(400, 300)) -> np.ndarray:
 
 # ---------------------------------------------------------------- synthetic geometry
 
+
 @pytest.mark.parametrize("mode", ["point", "affine"])
 def test_quarters_land_in_place(mode):
     tl, tr, br, bl = (60, 80), (340, 100), (330, 190), (70, 170)  # a tilted plate
@@ -55,14 +64,16 @@ def test_quarters_land_in_place(mode):
     expect = {(0, 0): (0, 0, 255), (1, 0): (0, 255, 0), (1, 1): (255, 0, 0), (0, 1): (255, 255, 255)}
     for (cx, cy), colour in expect.items():
         y, x = (H // 4) * (1 + 2 * cy), (W // 4) * (1 + 2 * cx)
-        assert np.abs(crop[y - 2:y + 3, x - 5:x + 6].astype(int) - colour).max() < 40, (cx, cy)
+        assert np.abs(crop[y - 2 : y + 3, x - 5 : x + 6].astype(int) - colour).max() < 40, (cx, cy)
 
 
 def test_point_mode_maps_corners_onto_output_edges():
     plate = make_plate([(330, 190), (70, 170), (60, 80), (340, 100)])
     m = plate_matrix(plate_quad(plate), (W, H), "point")
     pts = cv2.perspectiveTransform(plate_quad(plate).reshape(1, 4, 2), m)[0]
-    np.testing.assert_allclose(pts, [(-0.5, -0.5), (W - 0.5, -0.5), (W - 0.5, H - 0.5), (-0.5, H - 0.5)], atol=1e-6)
+    np.testing.assert_allclose(
+        pts, [(-0.5, -0.5), (W - 0.5, -0.5), (W - 0.5, H - 0.5), (-0.5, H - 0.5)], atol=1e-6
+    )
 
 
 def test_affine_mode_is_least_squares_and_exact_for_parallelograms():
@@ -70,7 +81,9 @@ def test_affine_mode_is_least_squares_and_exact_for_parallelograms():
     m = plate_matrix(plate_quad(para), (W, H), "affine")
     np.testing.assert_allclose(m[2], (0, 0, 1))
     pts = plate_quad(para) @ m[:2, :2].T + m[:2, 2]
-    np.testing.assert_allclose(pts, [(-0.5, -0.5), (W - 0.5, -0.5), (W - 0.5, H - 0.5), (-0.5, H - 0.5)], atol=1e-6)
+    np.testing.assert_allclose(
+        pts, [(-0.5, -0.5), (W - 0.5, -0.5), (W - 0.5, H - 0.5), (-0.5, H - 0.5)], atol=1e-6
+    )
     trapezoid = make_plate([(330, 190), (70, 170), (60, 80), (340, 100)])
     m = plate_matrix(plate_quad(trapezoid), (W, H), "affine")
     residual = plate_quad(trapezoid) @ m[:2, :2].T + m[:2, 2]
@@ -87,20 +100,32 @@ def test_rect_mode_resizes_the_bbox():
     assert np.abs(crop.astype(int) - expected[::-1]).mean() > 10
 
 
-@pytest.mark.parametrize("width, height, factor", [
-    (90, 30, 1), (188, 48, 2), (187, 48, 1), (188, 47, 1), (376, 96, 4), (752, 192, 8), (2000, 100, 4),
-])
+@pytest.mark.parametrize(
+    "width, height, factor",
+    [
+        (90, 30, 1),
+        (188, 48, 2),
+        (187, 48, 1),
+        (188, 47, 1),
+        (376, 96, 4),
+        (752, 192, 8),
+        (2000, 100, 4),
+    ],
+)
 def test_reduction_factor_keeps_plate_at_least_output_size(width, height, factor):
     quad = np.array([(0, 0), (width, 0), (width, height), (0, height)], float)
     assert reduction_factor(quad, (W, H)) == factor
 
 
-@pytest.mark.parametrize("vertices, message", [
-    ([(900, 190), (70, 170), (60, 80), (340, 100)], "outside the 400x300 image"),
-    ([(330, 190), (70, 170), (60, -5), (340, 100)], "outside"),
-    ([(70, 170), (330, 190), (340, 100), (60, 80)], "not a convex quad"),  # mirrored order
-    ([(100, 100), (100, 100), (100, 100), (100, 100)], "not a convex quad"),
-])
+@pytest.mark.parametrize(
+    "vertices, message",
+    [
+        ([(900, 190), (70, 170), (60, 80), (340, 100)], "outside the 400x300 image"),
+        ([(330, 190), (70, 170), (60, -5), (340, 100)], "outside"),
+        ([(70, 170), (330, 190), (340, 100), (60, 80)], "not a convex quad"),  # mirrored order
+        ([(100, 100), (100, 100), (100, 100), (100, 100)], "not a convex quad"),
+    ],
+)
 def test_bad_corners_raise_geometry_error(vertices, message):
     with pytest.raises(GeometryError, match=message):
         rectify(np.zeros((300, 400, 3), np.uint8), make_plate(vertices), (W, H), "point", source="x.jpg")
@@ -119,6 +144,7 @@ def test_truncated_and_corrupt_jpegs_raise_image_read_error():
 
 
 # ---------------------------------------------------------------- real photos
+
 
 @pytest.mark.parametrize("mode", MODES)
 def test_fast_decode_matches_full_resolution(mode):
@@ -150,7 +176,9 @@ def text_template(text: str) -> np.ndarray:
         ImageDraw.Draw(glyph).text((50, 50), ch, font=_FONT, fill=255, anchor="mm")
         glyph = glyph.crop(glyph.getbbox())
         x0, x1 = a / width * W * s, b / width * W * s
-        img.paste(glyph.resize((round(x1 - x0), round(H * s * 90 / 140))), (round(x0), round(H * s * 25 / 140)))
+        img.paste(
+            glyph.resize((round(x1 - x0), round(H * s * 90 / 140))), (round(x0), round(H * s * 25 / 140))
+        )
     return np.asarray(img.resize((W, H), Image.BOX), np.float32) / 255
 
 
@@ -182,11 +210,14 @@ def test_real_plates_land_upright_not_mirrored(mode):
     assert_upright([(crop_bytes(data, plate, (W, H), mode), plate) for plate, data in real_photos()])
 
 
-@pytest.mark.parametrize("order", [
-    (1, 0, 3, 2),  # BL, BR, TR, TL: mirrored left-right
-    (3, 2, 1, 0),  # TR, TL, BL, BR: upside down
-    (2, 3, 0, 1),  # TL, TR, BR, BL: rotated 180°
-])
+@pytest.mark.parametrize(
+    "order",
+    [
+        (1, 0, 3, 2),  # BL, BR, TR, TL: mirrored left-right
+        (3, 2, 1, 0),  # TR, TL, BL, BR: upside down
+        (2, 3, 0, 1),  # TL, TR, BR, BL: rotated 180°
+    ],
+)
 def test_orientation_check_fails_when_vertex_order_is_swapped(order):
     crops = []
     for plate, data in real_photos():

@@ -59,7 +59,7 @@ def test_layout_scales_shrink_a_glyph() -> None:
     small = LabelRenderer(standard_layout(scales=(0.5,) + (1.0,) * 6)).render("皖A12345")
     box = slice(0, standard_layout().chars[1][0])
     assert 0 < (small[:, box] > 127).sum() < 0.5 * (full[:, box] > 127).sum()
-    np.testing.assert_array_equal(small[:, box.stop:], full[:, box.stop:])
+    np.testing.assert_array_equal(small[:, box.stop :], full[:, box.stop :])
 
 
 def test_cached_and_uncached_renders_are_identical() -> None:
@@ -83,10 +83,16 @@ def test_supersample_changes_the_rendering_but_not_the_placement() -> None:
     assert np.corrcoef(one.ravel(), four.ravel())[0, 1] > 0.85
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"supersample": 0}, "supersample"), ({"resample": "nearest"}, "resample"),
-    ({"label_size": (0, 24)}, "label_size"), ({"font_size": 4}, "font_size"), ({"padding": -1}, "padding"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"supersample": 0}, "supersample"),
+        ({"resample": "nearest"}, "resample"),
+        ({"label_size": (0, 24)}, "label_size"),
+        ({"font_size": 4}, "font_size"),
+        ({"padding": -1}, "padding"),
+    ],
+)
 def test_bad_config_names_the_field(kwargs: dict, field: str) -> None:
     with pytest.raises(ConfigError, match=f"^{field}:"):
         RenderConfig(**kwargs)

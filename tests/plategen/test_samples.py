@@ -19,10 +19,16 @@ def test_manifest_and_index(tmp_path) -> None:
     (tmp_path / "a.png").write_bytes(b"")
     (tmp_path / "m.txt").write_text("a.png\tHELLO\nsub/b.png\tHI\tval\n", encoding="utf-8")
     samples = load_samples(tmp_path / "m.txt")
-    assert [(s.text, s.layout, s.split) for s in samples] == [("HELLO", "len5", "train"), ("HI", "len2", "val")]
+    assert [(s.text, s.layout, s.split) for s in samples] == [
+        ("HELLO", "len5", "train"),
+        ("HI", "len2", "val"),
+    ]
     assert samples[1].path == tmp_path / "sub" / "b.png"
     (tmp_path / "index.jsonl").write_text(
-        json.dumps({"crop": "a.png", "text": "皖A12345", "plate_type": "blue7", "split": "test", "subset": "ccpd_db"}) + "\n",
+        json.dumps(
+            {"crop": "a.png", "text": "皖A12345", "plate_type": "blue7", "split": "test", "subset": "ccpd_db"}
+        )
+        + "\n",
         encoding="utf-8",
     )
     (s,) = load_samples(tmp_path)

@@ -8,15 +8,26 @@ import pytest
 
 from plategen.errors import ShardError
 from plategen.io import encode_image
-from plategen.shards import iter_shard, load_split, read_manifest, shard_name, verify_shards, write_manifest, write_shard
+from plategen.shards import (
+    iter_shard,
+    load_split,
+    read_manifest,
+    shard_name,
+    verify_shards,
+    write_manifest,
+    write_shard,
+)
 
 
 def _sample(i: int) -> tuple[str, dict[str, bytes]]:
     crop = np.full((24, 94, 3), i, np.uint8)
     label = np.zeros((24, 94), np.uint8)
     label[5:20, i : i + 8] = 255
-    return f"{i:06d}", {"crop.png": encode_image(crop), "label.png": encode_image(label),
-                        "json": json.dumps({"text": f"皖A{i:05d}", "subset": "ccpd_base"}).encode()}
+    return f"{i:06d}", {
+        "crop.png": encode_image(crop),
+        "label.png": encode_image(label),
+        "json": json.dumps({"text": f"皖A{i:05d}", "subset": "ccpd_base"}).encode(),
+    }
 
 
 def _write(tmp_path, n: int = 5):

@@ -1,4 +1,5 @@
 """`synthesize`: names that parse and tell the truth, determinism, green share, resume, config errors."""
+
 from __future__ import annotations
 
 import re
@@ -19,10 +20,20 @@ from plategen.synth import SynthConfig, is_green, plan_image, synthesize
 
 SMALL = SynthConfig(green_fraction=0.5, image_size=(240, 320), plate_width=(70, 160))
 # No blur or noise, moderate pose: the rectified plate must then match its own text clearly.
-CLEAN = replace(SMALL, blur=(0.0, 0.0), noise=(0.0, 0.0), motion_fraction=0.0, max_yaw=20, max_pitch=15,
-                brightness=(0.8, 1.2), contrast=(0.9, 1.1))
-TEXT = {7: re.compile(r"^\w[A-HJ-NP-Z][A-HJ-NP-Z0-9]{5}$"),
-        8: re.compile(r"^\w[A-HJ-NP-Z]([DF][A-HJ-NP-Z0-9]\d{4}|\d{5}[DF])$")}
+CLEAN = replace(
+    SMALL,
+    blur=(0.0, 0.0),
+    noise=(0.0, 0.0),
+    motion_fraction=0.0,
+    max_yaw=20,
+    max_pitch=15,
+    brightness=(0.8, 1.2),
+    contrast=(0.9, 1.1),
+)
+TEXT = {
+    7: re.compile(r"^\w[A-HJ-NP-Z][A-HJ-NP-Z0-9]{5}$"),
+    8: re.compile(r"^\w[A-HJ-NP-Z]([DF][A-HJ-NP-Z0-9]\d{4}|\d{5}[DF])$"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -154,19 +165,35 @@ def test_rerun_resumes_and_keeps_finished_images(tmp_path: Path) -> None:
     assert not (tmp_path / ".stale.part.jpg").exists()
 
 
-@pytest.mark.parametrize("field, value", [
-    ("green_fraction", 1.5), ("image_size", (32, 400)), ("plate_width", (200, 100)),
-    ("plate_width", (50, 700)), ("blur", (-1.0, 1.0)), ("noise", (5.0,)), ("jpeg_quality", (0, 101)),
-    ("max_yaw", 90.0), ("home_province", "X"), ("brightness", (0.0, 1.0)), ("motion_fraction", -0.1),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("green_fraction", 1.5),
+        ("image_size", (32, 400)),
+        ("plate_width", (200, 100)),
+        ("plate_width", (50, 700)),
+        ("blur", (-1.0, 1.0)),
+        ("noise", (5.0,)),
+        ("jpeg_quality", (0, 101)),
+        ("max_yaw", 90.0),
+        ("home_province", "X"),
+        ("brightness", (0.0, 1.0)),
+        ("motion_fraction", -0.1),
+    ],
+)
 def test_bad_config_names_the_field(field: str, value) -> None:
     with pytest.raises(ConfigError, match=f"SynthConfig.{field}"):
         SynthConfig(**{field: value})
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"count": -1}, "count: -1"), ({"seed": -2}, "seed: -2"), ({"workers": 0}, "workers: 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"count": -1}, "count: -1"),
+        ({"seed": -2}, "seed: -2"),
+        ({"workers": 0}, "workers: 0"),
+    ],
+)
 def test_bad_arguments_raise_config_error(tmp_path: Path, kwargs: dict, message: str) -> None:
     args = {"count": 2, "seed": 0, "workers": 1, **kwargs}
     with pytest.raises(ConfigError, match=message):
@@ -185,7 +212,9 @@ def test_latin_fonts_vary_glyphs_but_not_annotations(tmp_path: Path) -> None:
     mixed = synthesize(tmp_path / "mixed", 6, 5, CLEAN, progress=False)  # default: the bundled Latin fonts
     assert plain.written == mixed.written == 6
     assert [p.name for p in files(tmp_path / "plain")] == [p.name for p in files(tmp_path / "mixed")]
-    same = [a.read_bytes() == b.read_bytes() for a, b in zip(files(tmp_path / "plain"), files(tmp_path / "mixed"))]
+    same = [
+        a.read_bytes() == b.read_bytes() for a, b in zip(files(tmp_path / "plain"), files(tmp_path / "mixed"))
+    ]
     assert 0 < same.count(False) < 6  # some plates drew their letters with the second font, some not
 
 
@@ -202,7 +231,9 @@ def test_plate_typeface_one_is_a_plain_stroke(latin) -> None:
     style = replace(draw_style(np.random.default_rng(0), False), weight=0.0, bar_one=True)
 
     def draw(text: str, s) -> np.ndarray:
-        return render_plate(text, False, resolve_font(None), 1.0, np.random.default_rng(1), s, latin_font=latin)
+        return render_plate(
+            text, False, resolve_font(None), 1.0, np.random.default_rng(1), s, latin_font=latin
+        )
 
     bar, capital_i = draw("皖A11111", style), draw("皖AIIIII", style)
     assert np.array_equal(bar, capital_i)
