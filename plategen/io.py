@@ -89,6 +89,20 @@ def read_image(path: str | Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
     return decode_image(data, path, flags)
 
 
+def resize_to(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`image` at `size` (W, H): the one resize rule of every stage, from crops on disk to model input.
+
+    Shrinking averages the source pixels (INTER_AREA), so a 560-pixel-wide crop does not alias into
+    the model's 94; enlarging interpolates bilinearly (INTER_LINEAR, what LPRNet_Pytorch's cv2.resize
+    does). An image already at `size` comes back as it is, which keeps 94×24 crops bit-exact.
+    """
+    h, w = image.shape[:2]
+    if (w, h) == tuple(size):
+        return image
+    shrinking = size[0] < w or size[1] < h
+    return cv2.resize(image, tuple(size), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+
+
 def sha256_file(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
