@@ -1,0 +1,83 @@
+"""`fit --init`: weights map by character, so a reordered charset reads exactly as the source did."""
+
+import pytest
+import torch
+
+from lprtrain.errors import WeightsError
+from lprtrain.model import LPRNet, ModelConfig, UpsamplingDecoder
+from lprtrain.run import save_run
+from lprtrain.warm_start import warm_start
+
+
+def _trained_like(charset: str, seed: int = 0) -> LPRNet:
+    torch.manual_seed(seed)
+    model = LPRNet(ModelConfig(charset=charset, dropout=0.0))
+    with torch.no_grad():  # non-trivial BN statistics, so a wrong row shows in the logits
+        for name, buf in model.named_buffers():
+            if "running_var" in name:
+                buf.uniform_(0.5, 2.0)
+            elif "running_mean" in name:
+                buf.normal_(0, 0.3)
+    return model.eval()
+
+
+def test_reordered_charset_gives_the_same_logits_per_character(tmp_path):
+    old = _trained_like("ABC123")
+    save_run(tmp_path / "run", old, {})
+    new_cfg = ModelConfig(charset="3C1BA2", dropout=0.0)  # the same characters, another order
+    fresh = LPRNet(new_cfg)
+    start = warm_start(tmp_path / "run", new_cfg, fresh, None)
+    fresh.load_state_dict(start.lprnet)
+    x = torch.randn(4, 3, 24, 94)
+    with torch.no_grad():
+        a, b = old(x), fresh.eval()(x)
+    pairs = [(i, "ABC123".index(c)) for i, c in enumerate(new_cfg.charset)] + [(6, 6)]  # blank → blank
+    for n, o in pairs:
+        torch.testing.assert_close(b[:, n], a[:, o])
+
+
+def test_added_characters_start_fresh_and_dropped_ones_go(tmp_path):
+    old = _trained_like("ABC123")
+    save_run(tmp_path / "run", old, {})
+    new_cfg = ModelConfig(charset="3CBX21", dropout=0.0)  # X is new, A is dropped
+    fresh = LPRNet(new_cfg)
+    before = {k: v.clone() for k, v in fresh.state_dict().items()}
+    start = warm_start(tmp_path / "run", new_cfg, fresh, None)
+    assert (start.mapped, start.added, start.dropped) == ("3CB21", "X", "A")
+    head_old, head_new = old.state_dict()["container.0.weight"], start.lprnet["container.0.weight"]
+    # row "C" (new 1, old 2), reading context channel 448 + "B" (new 2, old 1)
+    assert head_new[1, 448 + 2] == head_old[2, 448 + 1]
+    torch.testing.assert_close(head_new[1, :448], head_old[2, :448])
+    torch.testing.assert_close(head_new[3], before["container.0.weight"][3])  # X: fresh row
+    torch.testing.assert_close(
+        start.lprnet["backbone.20.weight"][6], old.state_dict()["backbone.20.weight"][6]
+    )
+    assert "X" in start.summary() and "decoder: fresh" in start.summary()
+
+
+def test_decoder_carries_over_when_the_run_kept_one(tmp_path):
+    old = _trained_like("AB12")
+    dec = UpsamplingDecoder(448 + old.config.num_classes, (94, 24))
+    save_run(tmp_path / "run", old, {}, dec)
+    cfg = ModelConfig(charset="AB12", dropout=0.0)
+    fresh_dec = UpsamplingDecoder(448 + cfg.num_classes, (94, 24))
+    start = warm_start(tmp_path / "run", cfg, LPRNet(cfg), fresh_dec)
+    assert start.decoder is not None
+    for k, v in dec.state_dict().items():
+        torch.testing.assert_close(start.decoder[k], v)
+
+
+def test_a_charset_with_nothing_in_common_cannot_map(tmp_path):
+    save_run(tmp_path / "run", _trained_like("AB"), {})
+    cfg = ModelConfig(charset="XY")
+    with pytest.raises(WeightsError, match="shares no character"):
+        warm_start(tmp_path / "run", cfg, LPRNet(cfg), None)
+
+
+def test_a_file_that_is_not_a_model_is_refused(tmp_path):
+    bad = tmp_path / "model.safetensors"
+    bad.write_bytes(b"not weights")
+    (tmp_path / "config.json").write_text('{"model": {"charset": "AB"}}')
+    cfg = ModelConfig(charset="AB")
+    with pytest.raises(WeightsError, match="model.safetensors"):
+        warm_start(bad, cfg, LPRNet(cfg), None)
