@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import cv2
 import numpy as np
-from tqdm import tqdm
 
 from .errors import ConfigError, DatasetError, ImageReadError
 from .io import read_image
 from .layout import Alignment, Layout
+from .pool import pool_map
 from .samples import Sample, load_samples
 from .spans import STANDARDS, evenly_spread, find_runs, measure_columns, standard_chars
 
@@ -170,29 +169,23 @@ def mean_images(
     chunks = [(items[i : i + size], sizes) for i in range(0, len(items), size)]
     totals: dict[str, list] = {}
     skipped = list(orphans)
-    bar = tqdm(total=len(items), desc="align: mean image", unit="crop", disable=not progress)
-    for partial, bad in _map(_accumulate, chunks, workers):
+    partials = pool_map(
+        _accumulate,
+        chunks,
+        workers,
+        desc="align: mean image",
+        unit="crop",
+        total=len(items),
+        advance=lambda result: sum(n for _, n in result[0].values()) + len(result[1]),
+        progress=progress,
+    )
+    for partial, bad in partials:
         for layout, (s, n) in partial.items():
             acc = totals.setdefault(layout, [np.zeros_like(s), 0])
             acc[0] += s
             acc[1] += n
         skipped += bad
-        bar.update(sum(n for _, n in partial.values()) + len(bad))
-    bar.close()
     return {k: (v[0] / v[1], v[1]) for k, v in totals.items() if v[1]}, skipped
-
-
-def _map(fn, tasks: list, workers: int) -> Iterable:
-    if workers <= 1 or len(tasks) <= 1:
-        return map(fn, tasks)
-    # fork would copy the parent's tqdm/threads state; spawn is safe everywhere and the tasks are small
-    pool = get_context("spawn").Pool(min(workers, len(tasks)))
-    return _drain(pool, pool.imap_unordered(fn, tasks))
-
-
-def _drain(pool, results: Iterable) -> Iterable:
-    with pool:
-        yield from results
 
 
 # ---- 2. grey, polarity, binarize ------------------------------------------------------------------

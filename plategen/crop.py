@@ -9,17 +9,16 @@ split files, else from its folder names, else from a hash of its file name.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import cv2
-from tqdm import tqdm
 
 from .ccpd import PlateName, parse_name, subset_of
 from .errors import ConfigError, DatasetError, FilenameError, PlategenError
 from .io import encode_image, write_bytes_atomic, write_jsonl_atomic
+from .pool import pool_map
 from .rectify import MODES, crop_bytes
 from .samples import INDEX_NAME
 
@@ -73,7 +72,10 @@ class CropReport:
         return self.out / INDEX_NAME
 
     def summary(self) -> str:
-        text = f"{self.written} crops written, {self.resumed} already done, {len(self.skipped)} skipped; index: {self.index}"
+        text = (
+            f"{self.written} crops written, {self.resumed} already done, {len(self.skipped)} skipped; "
+            f"index: {self.index}"
+        )
         if self.skipped:
             shown = "".join(f"\n  {path}: {reason}" for path, reason in self.skipped[:5])
             more = f"\n  … and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else ""
@@ -170,9 +172,7 @@ def plan(root: Path, out: Path, config: CropConfig) -> tuple[list[Item], list[tu
 _worker: dict = {}
 
 
-def _init_worker(root: str, out: str, config: CropConfig, pooled: bool = True) -> None:
-    if pooled:
-        cv2.setNumThreads(1)  # one process per core already; OpenCV threads would oversubscribe
+def _init_worker(root: str, out: str, config: CropConfig) -> None:
     _worker.update(root=Path(root), out=Path(out), config=config)
 
 
@@ -197,25 +197,19 @@ def _crop_one(item: Item) -> tuple[Item, str | None]:
 
 def _run(todo: list[Item], root: Path, out: Path, config: CropConfig, workers: int, progress: bool):
     """Yield (item, reason-or-None) for every item, across `workers` processes."""
-    bar = tqdm(total=len(todo), desc="crop", unit="img", disable=not progress)
-    try:
-        if workers <= 1 or len(todo) <= 1:
-            _init_worker(str(root), str(out), config, pooled=False)
-            for item in todo:
-                yield _crop_one(item)
-                bar.update()
-            return
-        chunk = max(1, min(64, len(todo) // (workers * 8)))
-        # spawn, not fork: a forked child of a process whose thread pools are running (torch,
-        # OpenCV, tqdm's monitor) can deadlock on a lock copied in the held state.
-        with multiprocessing.get_context("spawn").Pool(
-            workers, _init_worker, (str(root), str(out), config)
-        ) as pool:
-            for result in pool.imap_unordered(_crop_one, todo, chunksize=chunk):
-                yield result
-                bar.update()
-    finally:
-        bar.close()
+    chunk = max(1, min(64, len(todo) // (workers * 8)))
+    initargs = (str(root), str(out), config)
+    return pool_map(
+        _crop_one,
+        todo,
+        workers,
+        init=_init_worker,
+        initargs=initargs,
+        chunksize=chunk,
+        desc="crop",
+        unit="img",
+        progress=progress,
+    )
 
 
 def remove_partial_files(out: Path) -> None:
