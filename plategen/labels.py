@@ -22,7 +22,7 @@ import numpy as np
 
 from .errors import AlignmentError, DatasetError, ImageReadError
 from .fonts import check_coverage
-from .io import encode_image, read_image, write_image_atomic, write_json_atomic, write_jsonl_atomic
+from .io import encode_image, read_image, resize_to, write_image_atomic, write_json_atomic, write_jsonl_atomic
 from .layout import Alignment
 from .pool import pool_map
 from .render import LabelRenderer, RenderConfig, contact_sheet, font_name, load_font
@@ -290,11 +290,8 @@ def _sample(key: str, s: Sample, layout: str, state: _State) -> tuple[dict[str, 
 
 
 def _read_crop(path: Path, size: tuple[int, int]) -> np.ndarray:
-    """The crop as BGR at the layout's size (W, H); resized only if it differs."""
-    crop = read_image(path, cv2.IMREAD_COLOR)
-    if (crop.shape[1], crop.shape[0]) != size:
-        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-    return crop
+    """The crop as BGR at the layout's size (W, H), by the one resize rule (`resize_to`)."""
+    return resize_to(read_image(path, cv2.IMREAD_COLOR), size)
 
 
 def _safe(text: str) -> str:
