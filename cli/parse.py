@@ -7,6 +7,9 @@ import click
 
 from plategen.ccpd import plate_dict
 from plategen.errors import FilenameError
+from plategen.io import read_text
+
+from .common import library_errors
 
 
 @click.command("parse")
@@ -23,12 +26,13 @@ def parse(names: tuple[str, ...], from_file: Path | None) -> None:
     Every field becomes a named key: area, tilt, bbox, the four vertices, the plate indices and
     text, brightness, blurriness, the plate type and the subset (from the parent folder).
 
-    Example: plategen parse ccpd_base/025-95_113-154&383_386&473-386&473_177&454_154&383_363&402-0_0_22_27_27_33_16-37-15.jpg
+    Example: plategen parse --from-file names.txt
     """
     if from_file is not None:
-        names += tuple(
-            line.strip() for line in from_file.read_text(encoding="utf-8").splitlines() if line.strip()
-        )
+        with library_errors():
+            names += tuple(
+                line.strip() for line in read_text(from_file, "name list").splitlines() if line.strip()
+            )
     if not names:
         raise click.UsageError("give at least one NAME or --from-file FILE")
     for name in names:

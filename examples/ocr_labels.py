@@ -76,9 +76,8 @@ def main(out: Path) -> None:
     print(report.summary())
     train = load_split(out / "shards", "train")
     print(f"train: crops {train.crops.shape}, labels {train.labels.shape}, first text {train.texts[0]!r}")
-    print(
-        f"alignment: {alignment_path}\nshards:    {out / 'shards'}\npreview:   {out / 'shards' / 'preview.png'}"
-    )
+    print(f"alignment: {alignment_path}\nshards:    {out / 'shards'}")
+    print(f"preview:   {out / 'shards' / 'preview.png'}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
     >>> result.alignment["blue7"].chars                                 # doctest: +SKIP
     ((2, 11), (15, 23), (31, 40), (43, 52), (55, 64), (68, 76), (79, 89))
 
-1. A streaming mean image per layout (float64 sum + count; O(1) memory in the number of crops).
+1. A streaming mean image per layout (float64 sum + count; O(1) memory in the number of crops):
+   `plategen.mean_image`. Steps 2 and 3 are `plategen.measure`; this module picks the template.
 2. Grey, binarized with Otsu's threshold; the glyph polarity is detected per layout.
 3. Row and column projections of the binary image, each with a threshold line; the text band is the
    row run above its line, and each character is a column run above its line inside the band.
@@ -18,27 +19,31 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
-import cv2
 import numpy as np
-from tqdm import tqdm
 
-from .errors import ConfigError, DatasetError, ImageReadError
-from .io import read_image
+from .errors import ConfigError, DatasetError
 from .layout import Alignment, Layout
+from .mean_image import mean_images  # noqa: F401  (re-exported)
+from .measure import (  # noqa: F401  (binarize … text_band: re-exported, the measuring steps)
+    Diagnostics,
+    PooledBand,
+    binarize,
+    column_extent,
+    detect_polarity,
+    measure,
+    pooled_band,
+    text_band,
+    to_grey,
+)
 from .samples import Sample, load_samples
-from .spans import STANDARDS, evenly_spread, find_runs, measure_columns, standard_chars
+from .spans import STANDARDS, evenly_spread, standard_chars
 
 BINARIZE = ("otsu", "mean")
 POLARITY = ("auto", "light", "dark")  # light: light glyphs on a dark plate (blue); dark: the reverse
-CHUNK = (
-    64,
-    1024,
-)  # crops per worker task: enough to amortise the partial sums' pickling, few enough to balance
 
 
 @dataclass(frozen=True)
@@ -78,22 +83,6 @@ class AlignConfig:
 
 
 @dataclass
-class Diagnostics:
-    """Everything the Fig. 3 drawing needs for one layout."""
-
-    mean: np.ndarray  # (H, W, 3) float64, BGR
-    grey: np.ndarray  # (H, W) float64
-    binary: np.ndarray  # (H, W) bool, True = glyph
-    grey_threshold: float
-    polarity: str
-    rows: np.ndarray  # (H,) glyph fraction per row
-    cols: np.ndarray  # (W,) glyph fraction per column, inside the text band
-    row_line: float  # threshold line on `rows`
-    col_line: float  # threshold line on `cols`
-    margin: int = 0  # columns at each side ignored as plate frame
-
-
-@dataclass
 class AlignResult:
     """The alignment, the crops that could not be read, warnings, and per-layout diagnostics."""
 
@@ -112,167 +101,6 @@ class AlignResult:
         if self.skipped:
             lines.append(f"{len(self.skipped)} crops skipped (unreadable)")
         return "\n".join(lines)
-
-
-# ---- 1. streaming mean image ----------------------------------------------------------------------
-
-
-def _load(path: Path, size: tuple[int, int]) -> np.ndarray:
-    image = read_image(path, cv2.IMREAD_COLOR)
-    if image.shape[1::-1] != size:
-        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    return image
-
-
-def _accumulate(task: tuple[list[tuple[str, str]], dict[str, tuple[int, int]]]):
-    """Worker: partial sums of one chunk of (path, layout). Returns ({layout: (sum, n)}, skipped)."""
-    items, sizes = task
-    sums: dict[str, list] = {}
-    skipped = []
-    for path, layout in items:
-        try:
-            image = _load(Path(path), sizes[layout])
-        except ImageReadError as exc:
-            skipped.append((path, str(exc)))
-            continue
-        acc = sums.setdefault(layout, [np.zeros(image.shape, np.float64), 0])
-        acc[0] += image
-        acc[1] += 1
-    return {k: (v[0], v[1]) for k, v in sums.items()}, skipped
-
-
-def _first_sizes(samples: Sequence[Sample], config: AlignConfig) -> dict[str, tuple[int, int]]:
-    """The working size of each layout: `config.size`, else its first readable crop's size.
-    (An unreadable crop is reported later, with its reason, by the worker pass.)"""
-    sizes: dict[str, tuple[int, int]] = {}
-    for s in samples:
-        if s.layout in sizes:
-            continue
-        if config.size is not None:
-            sizes[s.layout] = config.size
-            continue
-        try:
-            h, w = read_image(s.path, cv2.IMREAD_COLOR).shape[:2]
-            sizes[s.layout] = (w, h)
-        except ImageReadError:
-            pass
-    return sizes
-
-
-def mean_images(
-    samples: Sequence[Sample], config: AlignConfig = AlignConfig(), workers: int = 1, progress: bool = True
-) -> tuple[dict[str, tuple[np.ndarray, int]], list[tuple[str, str]]]:
-    """Mean crop per layout: ({layout: (mean (H, W, 3) float64, count)}, skipped [(path, reason)])."""
-    sizes = _first_sizes(samples, config)
-    items = [(str(s.path), s.layout) for s in samples if s.layout in sizes]
-    orphans = [(str(s.path), "no readable crop in its layout") for s in samples if s.layout not in sizes]
-    size = int(np.clip(-(-len(items) // (4 * max(workers, 1))), *CHUNK))
-    chunks = [(items[i : i + size], sizes) for i in range(0, len(items), size)]
-    totals: dict[str, list] = {}
-    skipped = list(orphans)
-    bar = tqdm(total=len(items), desc="align: mean image", unit="crop", disable=not progress)
-    for partial, bad in _map(_accumulate, chunks, workers):
-        for layout, (s, n) in partial.items():
-            acc = totals.setdefault(layout, [np.zeros_like(s), 0])
-            acc[0] += s
-            acc[1] += n
-        skipped += bad
-        bar.update(sum(n for _, n in partial.values()) + len(bad))
-    bar.close()
-    return {k: (v[0] / v[1], v[1]) for k, v in totals.items() if v[1]}, skipped
-
-
-def _map(fn, tasks: list, workers: int) -> Iterable:
-    if workers <= 1 or len(tasks) <= 1:
-        return map(fn, tasks)
-    # fork would copy the parent's tqdm/threads state; spawn is safe everywhere and the tasks are small
-    pool = get_context("spawn").Pool(min(workers, len(tasks)))
-    return _drain(pool, pool.imap_unordered(fn, tasks))
-
-
-def _drain(pool, results: Iterable) -> Iterable:
-    with pool:
-        yield from results
-
-
-# ---- 2. grey, polarity, binarize ------------------------------------------------------------------
-
-
-def to_grey(mean: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(mean.astype(np.float32), cv2.COLOR_BGR2GRAY).astype(np.float64)
-
-
-def detect_polarity(grey: np.ndarray) -> str:
-    """ "light" if glyphs are lighter than the plate, else "dark".
-
-    The central rows hold the glyphs and the top and bottom eighths hold plate only, so glyphs pull
-    the centre's mean toward their own tone. (Counting projection gaps per polarity was tried and
-    fails on blurred mean images.)
-    """
-    h = grey.shape[0]
-    edge = max(1, h // 8)
-    centre = grey[h // 4 : h - h // 4].mean()
-    border = np.concatenate([grey[:edge], grey[-edge:]]).mean()
-    return "light" if centre >= border else "dark"
-
-
-def binarize(grey: np.ndarray, method: str, polarity: str) -> tuple[np.ndarray, float]:
-    """(glyph mask, grey threshold)."""
-    if method == "otsu" and np.ptp(grey) > 1e-6:
-        from skimage.filters import threshold_otsu
-
-        t = float(threshold_otsu(grey))
-    else:
-        t = float(grey.mean())
-    return (grey > t) if polarity == "light" else (grey <= t), t
-
-
-# ---- 3. projections and boundaries ---------------------------------------------------------------
-
-
-def text_band(rows: np.ndarray, fraction: float) -> tuple[int, int, float] | None:
-    """(top, bottom, line): the heaviest run of rows above the line that does not touch an edge.
-
-    The line is `fraction` × the curve's maximum over the central half of the rows, where text always
-    is: the plate frame's horizontal bars can be denser than any text row. Runs touching the first or
-    last row are those bars.
-    """
-    h = len(rows)
-    peak = float(rows[h // 4 : h - h // 4].max()) if h >= 4 else float(rows.max())
-    line = fraction * peak if peak > 0 else 1.0
-    runs = [r for r in find_runs(rows > line) if r[0] > 0 and r[1] < h] or find_runs(rows > line)
-    if not runs:
-        return None
-    top, bottom = max(runs, key=lambda r: rows[r[0] : r[1]].sum())
-    return top, bottom, line
-
-
-def measure(grey: np.ndarray, n: int, config: AlignConfig, polarity: str):
-    """Diagnostics and (top, bottom, chars | None, reason) for `n` characters."""
-    binary, t = binarize(grey, config.binarize, polarity)
-    rows = binary.mean(axis=1)
-    band = text_band(rows, config.row_threshold)
-    h, w = grey.shape
-    top, bottom, row_line = band if band else (0, h, 1.0)
-    cols = binary[top:bottom].mean(axis=0)
-    chars, col_line, reason = measure_columns(cols, n, config.col_threshold, config.edge_margin)
-    if band is None:
-        chars, reason = None, "no text band above the row threshold"
-    elif bottom - top < max(2, h // 4):
-        chars, reason = None, f"text band rows [{top},{bottom}) is implausibly thin"
-    diag = Diagnostics(
-        np.zeros((h, w, 3)),
-        grey,
-        binary,
-        t,
-        polarity,
-        rows,
-        cols,
-        row_line,
-        col_line,
-        int(round(config.edge_margin * w)),
-    )
-    return diag, (top, bottom, chars, reason)
 
 
 def _expected_length(name: str, samples: Sequence[Sample], warnings: list[str]) -> int:
@@ -297,12 +125,13 @@ def align_layout(
     """Measure one layout; fall back to a template (with the reason as a warning) if it won't resolve."""
     grey = to_grey(mean)
     polarity = detect_polarity(grey) if config.polarity == "auto" else config.polarity
-    diag, (top, bottom, chars, reason) = measure(grey, n, config, polarity)
+    # too few crops fall back to a template anyway: keep their diagnostics the glyph mask's
+    diag, (top, bottom, chars, reason) = measure(grey, n, config, polarity, count >= config.min_images)
     diag.mean = mean
     h, w = grey.shape
     if count < config.min_images:
         chars, reason = None, f"only {count} crops (min_images {config.min_images})"
-    method, warning = "projection", None
+    method, warning = ("projection" if diag.projection == "binary" else "grey projection"), None
     if chars is None:
         top, bottom, chars, method = _template(name, n, w, h, diag, config, pooled, (top, bottom))
         warning = f"{name}: {reason}; using the {method} template"
@@ -335,42 +164,13 @@ def _template(name, n, w, h, diag, config, pooled, band):
         top, bottom, chars = standard_chars(STANDARDS[name], w, h)
         return top, bottom, chars, f"{STANDARDS[name].name} standard"
     top, bottom = band
-    x0, x1 = _column_extent(diag.cols, diag.col_line, config.edge_margin)
+    x0, x1 = column_extent(diag.cols, diag.col_line, config.edge_margin)
     # `spread` trusts the band measured on all crops of this size pooled over a small group's own;
     # otherwise the pooled band only stands in when the group's own is unusable
     unusable = bottom - top < h // 4 or x1 - x0 < 2 * n
-    if pooled is not None and pooled[2:4] == (w, h) and (config.spread or unusable):
-        top, bottom, _, _, x0, x1 = pooled
+    if pooled is not None and (pooled.width, pooled.height) == (w, h) and (config.spread or unusable):
+        top, bottom, x0, x1 = pooled.top, pooled.bottom, pooled.x0, pooled.x1
     return top, bottom, evenly_spread(x0, x1, n), "spread"
-
-
-def _column_extent(cols: np.ndarray, line: float, margin: float) -> tuple[int, int]:
-    """First and last glyph column inside the frame margin (the whole width if there are none)."""
-    w = len(cols)
-    m = int(round(margin * w))
-    inside = np.flatnonzero(cols[m : w - m] > line) + m
-    if len(inside) < 2:
-        return m, w - m
-    return int(inside[0]), int(inside[-1]) + 1
-
-
-def pooled_band(means: dict[str, tuple[np.ndarray, int]], config: AlignConfig) -> tuple | None:
-    """(top, bottom, width, height, x0, x1) of the text band of all crops of the largest size pooled."""
-    by_size: dict[tuple, list] = {}
-    for mean, count in means.values():
-        by_size.setdefault(mean.shape, []).append((mean, count))
-    shape, group = max(by_size.items(), key=lambda kv: sum(c for _, c in kv[1]))
-    mean = sum(m * c for m, c in group) / sum(c for _, c in group)
-    grey = to_grey(mean)
-    polarity = detect_polarity(grey) if config.polarity == "auto" else config.polarity
-    binary, _ = binarize(grey, config.binarize, polarity)
-    band = text_band(binary.mean(axis=1), config.row_threshold)
-    if band is None:
-        return None
-    top, bottom, _ = band
-    cols = binary[top:bottom].mean(axis=0)
-    x0, x1 = _column_extent(cols, config.col_threshold * max(cols.max(), 1e-9), config.edge_margin)
-    return top, bottom, shape[1], shape[0], x0, x1
 
 
 def align_images(

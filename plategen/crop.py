@@ -1,34 +1,26 @@
-"""`plategen crop`: find every annotated CCPD image under a root, rectify its plate, write the crops,
-an index (`index.jsonl`) and a report of what was skipped (`skipped.jsonl`).
+"""`plategen crop`: rectify the plate of every record that carries corners (a CCPD photo), write the
+crops, an index (`index.jsonl`) and a report of what was skipped (`skipped.jsonl`).
 
-Layouts: a CCPD2019 root (`ccpd_*` folders, optional `splits/*.txt`), a CCPD2020 root
-(`ccpd_green/{train,val,test}`), or any tree of CCPD-named images. Each image's split comes from the
-split files, else from its folder names, else from a hash of its file name.
+The input is read through the dataset registry (`plategen.datasets`): for a CCPD tree, the reader in
+`plategen.readers.ccpd_tree` finds the images, their annotations and splits.
 """
 
 from __future__ import annotations
 
-import hashlib
-import multiprocessing
-import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import cv2
-from tqdm import tqdm
 
-from .ccpd import PlateName, parse_name, subset_of
-from .errors import ConfigError, DatasetError, FilenameError, PlategenError
+from .datasets import ReadOptions, read_dataset
+from .errors import ConfigError, DatasetError, PlategenError
 from .io import encode_image, write_bytes_atomic, write_jsonl_atomic
-from .rectify import MODES, crop_bytes
-from .samples import INDEX_NAME
+from .pool import pool_map
+from .readers.ccpd_tree import SPLITS
+from .rectify import MODES, corner_quad, crop_bytes
+from .samples import INDEX_NAME, Sample
 
 SKIPPED_NAME = "skipped.jsonl"
-SOURCE_EXTENSIONS = (".jpg", ".jpeg", ".png")
-SPLITS = ("train", "val", "test")
-# CCPD2019 subsets that are test sets only; train and val come from ccpd_base.
-TEST_SUBSETS = frozenset(f"ccpd_{s}" for s in ("blur", "challenge", "db", "fn", "rotate", "tilt", "weather"))
-NO_ANNOTATION_SUBSETS = frozenset({"ccpd_np"})
 
 
 @dataclass(frozen=True)
@@ -73,7 +65,10 @@ class CropReport:
         return self.out / INDEX_NAME
 
     def summary(self) -> str:
-        text = f"{self.written} crops written, {self.resumed} already done, {len(self.skipped)} skipped; index: {self.index}"
+        text = (
+            f"{self.written} crops written, {self.resumed} already done, {len(self.skipped)} skipped; "
+            f"index: {self.index}"
+        )
         if self.skipped:
             shown = "".join(f"\n  {path}: {reason}" for path, reason in self.skipped[:5])
             more = f"\n  … and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else ""
@@ -87,92 +82,40 @@ class Item:
 
     source: str  # relative to the root, POSIX
     crop: str  # relative to OUT, POSIX
-    split: str
-    plate: PlateName
-
-
-def hash_split(name: str, val_fraction: float) -> str:
-    """ "val" for a stable `val_fraction` share of file names, else "train"."""
-    h = int.from_bytes(hashlib.sha1(name.encode("utf-8")).digest()[:8], "big") / 2**64
-    return "val" if h < val_fraction else "train"
-
-
-def read_split_files(root: Path) -> dict[str, str]:
-    """{relative path: split} from ROOT/splits/*.txt: train/val/test.txt name their split, any other
-    file (CCPD's ccpd_blur.txt, …) lists test images. Explicit split files win."""
-    folder = root / "splits"
-    mapping: dict[str, str] = {}
-    files = sorted(folder.glob("*.txt")) if folder.is_dir() else []
-    # subset files first so that train/val/test.txt override them
-    for path in sorted(files, key=lambda p: p.stem in SPLITS):
-        split = path.stem if path.stem in SPLITS else "test"
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            rel = line.strip().replace("\\", "/")
-            if rel:
-                mapping[str(PurePosixPath(rel))] = split
-    return mapping
-
-
-def assign_split(rel: PurePosixPath, split_files: dict[str, str], val_fraction: float) -> str:
-    """Split of one image: split files, else folder names, else a hash of the file name."""
-    if str(rel) in split_files:
-        return split_files[str(rel)]
-    named = [part for part in rel.parts[:-1] if part in SPLITS]
-    if named:
-        return named[-1]
-    if subset_of(rel) in TEST_SUBSETS:
-        return "test"
-    return hash_split(rel.name, val_fraction)
-
-
-def find_sources(root: Path, out: Path) -> list[Path]:
-    """Every candidate image under `root` (sorted), leaving out the output folder."""
-    if not root.is_dir():
-        raise DatasetError(f"{root}: no such folder")
-    out_resolved = out.resolve()
-    if out_resolved == root.resolve():
-        raise DatasetError(f"{out}: the output folder must differ from the input folder")
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if (Path(dirpath) / d).resolve() != out_resolved)
-        found += [Path(dirpath) / f for f in filenames if Path(f).suffix.lower() in SOURCE_EXTENSIONS]
-    if not found:
-        raise DatasetError(f"{root}: no images found (looked for {', '.join(SOURCE_EXTENSIONS)})")
-    return sorted(found)
+    sample: Sample
 
 
 def plan(root: Path, out: Path, config: CropConfig) -> tuple[list[Item], list[tuple[str, str]]]:
-    """Parse every name and pick its split and crop path; return (items, skipped)."""
-    split_files = read_split_files(root)
-    items, skipped, claimed = [], [], {}
-    for path in find_sources(root, out):
-        rel = PurePosixPath(path.relative_to(root).as_posix())
-        if subset_of(rel) in NO_ANNOTATION_SUBSETS:
-            skipped.append((str(rel), f"no annotation ({subset_of(rel)} images carry no plate)"))
+    """Read the records under `root` and pick each one's crop path; return (items, skipped).
+
+    Raises DatasetError if `root` is missing or holds no images.
+    """
+    if not root.is_dir():
+        raise DatasetError(f"{root}: no such folder")
+    if out.resolve() == root.resolve():
+        raise DatasetError(f"{out}: the output folder must differ from the input folder")
+    dataset = read_dataset(root, options=ReadOptions(val_fraction=config.val_fraction, exclude=out))
+    items, skipped, claimed = [], list(dataset.skipped), {}
+    for sample in dataset.samples:
+        rel = PurePosixPath(sample.path.relative_to(root).as_posix())
+        if sample.corners is None:
+            skipped.append((str(rel), f"no plate corners (read as {dataset.reader}; crop needs CCPD names)"))
             continue
-        try:
-            plate = parse_name(rel.name)
-        except FilenameError as exc:
-            skipped.append((str(rel), f"not a CCPD name: {exc}"))
-            continue
-        split = assign_split(rel, split_files, config.val_fraction)
         # drop split folder names: ccpd_green/train/x.jpg → train/ccpd_green/x.png
         folders = [part for part in rel.parts[:-1] if part not in SPLITS]
-        crop = str(PurePosixPath(split, *folders, rel.stem + config.ext))
+        crop = str(PurePosixPath(sample.split, *folders, rel.stem + config.ext))
         if crop in claimed:
             skipped.append((str(rel), f"duplicate: {claimed[crop]} already makes {crop}"))
             continue
         claimed[crop] = str(rel)
-        items.append(Item(str(rel), crop, split, plate))
+        items.append(Item(str(rel), crop, sample))
     return items, skipped
 
 
 _worker: dict = {}
 
 
-def _init_worker(root: str, out: str, config: CropConfig, pooled: bool = True) -> None:
-    if pooled:
-        cv2.setNumThreads(1)  # one process per core already; OpenCV threads would oversubscribe
+def _init_worker(root: str, out: str, config: CropConfig) -> None:
     _worker.update(root=Path(root), out=Path(out), config=config)
 
 
@@ -184,8 +127,9 @@ def _crop_one(item: Item) -> tuple[Item, str | None]:
             data = (root / item.source).read_bytes()
         except OSError as exc:
             return item, f"unreadable file: {exc.strerror or exc}"
+        quad = corner_quad(item.sample.corners, item.sample.bbox, config.mode)
         crop = crop_bytes(
-            data, item.plate, config.size, config.mode, config.margin, config.fast_decode, item.source
+            data, quad, config.size, config.mode, config.margin, config.fast_decode, item.source
         )
         write_bytes_atomic(out / item.crop, encode_image(crop, config.ext))
     except PlategenError as exc:
@@ -197,25 +141,19 @@ def _crop_one(item: Item) -> tuple[Item, str | None]:
 
 def _run(todo: list[Item], root: Path, out: Path, config: CropConfig, workers: int, progress: bool):
     """Yield (item, reason-or-None) for every item, across `workers` processes."""
-    bar = tqdm(total=len(todo), desc="crop", unit="img", disable=not progress)
-    try:
-        if workers <= 1 or len(todo) <= 1:
-            _init_worker(str(root), str(out), config, pooled=False)
-            for item in todo:
-                yield _crop_one(item)
-                bar.update()
-            return
-        chunk = max(1, min(64, len(todo) // (workers * 8)))
-        # spawn, not fork: a forked child of a process whose thread pools are running (torch,
-        # OpenCV, tqdm's monitor) can deadlock on a lock copied in the held state.
-        with multiprocessing.get_context("spawn").Pool(
-            workers, _init_worker, (str(root), str(out), config)
-        ) as pool:
-            for result in pool.imap_unordered(_crop_one, todo, chunksize=chunk):
-                yield result
-                bar.update()
-    finally:
-        bar.close()
+    chunk = max(1, min(64, len(todo) // (workers * 8)))
+    initargs = (str(root), str(out), config)
+    return pool_map(
+        _crop_one,
+        todo,
+        workers,
+        init=_init_worker,
+        initargs=initargs,
+        chunksize=chunk,
+        desc="crop",
+        unit="img",
+        progress=progress,
+    )
 
 
 def remove_partial_files(out: Path) -> None:
@@ -226,15 +164,9 @@ def remove_partial_files(out: Path) -> None:
 
 
 def index_row(item: Item) -> dict:
-    """One index.jsonl row: crop and source paths, split, subset, name, and every parsed field."""
-    return {
-        "crop": item.crop,
-        "source": item.source,
-        "name": PurePosixPath(item.source).name,
-        "split": item.split,
-        "subset": subset_of(item.source),
-        **item.plate.to_dict(),
-    }
+    """One index.jsonl row: the crop path, then the record's own fields (for a CCPD photo: source
+    path, name, split, subset and every parsed field)."""
+    return {"crop": item.crop, **{k: v for k, v in item.sample.fields.items() if k != "crop"}}
 
 
 def crop_dataset(
@@ -270,4 +202,4 @@ def crop_dataset(
     return report
 
 
-__all__ = ["CropConfig", "CropReport", "crop_dataset", "assign_split", "hash_split", "read_split_files"]
+__all__ = ["CropConfig", "CropReport", "crop_dataset"]

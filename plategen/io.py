@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import ImageReadError
+from .errors import DatasetError, ImageReadError, PlategenError
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -53,6 +53,25 @@ def write_json_atomic(path: str | Path, obj) -> None:
 
 def write_jsonl_atomic(path: str | Path, rows: Iterable[dict]) -> None:
     write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def read_text(path: str | Path, what: str = "text file", error: type[PlategenError] = DatasetError) -> str:
+    """A UTF-8 text file's contents (a leading BOM dropped). Raises `error` naming the file and what
+    it should be when it is missing, unreadable or not UTF-8 (with the line and byte at fault)."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise error(f"{path}: {what} not found") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(
+            f"{path}: line {line}: {what} is not UTF-8 text (byte {data[exc.start : exc.start + 1]!r} "
+            f"at offset {exc.start})"
+        ) from None
 
 
 def read_jsonl(path: str | Path) -> list[dict]:

@@ -15,17 +15,16 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import cv2
 import numpy as np
-from tqdm import tqdm
 
 from .errors import AlignmentError, DatasetError, ImageReadError
 from .fonts import check_coverage
-from .io import encode_image, read_image, write_image_atomic, write_json_atomic, write_jsonl_atomic
+from .io import encode_image, read_image, resize_to, write_image_atomic, write_json_atomic, write_jsonl_atomic
 from .layout import Alignment
+from .pool import pool_map
 from .render import LabelRenderer, RenderConfig, contact_sheet, font_name, load_font
 from .samples import Sample, length_layout, load_samples
 from .shards import sha256_file, shard_name, write_manifest, write_shard
@@ -101,13 +100,21 @@ def render_labels(
     jobs = _jobs(keyed, shard_size, state)
     done = _load_progress(out)
     todo = [j for j in jobs if not _finished(out, done.get(shard_name(j.split, j.index)), j)]
-    with tqdm(
-        total=sum(len(j.items) for j in todo), unit="label", disable=not progress, desc="render-labels"
-    ) as bar:
-        for name, entry in _run(todo, state, workers):
-            done[name] = entry
-            write_json_atomic(out / PROGRESS, done)
-            bar.update(len(entry["keys"]))
+    finished = pool_map(
+        _write_job,
+        todo,
+        workers,
+        init=_init_worker,
+        initargs=(state,),
+        desc="render-labels",
+        unit="label",
+        total=sum(len(j.items) for j in todo),
+        advance=lambda result: len(result[1]["keys"]),
+        progress=progress,
+    )
+    for name, entry in finished:
+        done[name] = entry
+        write_json_atomic(out / PROGRESS, done)
     results = {shard_name(j.split, j.index): done[shard_name(j.split, j.index)] for j in jobs}
     skipped += [row for entry in results.values() for row in entry["skipped"]]
     counts = _write_outputs(out, jobs, results, skipped, alignment, font_path, config, crop_size, keyed)
@@ -241,19 +248,6 @@ def _renderer(name: str) -> LabelRenderer:
     return renderers[name]
 
 
-def _run(jobs: list[_Job], state: _State, workers: int):
-    """Yield (shard name, progress entry) as shards finish, in worker processes when workers > 1."""
-    if workers <= 1 or len(jobs) <= 1:
-        _init_worker(state)
-        yield from map(_write_job, jobs)
-        return
-    # spawn: forking a process whose thread pools are running can deadlock (seen under pytest)
-    with get_context("spawn").Pool(
-        min(workers, len(jobs)), initializer=_init_worker, initargs=(state,)
-    ) as pool:
-        yield from pool.imap_unordered(_write_job, jobs)
-
-
 def _write_job(job: _Job) -> tuple[str, dict]:
     name, state = shard_name(job.split, job.index), _WORKER["state"]
     skipped, keys = [], []
@@ -296,11 +290,8 @@ def _sample(key: str, s: Sample, layout: str, state: _State) -> tuple[dict[str, 
 
 
 def _read_crop(path: Path, size: tuple[int, int]) -> np.ndarray:
-    """The crop as BGR at the layout's size (W, H); resized only if it differs."""
-    crop = read_image(path, cv2.IMREAD_COLOR)
-    if (crop.shape[1], crop.shape[0]) != size:
-        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-    return crop
+    """The crop as BGR at the layout's size (W, H), by the one resize rule (`resize_to`)."""
+    return resize_to(read_image(path, cv2.IMREAD_COLOR), size)
 
 
 def _safe(text: str) -> str:

@@ -1,9 +1,7 @@
 """Draw a flat, front-facing licence plate (blue 7-character or green 8-character) with a font.
 
-Geometry follows GA 36-2018, in millimetres: a blue plate is 440×140 with 45×90 characters, 12 mm
-gaps, 34 mm between the 2nd and 3rd character (the separator dot sits there) and 15.5 mm side
-margins. A green new-energy plate is 480×140 with eight 43×90 characters, 9 mm gaps and a 51 mm
-separator gap. `render_plate` draws at `ppm` pixels per millimetre and returns a BGRA image whose
+Geometry follows GA 36-2018, in millimetres, from the one table in `plategen.geometry`.
+`render_plate` draws at `ppm` pixels per millimetre and returns a BGRA image whose
 alpha is the plate's rounded outline; the scene composer warps it into a photo.
 """
 
@@ -17,34 +15,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .geometry import BLUE, GREEN, PlateGeometry
+
 _GLYPH_PX = 160  # height of the cached high-resolution glyph masks
-
-
-@dataclass(frozen=True)
-class PlateGeometry:
-    """One plate layout in millimetres."""
-
-    width: float
-    height: float
-    char_size: tuple[float, float]  # (w, h)
-    char_x: tuple[float, ...]  # left edge of each character
-    dot_x: float  # centre of the separator dot
-
-    @property
-    def char_top(self) -> float:
-        return (self.height - self.char_size[1]) / 2
-
-
-def _char_lefts(n: int, margin: float, char_w: float, gap: float, big_gap: float) -> tuple[float, ...]:
-    xs, x = [], margin
-    for i in range(n):
-        xs.append(x)
-        x += char_w + (big_gap if i == 1 else gap)
-    return tuple(xs)
-
-
-BLUE = PlateGeometry(440, 140, (45, 90), _char_lefts(7, 15.5, 45, 12, 34), 15.5 + 57 + 45 + 17)
-GREEN = PlateGeometry(480, 140, (43, 90), _char_lefts(8, 15.5, 43, 9, 51), 15.5 + 52 + 43 + 25.5)
 
 
 @lru_cache(maxsize=4)

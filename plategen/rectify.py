@@ -36,11 +36,20 @@ def plate_quad(plate: PlateName, mode: str = "point") -> np.ndarray:
 
     `rect` mode uses the annotated bbox; the others the 4 vertices (named BR, BL, TL, TR in the name).
     """
-    if mode == "rect":
-        (x1, y1), (x2, y2) = plate.bbox
-        return np.array([(x1, y1), (x2, y1), (x2, y2), (x1, y2)], np.float64)
     br, bl, tl, tr = plate.vertices
-    return np.array([tl, tr, br, bl], np.float64)
+    return corner_quad((tl, tr, br, bl), plate.bbox, mode)
+
+
+def corner_quad(corners, bbox=None, mode: str = "point") -> np.ndarray:
+    """The source quad, TL, TR, BR, BL, of annotated `corners` (TL, TR, BR, BL): (4, 2) float64.
+
+    `rect` mode takes the axis-aligned `bbox` ((x1, y1), (x2, y2)), else the corners' bounds.
+    """
+    if mode == "rect":
+        xs, ys = zip(*corners)
+        (x1, y1), (x2, y2) = bbox if bbox is not None else ((min(xs), min(ys)), (max(xs), max(ys)))
+        return np.array([(x1, y1), (x2, y1), (x2, y2), (x1, y2)], np.float64)
+    return np.array(corners, np.float64)
 
 
 def plate_extent(quad: np.ndarray) -> tuple[float, float]:
@@ -141,7 +150,7 @@ def warp(
 
 def rectify(
     image: np.ndarray,
-    plate: PlateName,
+    plate: PlateName | np.ndarray,
     size: tuple[int, int] = (94, 24),
     mode: str = "point",
     factor: int = 1,
@@ -150,9 +159,10 @@ def rectify(
 ) -> np.ndarray:
     """Crop the plate of `image` (decoded at 1/`factor` scale) into an upright (H, W, 3) array.
 
-    Raises GeometryError if the corners fall outside the image or are degenerate.
+    `plate` is a CCPD annotation or a source quad (`corner_quad`). Raises GeometryError if the
+    corners fall outside the image or are degenerate.
     """
-    quad = plate_quad(plate, mode)
+    quad = plate if isinstance(plate, np.ndarray) else plate_quad(plate, mode)
     img_h, img_w = image.shape[:2]
     # a reduced decode holds ceil(full / factor) pixels, so full size is known to within factor - 1
     check_quad(quad, (img_w * factor, img_h * factor), source)
@@ -169,7 +179,7 @@ def rectify(
 
 def crop_bytes(
     data: bytes,
-    plate: PlateName,
+    plate: PlateName | np.ndarray,
     size: tuple[int, int] = (94, 24),
     mode: str = "point",
     margin: float = 0.0,
@@ -177,16 +187,17 @@ def crop_bytes(
     source: str = "<image>",
 ) -> np.ndarray:
     """Decode JPEG bytes (at reduced resolution when `fast` and the plate is large enough) and
-    rectify the plate. Raises ImageReadError or GeometryError."""
-    quad = plate_quad(plate, mode)
+    rectify the plate (a CCPD annotation or a `corner_quad`). Raises ImageReadError or GeometryError."""
+    quad = plate if isinstance(plate, np.ndarray) else plate_quad(plate, mode)
     factor = reduction_factor(quad, size, margin) if fast else 1
     image = decode_scaled(data, factor, source)
-    return rectify(image, plate, size, mode, factor, margin, source)
+    return rectify(image, quad, size, mode, factor, margin, source)
 
 
 __all__ = [
     "MODES",
     "plate_quad",
+    "corner_quad",
     "plate_extent",
     "reduction_factor",
     "check_jpeg_complete",

@@ -127,7 +127,8 @@ class LabelRenderer:
             left, top, right, bottom = self.font.getbbox(ch)
             if right <= left or bottom <= top:
                 raise FontError(
-                    f"{self.font_path}: glyph {ch!r} (U+{ord(ch):04X}) has no ink; refusing to draw an empty box"
+                    f"{self.font_path}: glyph {ch!r} (U+{ord(ch):04X}) has no ink; "
+                    "refusing to draw an empty box"
                 )
             image = Image.new("L", (right - left, bottom - top), 0)
             ImageDraw.Draw(image).text((-left, -top), ch, font=self.font, fill=255)
@@ -135,7 +136,8 @@ class LabelRenderer:
             rows, cols = np.flatnonzero(ink.max(1)), np.flatnonzero(ink.max(0))
             if rows.size == 0:
                 raise FontError(
-                    f"{self.font_path}: glyph {ch!r} (U+{ord(ch):04X}) has no ink; refusing to draw an empty box"
+                    f"{self.font_path}: glyph {ch!r} (U+{ord(ch):04X}) has no ink; "
+                    "refusing to draw an empty box"
                 )
             self._ink[ch] = np.ascontiguousarray(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
         return self._ink[ch]

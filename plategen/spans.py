@@ -5,43 +5,13 @@ All spans are `(x0, x1)` pixel columns with `x1` exclusive, in a crop `w` pixels
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from .geometry import STANDARDS, PlateGeometry  # noqa: F401  (STANDARDS: the templates, re-exported)
 
 DOT_WIDTH = 0.5  # a run narrower than this × the median run is a dot, a rivet or frame, not a glyph
 MIN_WIDTH, MAX_WIDTH = 0.7, 1.4  # a plausible glyph run is this × the median run; wider is a merged pair
 SCAN = tuple(np.round(np.arange(0.1, 0.901, 0.025), 3))  # threshold fractions tried when the first fails
-
-
-@dataclass(frozen=True)
-class PlateStandard:
-    """A plate's character geometry in millimetres; the crop spans the plate's outline."""
-
-    name: str
-    width_mm: float
-    height_mm: float
-    char_widths: tuple[float, ...]
-    gaps: tuple[float, ...]  # between consecutive characters
-    char_height: float = 90.0
-
-    @property
-    def length(self) -> int:
-        return len(self.char_widths)
-
-    def margin(self) -> float:
-        return (self.width_mm - sum(self.char_widths) - sum(self.gaps)) / 2
-
-
-STANDARDS = {
-    # GA 36-2018 small-car plate: 45 mm glyphs, 12 mm gaps, 34 mm between the 2nd and 3rd (the dot)
-    "blue7": PlateStandard("GA 36-2018 blue plate", 440, 140, (45.0,) * 7, (12.0, 34.0) + (12.0,) * 4),
-    # GA 36-2018 small new-energy plate: province and letter 45 mm, serial glyphs 43 mm, 9 mm gaps and
-    # 49 mm between the 2nd and 3rd (the E/plug emblem); approximate, it is only a fallback
-    "green8": PlateStandard(
-        "GA 36-2018 new-energy plate", 480, 140, (45.0, 45.0) + (43.0,) * 6, (9.0, 49.0) + (9.0,) * 5
-    ),
-}
 
 
 def find_runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -51,15 +21,12 @@ def find_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
-def standard_chars(std: PlateStandard, w: int, h: int) -> tuple[int, int, list[tuple[int, int]]]:
+def standard_chars(std: PlateGeometry, w: int, h: int) -> tuple[int, int, list[tuple[int, int]]]:
     """(top, bottom, spans) of a plate standard scaled to a w×h crop."""
-    sx, sy = w / std.width_mm, h / std.height_mm
-    x, spans = std.margin(), []
-    for i, cw in enumerate(std.char_widths):
-        spans.append((int(round(x * sx)), int(round((x + cw) * sx))))
-        x += cw + (std.gaps[i] if i < len(std.gaps) else 0)
-    top_mm = (std.height_mm - std.char_height) / 2
-    return int(round(top_mm * sy)), int(round((top_mm + std.char_height) * sy)), spans
+    sx, sy = w / std.width, h / std.height
+    cw = std.char_size[0]
+    spans = [(int(round(x * sx)), int(round((x + cw) * sx))) for x in std.char_x]
+    return int(round(std.char_top * sy)), int(round((std.char_top + std.char_size[1]) * sy)), spans
 
 
 def evenly_spread(x0: int, x1: int, n: int) -> list[tuple[int, int]]:

@@ -10,20 +10,19 @@ blur, noise, a colour cast and JPEG compression. Every image has its own generat
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
-from tqdm import tqdm
 
 from .ccpd import ADS, ALPHABETS, PROVINCES, PlateName, encode_text, format_name
 from .errors import ConfigError, PlategenError
 from .fonts import bundled_latin_fonts, check_coverage, resolve_font
 from .io import write_bytes_atomic
 from .plate_render import BLUE, GREEN, render_plate
+from .pool import pool_map
 from .scene import Tone, background, degrade, paste_plate
 
 _LETTERS = ALPHABETS[:-1]
@@ -311,26 +310,17 @@ def synthesize(
         stale.unlink(missing_ok=True)
     report, start = SynthReport(out=out), time.perf_counter()
     jobs = [(seed, i, config, out, fonts) for i in range(count)]
-    with tqdm(total=count, desc="synth", unit="img", disable=not progress) as bar:
-        for index, name, status, green in _map(jobs, workers):
-            if status == "written":
-                report.written += 1
-            elif status == "existing":
-                report.existing += 1
-            else:
-                report.failed.append((str(index), status))
-            report.green += green
-            bar.update()
+    results = pool_map(_work, jobs, workers, chunksize=8, desc="synth", unit="img", progress=progress)
+    for index, _name, status, green in results:
+        if status == "written":
+            report.written += 1
+        elif status == "existing":
+            report.existing += 1
+        else:
+            report.failed.append((str(index), status))
+        report.green += green
     report.seconds = time.perf_counter() - start
     return report
-
-
-def _map(jobs: list, workers: int):
-    if workers == 1 or len(jobs) < 2:
-        yield from map(_work, jobs)
-        return
-    with multiprocessing.get_context("spawn").Pool(min(workers, len(jobs))) as pool:
-        yield from pool.imap_unordered(_work, jobs, chunksize=8)
 
 
 __all__ = [

@@ -12,7 +12,9 @@ import pytest
 from plategen.align import AlignConfig, align_images, detect_polarity, mean_images, to_grey
 from plategen.errors import ConfigError, DatasetError
 from plategen.fonts import default_font_path
+from plategen.geometry import BLUE
 from plategen.io import write_image_atomic
+from plategen.labels import render_labels
 from plategen.layout import Alignment
 from plategen.plate_render import render_plate
 from plategen.samples import load_samples
@@ -243,3 +245,18 @@ def test_real_ccpd_crops_blue_layout_matches_ga36_2018(tmp_path):
     assert np.abs(pitch - standard).max() <= 1.0, pitch
     green = result.alignment["green8"]  # 4 images: honest fallback, announced
     assert green.source == "measured" or any(w.startswith("green8:") for w in result.warnings)
+
+
+def test_real_crops_of_any_size_measure_their_own_layout(tmp_path) -> None:
+    real = shared("real-crops")
+    result = align_images(real, AlignConfig(), workers=1, progress=False)
+    lay = result.alignment["len7"]
+    assert (lay.width, lay.height, lay.source, lay.count) == (94, 24, "measured", 1102)
+    centres = [(a + b) / 2 for a, b in lay.chars]
+    pitch = np.diff(centres)
+    standard = (BLUE.char_x[3] - BLUE.char_x[2]) * 94 / BLUE.width  # ≈ 12.2 px
+    assert np.all(np.abs(np.delete(pitch, 1) - standard) < 1.5)
+    assert pitch[1] > pitch[0] + 3  # the separator between the 2nd and 3rd character
+    result.alignment.save(tmp_path / "alignment.json")
+    report = render_labels(real, tmp_path / "alignment.json", tmp_path / "shards", progress=False)
+    assert set(report.counts) == {"train", "val"} and 0.15 < report.counts["val"] / 1102 < 0.3

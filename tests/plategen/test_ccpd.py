@@ -150,5 +150,6 @@ def test_parse_cli_bad_name_is_one_error_line() -> None:
     result = CliRunner().invoke(plategen, ["parse", NAME.replace("0_0_22", "40_0_22")])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        f"Error: {NAME.replace('0_0_22', '40_0_22')}: field 5 (plate indices): index 40 at position 0 out of range for provinces (34)"
+        f"Error: {NAME.replace('0_0_22', '40_0_22')}: field 5 (plate indices): "
+        "index 40 at position 0 out of range for provinces (34)"
     ]
