@@ -9,9 +9,9 @@ import torch
 from click.testing import CliRunner
 
 from cli.lprtrain import lprtrain
-from lprtrain.export import synthetic_plates
 from lprtrain.model import LPRNet, ModelConfig
 from lprtrain.run import save_run
+from lprtrain.testdata import synthetic_plates
 from plategen.io import write_image_atomic
 
 

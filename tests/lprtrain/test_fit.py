@@ -10,9 +10,10 @@ import pytest
 import torch
 from safetensors import safe_open
 
+from lprtrain.config import FitConfig
 from lprtrain.distributed import Dist
 from lprtrain.errors import CharsetError, ConfigError, RunError, TrainingError
-from lprtrain.fit import FitConfig, fit, load_splits
+from lprtrain.fit import fit, load_splits
 from lprtrain.run import load_model
 from plategen.io import read_jsonl
 from plategen.shards import read_manifest
