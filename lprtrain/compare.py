@@ -10,14 +10,13 @@ This module runs the runs; `compare_report` turns their evaluations into the tab
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
 
-from plategen.io import read_jsonl, write_json_atomic, write_text_atomic
+from plategen.io import write_json_atomic, write_text_atomic
 
 from .compare_report import markdown, tables
 from .config import AUX_MODES, FitConfig
@@ -27,7 +26,7 @@ from .evaluate import evaluate
 from .fit import fit
 from .inference import prepare_for_inference
 from .model import reject_unknown_keys
-from .run import METRICS_FILE, STATE_FILE, load_model
+from .run import METRICS_FILE, STATE_FILE, load_model, read_json
 
 DONE = "compare-done.json"  # written into a run folder once its fit finished (resume marker)
 
@@ -87,7 +86,7 @@ def test_sets(shards: Path, extra: tuple[str, ...], input_size: tuple[int, int])
 def _train(shards: Path, run: Path, config: FitConfig, progress: bool) -> dict:
     done = run / DONE
     if done.is_file():  # resume: a finished run is not trained again
-        return json.loads(done.read_text())
+        return read_json(done)
     resume = (run / STATE_FILE).is_file()  # an interrupted run goes on from its last checkpoint
     if not resume and run.is_dir():  # interrupted before its first checkpoint: nothing to keep
         for p in run.iterdir():
@@ -162,7 +161,8 @@ def compare(
     from .figures import plot_char_gain, plot_compare_curves
 
     plot_compare_curves(
-        {m: [read_jsonl(Path(r["run"]) / METRICS_FILE) for r in rs] for m, rs in runs.items()}, files[2]
+        {m: [read_json(Path(r["run"]) / METRICS_FILE, lines=True) for r in rs] for m, rs in runs.items()},
+        files[2],
     )
     if "off" in runs and len(runs) > 1:
         other = next(m for m in ("alternate", "joint") if m in runs)

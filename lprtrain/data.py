@@ -12,7 +12,8 @@ from pathlib import Path
 
 import torch
 
-from plategen.samples import load_samples
+from plategen.errors import DatasetError
+from plategen.samples import INDEX_NAME, load_samples
 from plategen.shards import MANIFEST, load_split, read_manifest
 
 from .errors import CharsetError
@@ -66,7 +67,7 @@ def load_data(
             [m.get("subset") for m in arrays.meta],
             [m.get("source") or m.get("crop") for m in arrays.meta],
         )
-    samples = load_samples(source)
+    samples = _samples(Path(source))
     if split is not None:
         samples = [s for s in samples if s.split == split] or samples
     samples = samples[rank::world]
@@ -81,6 +82,16 @@ def load_data(
         [str(s.path) for s in samples],
         skipped,
     )
+
+
+def _samples(source: Path) -> list:
+    """plategen's samples of `source`; a manifest or index that is not UTF-8 is a DatasetError
+    naming the file (plategen raises its own for this too; this guard keeps lprtrain's paths safe)."""
+    try:
+        return load_samples(source)
+    except UnicodeDecodeError as exc:
+        path = source / INDEX_NAME if source.is_dir() else source
+        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def encode_texts(texts: list[str], charset: str) -> tuple[torch.Tensor, torch.Tensor]:

@@ -69,22 +69,34 @@ def save_run(run: str | Path, model: LPRNet, config: dict, decoder: UpsamplingDe
     return run
 
 
+def read_json(path: str | Path, lines: bool = False):
+    """The JSON (with `lines`, JSON Lines: a list of rows) in `path`, a file lprtrain wrote.
+
+    Raises RunError naming the file when it is missing, unreadable, not UTF-8 or not valid JSON
+    (a truncated write, or another file in its place)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RunError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise RunError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    try:
+        if lines:
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RunError(f"{path}: not valid JSON ({exc})") from None
+
+
 def read_config(run: str | Path) -> dict:
     """RUN/config.json as a dict, checked: a JSON object of known keys, `model` a valid ModelConfig.
 
     Raises RunError naming the file (and the key) when it is missing, unreadable, not UTF-8, not
     JSON, or holds a key or format this version does not know (a run written by a newer version)."""
     path = Path(run) / CONFIG_FILE
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RunError(f"{path}: run config not found (is {run} a run folder?)") from None
-    except UnicodeDecodeError as exc:
-        raise RunError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise RunError(f"{path}: not valid JSON ({exc})") from None
-    except OSError as exc:
-        raise RunError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    if not path.is_file():
+        raise RunError(f"{path}: run config not found (is {run} a run folder?)")
+    config = read_json(path)
     if not isinstance(config, dict) or "model" not in config:
         raise RunError(f"{path}: key 'model' missing")
     unknown = sorted(set(config) - CONFIG_KEYS)
@@ -150,7 +162,7 @@ def read_pth(path: str | Path) -> dict[str, torch.Tensor]:
     except pickle.UnpicklingError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "unsafe pickle"
         raise WeightsError(f"{path}: refused: the file needs arbitrary pickle to load ({first})") from None
-    except (RuntimeError, EOFError, OSError, ValueError) as exc:
+    except Exception as exc:  # truncated or foreign files fail in many ways (EOFError, IndexError, …)
         raise WeightsError(
             f"{path}: not a torch checkpoint ({str(exc).splitlines()[0] if str(exc) else exc!r})"
         ) from None

@@ -88,7 +88,9 @@ def test_fit_and_compare_options_come_from_fit_config() -> None:
 
     fit_opts = {p.name: p for p in fit.params}
     for p in compare.params:
-        if p.name in FitConfig.__dataclass_fields__:  # the same option, the same default and help in both commands
+        if (
+            p.name in FitConfig.__dataclass_fields__
+        ):  # the same option, the same default and help in both commands
             assert (p.opts, p.default, p.help) == (
                 fit_opts[p.name].opts,
                 fit_opts[p.name].default,
