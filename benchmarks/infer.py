@@ -6,7 +6,7 @@ per-sample preprocessing in Python (resize, float, (x − 127.5) × 0.0078125, H
 time), batch-wide context scaling, per-sample greedy decoding over numpy. Both paths decode to text.
 
 Ours reads as `lprtrain eval`/`predict` do: the same weights with per-plate context scaling (the
-models `fit` trains), conv+BN folded, channels_last, 32 plates per forward pass (`lprtrain.fast`).
+models `fit` trains), conv+BN folded, channels_last, 32 plates per forward pass (`lprtrain.inference`).
 Both are set against this machine's fp32 ceiling (`benchmarks/ceiling.py`).
 
     .venv/bin/python benchmarks/infer.py [--batch 256] [--repeats 3] [--single 50] [--threads 2]
@@ -25,7 +25,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 from torch import nn
@@ -34,12 +33,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.ceiling import flops_per_item, fp32_peak_gflops  # noqa: E402
-from lprtrain.data import load_data, to_input  # noqa: E402
+from lprtrain.data import load_data  # noqa: E402
 from lprtrain.decode import greedy_decode  # noqa: E402
-from lprtrain.export import synthetic_plates, write_onnx  # noqa: E402
-from lprtrain.fast import ort_session, reader  # noqa: E402
+from lprtrain.export import write_onnx  # noqa: E402
+from lprtrain.inference import ort_session, reader  # noqa: E402
 from lprtrain.model import LPRNET_PYTORCH_CHARSET, ChannelStridePool, LPRNet, ModelConfig  # noqa: E402
+from lprtrain.preprocess import preprocess, to_input  # noqa: E402
 from lprtrain.run import lprnet_pytorch_model  # noqa: E402
+from lprtrain.testdata import synthetic_plates  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 
@@ -53,14 +54,9 @@ def baseline_model(model: LPRNet) -> nn.Module:
     return ref
 
 
-def baseline_preprocess(image: np.ndarray) -> np.ndarray:
-    """One image at a time, as the original dataset class does."""
-    if image.shape[:2] != (24, 94):
-        image = cv2.resize(image, (94, 24))
-    x = image.astype("float32")
-    x -= 127.5
-    x *= 0.0078125
-    return np.transpose(x, (2, 0, 1))
+def baseline_preprocess(image: np.ndarray) -> torch.Tensor:
+    """One image at a time, as the original dataset class does (with our one preprocessing rule)."""
+    return preprocess([image], (94, 24))[0]
 
 
 def baseline_decode(logits: np.ndarray, charset: str) -> list[str]:
@@ -78,7 +74,7 @@ def baseline_decode(logits: np.ndarray, charset: str) -> list[str]:
 
 def run_baseline(model: nn.Module, images: np.ndarray, charset: str) -> list[str]:
     with torch.no_grad():
-        x = torch.stack([torch.from_numpy(baseline_preprocess(im)) for im in images])
+        x = torch.stack([baseline_preprocess(im) for im in images])
         return baseline_decode(model(x).numpy(), charset)
 
 
@@ -91,7 +87,7 @@ def per_plate(model: LPRNet) -> LPRNet:
 
 
 def run_ours(read, charset: str, images: torch.Tensor) -> list[tuple[str, float]]:
-    """`read` is an `lprtrain.fast.reader`: what `lprtrain eval` and `predict` run."""
+    """`read` is an `lprtrain.inference.reader`: what `lprtrain eval` and `predict` run."""
     with torch.inference_mode():
         return greedy_decode(read(to_input(images)), charset)
 
@@ -124,7 +120,8 @@ def load_inputs(batch: int) -> tuple[LPRNet, torch.Tensor, str]:
     )
     images = load_data(crops).images if crops.is_dir() else synthetic_plates(batch, (94, 24))
     reps = -(-batch // len(images))
-    what = f"{'pretrained' if pth.is_file() else 'random'} weights, {'real crops' if crops.is_dir() else 'synthetic plates'}"
+    weights = "pretrained" if pth.is_file() else "random"
+    what = f"{weights} weights, {'real crops' if crops.is_dir() else 'synthetic plates'}"
     return model, images.repeat(reps, 1, 1, 1)[:batch].contiguous(), what
 
 
@@ -185,8 +182,9 @@ def main() -> None:
     flops = flops_per_item(lambda: read_torch(to_input(one)), 1)
     ceiling = peak * 1e9 / flops
     print(
-        f"\nthis machine's fp32 peak (best of a 2048^3 matmul and a 3x3 conv, {args.threads} threads): {peak:.1f} GFLOP/s; LPRNet costs "
-        f"{flops / 1e9:.3f} GFLOP per plate, so at most {ceiling:.1f} plates/s ({1e3 / ceiling:.2f} ms per plate)"
+        f"\nthis machine's fp32 peak (best of a 2048^3 matmul and a 3x3 conv, {args.threads} threads): "
+        f"{peak:.1f} GFLOP/s; LPRNet costs {flops / 1e9:.3f} GFLOP per plate, "
+        f"so at most {ceiling:.1f} plates/s ({1e3 / ceiling:.2f} ms per plate)"
     )
     print(
         f"  batched: {100 * best_batched / ceiling:.1f}% of the ceiling; target 350 plates/s "

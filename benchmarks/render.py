@@ -54,7 +54,7 @@ def naive_label(text: str, layout: Layout, font_path: str, ss: int = 2) -> np.nd
     """The paper's way: a fresh font per character, a 2× PIL canvas, a bicubic resize."""
     canvas = Image.new("L", (layout.width * ss, layout.height * ss), 0)
     draw = ImageDraw.Draw(canvas)
-    for i, (ch, (x0, y0, x1, y1)) in enumerate(zip(text, layout.boxes())):
+    for i, (ch, (x0, y0, _x1, y1)) in enumerate(zip(text, layout.boxes())):
         size = int((y1 - y0) * ss * layout.scale(i))
         font = ImageFont.truetype(font_path, size)
         draw.text((x0 * ss, y0 * ss), ch, font=font, fill=255)

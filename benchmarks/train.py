@@ -39,18 +39,25 @@ from torch.utils.data import DataLoader, Dataset
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.ceiling import (
+from benchmarks.ceiling import (  # noqa: E402
     HEADER,
     ceiling_row,
     conv_seconds,
     flops_per_item,
     fp32_peak_gflops,
     prefault_heap,
-)  # noqa: E402
+)
 from lprtrain.allocator import keep_freed_memory  # noqa: E402
 from lprtrain.data import load_data  # noqa: E402
-from lprtrain.model import LPRNet, ModelConfig, SmallBasicBlock, UpsamplingDecoder  # noqa: E402
-from lprtrain.train_loop import Batch, Heads, TrainTensors, train_step  # noqa: E402
+from lprtrain.model import (  # noqa: E402
+    CONTEXT_TAP_CHANNELS,
+    ModelConfig,
+    SmallBasicBlock,
+    TrainingModel,
+    UpsamplingDecoder,
+)
+from lprtrain.preprocess import preprocess  # noqa: E402
+from lprtrain.train_loop import Batch, TrainTensors, train_step  # noqa: E402
 from plategen.align import align_images  # noqa: E402
 from plategen.ccpd import CCPD_CHARSET  # noqa: E402
 from plategen.fonts import default_font_path  # noqa: E402
@@ -88,12 +95,9 @@ class PaperDataset(Dataset):
 
     def __getitem__(self, i: int):
         path, text = self.files[i % len(self.files)]
-        image = cv2.imread(path)
-        if image.shape[:2] != (H, W):
-            image = cv2.resize(image, (W, H))
-        x = ((image.astype(np.float32) - 127.5) * 0.0078125).transpose(2, 0, 1)
+        x = preprocess([cv2.imread(path)], (W, H))[0]  # per sample, as the paper's dataset class reads
         label = render_label_pil(text, self.font_path)[None]
-        return torch.from_numpy(x), torch.from_numpy(label), [self.index[c] for c in text]
+        return x, torch.from_numpy(label), [self.index[c] for c in text]
 
 
 def collate(items):
@@ -132,8 +136,8 @@ class PaperLPRNet(nn.Module):
             nn.BatchNorm2d(classes),
             nn.ReLU(),
         )
-        self.container = nn.Conv2d(448 + classes, classes, 1)
-        self.decoder = UpsamplingDecoder(448 + classes, (W, H))
+        self.container = nn.Conv2d(CONTEXT_TAP_CHANNELS + classes, classes, 1)
+        self.decoder = UpsamplingDecoder(CONTEXT_TAP_CHANNELS + classes, (W, H))
 
     def forward(self, x):
         taps = []
@@ -199,7 +203,7 @@ def ours(
     )
     torch.manual_seed(0)
     mc = ModelConfig()
-    heads = Heads(LPRNet(mc), UpsamplingDecoder(448 + mc.num_classes, (W, H))).train()
+    heads = TrainingModel(mc, (W, H)).train()
     if channels_last:
         heads = heads.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(heads.parameters(), lr=1e-3, weight_decay=2e-5)
@@ -266,7 +270,8 @@ def main() -> None:
             measured[aux] = time_ours(*runs[aux], args.batch, args.batches)
             goal = f"(target >= {target}x)" if target else "(CTC only, for reference)"
             print(
-                f"ours {aux:<9}:                 {measured[aux]:8.1f} img/s   {measured[aux] / base:5.1f}x baseline   "
+                f"ours {aux:<9}:                 {measured[aux]:8.1f} img/s   "
+                f"{measured[aux] / base:5.1f}x baseline   "
                 f"{measured[aux] / QUOTED_BASELINE:5.1f}x the quoted {QUOTED_BASELINE:.0f} img/s   {goal}",
                 flush=True,
             )
@@ -285,7 +290,7 @@ def main() -> None:
         print(ceiling_row("baseline", base_flops, peak, base, base))
         for aux, target in targets.items():
             draw, step = runs[aux]
-            flops = flops_per_item(lambda: step(draw(8)), 8)
+            flops = flops_per_item(lambda step=step, draw=draw: step(draw(8)), 8)
             print(
                 ceiling_row(
                     aux, flops, peak, measured[aux], base, conv_bound(draw, step, args.batch), target

@@ -36,14 +36,22 @@ from .common import library_errors
     show_default=True,
     help="How many of the most frequent confusions to list.",
 )
+@click.option("--strict", is_flag=True, help="Exit non-zero if any crop was skipped as unreadable.")
 def eval_(
-    model: Path, data: Path, split: str | None, batch_size: int, json_out: Path | None, top_confusions: int
+    model: Path,
+    data: Path,
+    split: str | None,
+    batch_size: int,
+    json_out: Path | None,
+    top_confusions: int,
+    strict: bool,
 ) -> None:
     """Evaluate MODEL (a run folder, model.safetensors or LPRNet_Pytorch .pth) on DATA.
 
     DATA is a shard folder, a crop folder or index, a folder of crops named after their text, or a
     `path<TAB>text` manifest. Reports accuracy, LCR (TP, TN1 = wrong length, TN2 = wrong character),
-    per-subset rows, per-character precision/recall/F1 and the most frequent confusions.
+    per-subset rows, per-character precision/recall/F1 and the most frequent confusions. A crop that
+    cannot be read is skipped and listed in the report (and on stderr); --strict makes that an error.
 
     Example: lprtrain eval runs/alt ../shared/data/plate-crops --json report.json
     """
@@ -53,14 +61,19 @@ def eval_(
 
     with library_errors():
         net = load_model(model)
-        plates = load_data(data, split, net.config.input_size)
+        plates = load_data(data, split, net.config.input_size, skip_unreadable=True)
         report = evaluate(net, plates, batch_size, top_confusions, progress=True)
-    if json_out is not None:
-        text = json.dumps(report.to_json(), ensure_ascii=False, indent=2)
-        if str(json_out) == "-":
-            click.echo(text)
-            return
-        from plategen.io import write_text_atomic
+        if json_out is not None:
+            text = json.dumps(report.to_json(), ensure_ascii=False, indent=2)
+            if str(json_out) == "-":
+                click.echo(text)
+            else:
+                from plategen.io import write_text_atomic
 
-        write_text_atomic(json_out, text + "\n")
-    click.echo(report.table())
+                write_text_atomic(json_out, text + "\n")
+    if json_out is None or str(json_out) != "-":
+        click.echo(report.table())
+    for path, reason in report.skipped:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    if strict and report.skipped:
+        raise click.ClickException(f"{len(report.skipped)} crops skipped as unreadable (--strict)")

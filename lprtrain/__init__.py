@@ -7,13 +7,16 @@ print(report.table())
 """
 
 from .compare import CompareConfig, compare
+from .config import FitConfig
 from .data import PlateData, load_data
 from .decode import greedy_decode
 from .errors import LprtrainError
 from .evaluate import EvalReport, evaluate
 from .export import export_onnx
-from .fit import FitConfig, FitResult, fit
-from .model import LPRNet, ModelConfig, TrainingModel, UpsamplingDecoder
+from .fit import FitResult, fit
+from .inference import prepare_for_inference, reader
+from .model import LPRNet, ModelConfig, TrainingModel, UpsamplingDecoder, build_decoder
+from .preprocess import preprocess
 from .run import load_model, save_run
 
 __all__ = [
@@ -33,6 +36,10 @@ __all__ = [
     "ModelConfig",
     "TrainingModel",
     "UpsamplingDecoder",
+    "build_decoder",
+    "preprocess",
+    "prepare_for_inference",
+    "reader",
     "load_model",
     "save_run",
 ]

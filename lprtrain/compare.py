@@ -5,28 +5,28 @@ evaluates every run on the same test sets, and writes the paper's tables (Table 
 per test set; Table 3: FLOPs, parameters, FPS; Table 4: per-character P/R/F1) as Markdown and JSON,
 plus `curves.png` (all runs' curves) and `fig13.png` (per-character P/R/F1 gain, Fig. 13).
 With several seeds every figure is a mean ± standard deviation, so a gain can be told from noise.
+This module runs the runs; `compare_report` turns their evaluations into the tables.
 """
 
 from __future__ import annotations
 
-import json
-import statistics
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
 
-from plategen.io import read_jsonl, write_json_atomic, write_text_atomic
+from plategen.io import write_json_atomic, write_text_atomic
 
+from .compare_report import markdown, tables
+from .config import AUX_MODES, FitConfig
 from .data import PlateData, default_split, is_shards, load_data
 from .errors import ConfigError
 from .evaluate import evaluate
-from .export import count_macs
-from .fast import optimize
-from .fit import AUX_MODES, FitConfig, fit
-from .model import count_parameters
-from .run import METRICS_FILE, STATE_FILE, load_model
+from .fit import fit
+from .inference import prepare_for_inference
+from .model import reject_unknown_keys
+from .run import METRICS_FILE, STATE_FILE, load_model, read_json
 
 DONE = "compare-done.json"  # written into a run folder once its fit finished (resume marker)
 
@@ -48,6 +48,15 @@ class CompareConfig:
         if not isinstance(self.seeds, int) or self.seeds < 1:
             raise ConfigError(f"seeds: expected a positive integer, got {self.seeds!r}")
 
+    @classmethod
+    def from_dict(cls, d: dict) -> CompareConfig:
+        """The config as JSON holds it (`fit` a FitConfig dict). Raises ConfigError naming an unknown key."""
+        reject_unknown_keys(cls, d)
+        d = dict(d)
+        if "fit" in d:
+            d["fit"] = FitConfig.from_dict(d["fit"])
+        return cls(**{k: tuple(v) if k in ("modes", "tests") else v for k, v in d.items()})
+
 
 @dataclass
 class CompareReport:
@@ -59,19 +68,6 @@ class CompareReport:
         return "\n".join(
             [self.results["markdown"].split("\n## Table 3")[0].strip(), ""] + [f"  {p}" for p in self.files]
         )
-
-
-def _mean_sd(values: list[float]) -> dict:
-    return {
-        "mean": statistics.fmean(values),
-        "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
-        "n": len(values),
-    }
-
-
-def _fmt(stat: dict, scale: float = 100.0) -> str:
-    s = f"{stat['mean'] * scale:.2f}"
-    return s + (f" ± {stat['sd'] * scale:.2f}" if stat["n"] > 1 else "")
 
 
 def test_sets(shards: Path, extra: tuple[str, ...], input_size: tuple[int, int]) -> dict[str, PlateData]:
@@ -90,7 +86,7 @@ def test_sets(shards: Path, extra: tuple[str, ...], input_size: tuple[int, int])
 def _train(shards: Path, run: Path, config: FitConfig, progress: bool) -> dict:
     done = run / DONE
     if done.is_file():  # resume: a finished run is not trained again
-        return json.loads(done.read_text())
+        return read_json(done)
     resume = (run / STATE_FILE).is_file()  # an interrupted run goes on from its last checkpoint
     if not resume and run.is_dir():  # interrupted before its first checkpoint: nothing to keep
         for p in run.iterdir():
@@ -112,7 +108,7 @@ def measure_fps(model, size: tuple[int, int], plates: int) -> float:
 
     One thread: a single plate's convolutions are too small to split, and on a busy machine every
     intra-op barrier waits for a descheduled thread (measured here: 426 ms vs 7 ms per plate)."""
-    fast = optimize(model).eval()
+    fast = prepare_for_inference(model)
     w, h = size
     x = torch.randn(1, 3, h, w).contiguous(memory_format=torch.channels_last)
     threads = torch.get_num_threads()
@@ -165,98 +161,11 @@ def compare(
     from .figures import plot_char_gain, plot_compare_curves
 
     plot_compare_curves(
-        {m: [read_jsonl(Path(r["run"]) / METRICS_FILE) for r in rs] for m, rs in runs.items()}, files[2]
+        {m: [read_json(Path(r["run"]) / METRICS_FILE, lines=True) for r in rs] for m, rs in runs.items()},
+        files[2],
     )
     if "off" in runs and len(runs) > 1:
         other = next(m for m in ("alternate", "joint") if m in runs)
         files.append(out / "fig13.png")
         plot_char_gain(results["table4"]["off"], results["table4"][other], f"{other} − off", files[-1])
     return CompareReport(out, results, files)
-
-
-def tables(runs: dict[str, list[dict]], model) -> dict:
-    """Aggregate per-run evaluations into the paper's Tables 2–4 (means and spreads over seeds)."""
-    w, h = model.config.input_size
-    macs = count_macs(model, torch.zeros(1, 3, h, w))
-    table2, table3, table4 = {}, {}, {}
-    for mode, rs in runs.items():
-        rows = {}
-        for name in rs[0]["eval"]:
-            rows[name] = {k: _mean_sd([r["eval"][name][k] for r in rs]) for k in ("accuracy", "lcr")}
-            for subset in rs[0]["eval"][name]["per_subset"]:
-                rows[f"{name}/{subset}"] = {
-                    k: _mean_sd([r["eval"][name]["per_subset"][subset][k] for r in rs])
-                    for k in ("accuracy", "lcr")
-                }
-        table2[mode] = rows
-        mean_acc = statistics.fmean(statistics.fmean(r["eval"][n]["accuracy"] for n in r["eval"]) for r in rs)
-        table3[mode] = {
-            "gflops": 2 * macs / 1e9,
-            "params": count_parameters(model),
-            "fps": _mean_sd([r["fps"] for r in rs]),
-            "average_accuracy": mean_acc,
-        }
-        first = next(iter(rs[0]["eval"]))
-        chars = sorted({c for r in rs for c in r["eval"][first]["per_char"] if c.isascii() and c.isalnum()})
-        table4[mode] = {
-            c: {
-                k: _mean_sd([r["eval"][first]["per_char"].get(c, {}).get(k, 0.0) for r in rs])
-                for k in ("precision", "recall", "f1")
-            }
-            for c in chars
-        }
-    return {"runs": runs, "table2": table2, "table3": table3, "table4": table4}
-
-
-def markdown(results: dict, config: CompareConfig) -> str:
-    modes = list(results["table2"])
-    names = list(next(iter(results["table2"].values())))
-    f = config.fit
-    budget = ", ".join(
-        [f"at most {f.epochs} epochs"]
-        + ([f"{f.max_steps} steps"] if f.max_steps else [])
-        + ([f"{f.time_budget_s:g} s"] if f.time_budget_s else [])
-    )
-    lines = [
-        f"# LPRNet with and without graphical supervision ({config.seeds} seed(s), {budget} per run)",
-        "",
-        "## Table 2: accuracy / LCR (%) per test set",
-        "",
-        "| test set | " + " | ".join(f"{m} acc | {m} LCR" for m in modes) + " |",
-        "|---" * (1 + 2 * len(modes)) + "|",
-    ]
-    for name in names:
-        cells = [
-            f"{_fmt(results['table2'][m][name]['accuracy'])} | {_fmt(results['table2'][m][name]['lcr'])}"
-            for m in modes
-        ]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "## Table 3: cost of the deployed model (the decoder is dropped)",
-        "",
-        "| model | GFLOPs | params | FPS (CPU, batch 1) | average accuracy (%) |",
-        "|---|---|---|---|---|",
-    ]
-    for m, r in results["table3"].items():
-        lines.append(
-            f"| {m} | {r['gflops']:.3f} | {r['params']:,} | {_fmt(r['fps'], 1)} | {r['average_accuracy'] * 100:.2f} |"
-        )
-    first = names[0]
-    lines += [
-        "",
-        f"## Table 4: per-character precision / recall / F1 (%) on {first}",
-        "",
-        "| char | " + " | ".join(f"{m} P | {m} R | {m} F1" for m in modes) + " |",
-        "|---" * (1 + 3 * len(modes)) + "|",
-    ]
-    for c in results["table4"][modes[0]]:
-        cells = [
-            " | ".join(
-                _fmt(results["table4"][m].get(c, {}).get(k, {"mean": 0, "sd": 0, "n": 1}))
-                for k in ("precision", "recall", "f1")
-            )
-            for m in modes
-        ]
-        lines.append(f"| {c} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"

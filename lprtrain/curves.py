@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plategen.io import atomic_path, read_jsonl, write_jsonl_atomic
+from plategen.io import atomic_path, write_jsonl_atomic
+
+from .run import read_json
 
 
 class MetricsLog:
@@ -15,7 +17,8 @@ class MetricsLog:
         self.rows: list[dict] = []
         if resume_step is not None and path.is_file():
             # rows logged after the last saved train state would be logged again: drop them
-            self.rows = [r for r in read_jsonl(path) if r.get("step", 0) <= resume_step]
+            rows = read_json(path, lines=True)
+            self.rows = [r for r in rows if isinstance(r, dict) and r.get("step", 0) <= resume_step]
 
     def add(self, **row) -> None:
         self.rows.append(row)

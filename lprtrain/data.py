@@ -7,20 +7,17 @@ images are decoded once here, then batches are tensor slices.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
-import numpy as np
 import torch
 
-from plategen.io import read_image
-from plategen.samples import load_samples
+from plategen.errors import DatasetError
+from plategen.samples import INDEX_NAME, load_samples
 from plategen.shards import MANIFEST, load_split, read_manifest
 
 from .errors import CharsetError
-
-SCALE = 0.0078125  # LPRNet_Pytorch preprocessing: (x - 127.5) / 128
+from .preprocess import read_crops, resize_all, to_input
 
 
 @dataclass
@@ -30,6 +27,7 @@ class PlateData:
     labels: torch.Tensor | None = None  # (N, h, w) uint8 image labels, 255 = glyph
     subsets: list[str | None] | None = None
     paths: list[str] | None = None
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): crops left out
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -51,14 +49,17 @@ def load_data(
     rank: int = 0,
     world: int = 1,
     verify: bool = True,
+    skip_unreadable: bool = False,
 ) -> PlateData:
-    """Load shards (one split) or crops into memory, resized to `input_size` (W, H).
+    """Load shards (one split) or crops into memory, resized to `input_size` (W, H) by `preprocess`.
 
-    Raises plategen's ShardError/DatasetError/ImageReadError on bad input.
+    With `skip_unreadable`, a crop that cannot be read is left out and listed in `.skipped` with the
+    reason (a batch stage's way); without it, its ImageReadError (naming the file) propagates.
+    Raises plategen's ShardError/DatasetError (bad shards, index or manifest, naming the file).
     """
     if is_shards(source):
         arrays = load_split(source, split or default_split(source), verify=verify, rank=rank, world=world)
-        images = _resize_all(arrays.crops, input_size)
+        images = resize_all(arrays.crops, input_size)
         return PlateData(
             torch.from_numpy(images),
             arrays.texts,
@@ -66,32 +67,31 @@ def load_data(
             [m.get("subset") for m in arrays.meta],
             [m.get("source") or m.get("crop") for m in arrays.meta],
         )
-    samples = load_samples(source)
+    samples = _samples(Path(source))
     if split is not None:
         samples = [s for s in samples if s.split == split] or samples
     samples = samples[rank::world]
-    images = _resize_all([read_image(s.path) for s in samples], input_size)
+    skipped: list[tuple[str, str]] = []
+    kept, images = read_crops([s.path for s in samples], input_size, skipped if skip_unreadable else None)
+    samples = [samples[i] for i in kept]
     return PlateData(
-        torch.from_numpy(images),
+        images,
         [s.text for s in samples],
         None,
         [s.subset for s in samples],
         [str(s.path) for s in samples],
+        skipped,
     )
 
 
-def _resize_all(images, size: tuple[int, int]) -> np.ndarray:
-    w, h = size
-    out = [
-        im if im.shape[:2] == (h, w) else cv2.resize(im, (w, h), interpolation=cv2.INTER_LINEAR)
-        for im in images
-    ]
-    return np.ascontiguousarray(np.stack(out))
-
-
-def to_input(images: torch.Tensor) -> torch.Tensor:
-    """uint8 (B, H, W, 3) BGR → float (B, 3, H, W), normalised as LPRNet_Pytorch does."""
-    return (images.permute(0, 3, 1, 2).float() - 127.5) * SCALE
+def _samples(source: Path) -> list:
+    """plategen's samples of `source`; a manifest or index that is not UTF-8 is a DatasetError
+    naming the file (plategen raises its own for this too; this guard keeps lprtrain's paths safe)."""
+    try:
+        return load_samples(source)
+    except UnicodeDecodeError as exc:
+        path = source / INDEX_NAME if source.is_dir() else source
+        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def encode_texts(texts: list[str], charset: str) -> tuple[torch.Tensor, torch.Tensor]:

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 import torch
 from tqdm import tqdm
 
-from .data import PlateData, encode_texts, to_input
+from .data import PlateData, encode_texts
 from .decode import greedy_decode
 from .errors import ConfigError
-from .fast import reader
+from .inference import reader
 from .metrics import Metrics, compute
 from .model import LPRNet
+from .preprocess import to_input
 
 # LPRNet_Pytorch's test script reads 100 plates per batch, and its context scaling ("batch"
 # context_norm, kept by imported models) depends on the batch; 100 reproduces its published figure.
@@ -28,15 +29,20 @@ class EvalReport:
     predictions: list[dict] = field(default_factory=list)  # {path, text, pred, confidence}
     seconds: float = 0.0
     top: int = 10
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): crops not read
 
     @property
     def accuracy(self) -> float:
         return self.metrics.counts.accuracy
 
     def to_json(self) -> dict:
-        """Keys: total, correct, accuracy, lcr, tn1, tn2, per_char, per_group, per_subset, confusions."""
+        """Keys: total, correct, accuracy, lcr, tn1, tn2, per_char, per_group, per_subset, confusions,
+        plates_per_s, and skipped ([{path, reason}]) when any crop was unreadable."""
         n = self.metrics.counts.total
-        return {**self.metrics.to_dict(self.top), "plates_per_s": n / self.seconds if self.seconds else None}
+        out = {**self.metrics.to_dict(self.top), "plates_per_s": n / self.seconds if self.seconds else None}
+        if self.skipped:
+            out["skipped"] = [{"path": p, "reason": r} for p, r in self.skipped]
+        return out
 
     def table(self) -> str:
         c = self.metrics.counts
@@ -58,6 +64,9 @@ class EvalReport:
         if confusions:
             lines += ["", "most frequent confusions (true → predicted, ∅ = none):"]
             lines += [f"  {x['true']} → {x['pred']}  {x['count']}" for x in confusions]
+        if self.skipped:
+            lines += ["", f"skipped {len(self.skipped)} unreadable crops (not counted above):"]
+            lines += [f"  {p}: {r}" for p, r in self.skipped]
         return "\n".join(lines)
 
 
@@ -97,4 +106,4 @@ def evaluate(
         {"path": p, "text": t, "pred": r, "confidence": c}
         for p, t, (r, c) in zip(paths, data.texts, readings)
     ]
-    return EvalReport(metrics, rows, seconds, top)
+    return EvalReport(metrics, rows, seconds, top, list(data.skipped))

@@ -14,55 +14,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
 from plategen.io import atomic_path
 
-from .data import PlateData, to_input
+from .data import PlateData
 from .errors import DependencyError
-from .fast import ort_session
+from .flops import count_macs
+from .inference import ort_session
 from .model import LPRNet, count_parameters
+from .preprocess import to_input
 from .run import load_model
+from .testdata import synthetic_plates
 
 TOLERANCE = 1e-4
-
-
-def count_macs(model: nn.Module, x: torch.Tensor) -> int:
-    """Multiply-accumulates of every Conv2d, ConvTranspose2d and Linear for input `x`, per sample.
-
-    Counted with forward hooks: a conv costs out_elements × (in_channels / groups) × kH × kW MACs.
-    Pooling, ReLU, BN and the context scaling are left out (they are a few % and not MACs).
-    FLOPs = 2 × MACs. LPRNet at 94×24 costs ≈0.147 G MACs = ≈0.29 GFLOPs, the paper's figure.
-    """
-    total = [0]
-
-    def hook(module: nn.Module, inputs, output) -> None:
-        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
-            per_out = module.in_channels // module.groups * int(np.prod(module.kernel_size))
-            if isinstance(module, nn.ConvTranspose2d):  # each input element fans out over the kernel
-                total[0] += (
-                    inputs[0].numel()
-                    * module.out_channels
-                    // module.groups
-                    * int(np.prod(module.kernel_size))
-                )
-                return
-            total[0] += output.numel() * per_out
-        elif isinstance(module, nn.Linear):
-            total[0] += output.numel() * module.in_features
-
-    handles = [
-        m.register_forward_hook(hook)
-        for m in model.modules()
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))
-    ]
-    try:
-        with torch.inference_mode():
-            model.eval()(x)
-    finally:
-        for h in handles:
-            h.remove()
-    return total[0] // x.shape[0]
 
 
 @dataclass(frozen=True)
@@ -95,19 +59,6 @@ class ExportReport:
             )
         lines.append(f"real input: {self.real_input}")
         return "\n".join(lines)
-
-
-def synthetic_plates(n: int, size: tuple[int, int], seed: int = 0) -> torch.Tensor:
-    """uint8 (n, H, W, 3) plate-like images: a blue field with bright vertical strokes, plus noise."""
-    w, h = size
-    rng = np.random.default_rng(seed)
-    img = np.zeros((n, h, w, 3), np.float32)
-    img[..., 0], img[..., 1], img[..., 2] = 160, 60, 20  # BGR blue plate
-    for k in range(n):
-        for x0 in rng.integers(2, w - 4, size=7):
-            img[k, h // 5 : h - h // 5, x0 : x0 + 2] = 230
-    img += rng.normal(0, 12, img.shape)
-    return torch.from_numpy(np.clip(img, 0, 255).astype(np.uint8))
 
 
 def _diff(torch_out: np.ndarray, ort_out: np.ndarray) -> dict:
@@ -148,7 +99,7 @@ def export_onnx(
     """Export RUN's deployable LPRNet to `path` and compare ONNX Runtime with torch.
 
     `real` supplies real crops for the second check (else synthetic plate-like images are used).
-    Input is normalised BGR (B, 3, H, W) as `data.to_input` makes it; output logits (B, classes, T).
+    Input is normalised BGR (B, 3, H, W) as `preprocess` makes it; output logits (B, classes, T).
     Raises RunError/WeightsError for a bad run, DependencyError when onnx/onnxruntime are missing.
     """
     try:

@@ -7,98 +7,31 @@
 
 Runs single-process, or under `torchrun` with DistributedDataParallel (see `distributed`). Writes
 RUN/{model,decoder}.safetensors (the best epoch by validation accuracy, then LCR), config.json,
-train_state.pt, metrics.jsonl and curves.png.
+train_state.pt, metrics.jsonl and curves.png. The settings are `config.FitConfig`; what may be
+written into RUN, and what a resume must match, is `resume`.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from plategen.ccpd import CCPD_CHARSET
 from plategen.shards import read_manifest
 
 from . import distributed
 from .allocator import keep_freed_memory
+from .config import AUX_MODES, FitConfig
 from .curves import MetricsLog, plot_curves
 from .data import PlateData, is_shards, load_data
-from .errors import ConfigError, RunError, TrainingError
-from .model import LPRNet, ModelConfig, UpsamplingDecoder, time_steps
-from .run import (
-    CONFIG_FILE,
-    CURVES_FILE,
-    DECODER_FILE,
-    METRICS_FILE,
-    MODEL_FILE,
-    STATE_FILE,
-    read_config,
-    save_run,
-)
-from .train_loop import Heads, TrainTensors, check_ctc_lengths, train_step, validate
-
-AUX_MODES = ("alternate", "joint", "off")
-
-
-@dataclass(frozen=True)
-class FitConfig:
-    """Training settings; the defaults are the paper's Table 1."""
-
-    epochs: int = 10
-    batch_size: int = 256  # global: split evenly over the ranks under torchrun
-    input_size: tuple[int, int] = (94, 24)  # (W, H)
-    lr: float = 1e-3
-    weight_decay: float = 2e-5  # Adam's L2 term
-    dropout: float = 0.5
-    aux: str = "alternate"
-    aux_weight: float = 1.0  # w in CTC + w·MSE (joint only)
-    seed: int = 0
-    charset: str | None = None  # None: CCPD's provinces + letters + digits
-    max_steps: int | None = None  # batches in all, counted across resumes
-    time_budget_s: float | None = None  # wall-clock training seconds in all, counted across resumes
-    val_split: str = "val"
-    val_fraction: float = 0.1  # held out of train when the shards have no val split
-    threads: int | None = None
-    channels_last: bool = True  # measured ~25% faster fwd+bwd on a 2-core CPU too
-    device: str | None = None  # None: cuda if available, else cpu
-    log_every: int = 10
-    augment: bool = False  # random affine + photometric jitter of training crops (and labels alike)
-    resume: bool = False
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "input_size", tuple(self.input_size))
-        for name in ("epochs", "batch_size", "log_every"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise ConfigError(f"{name}: expected a positive integer, got {getattr(self, name)!r}")
-        for name in ("max_steps", "threads"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise ConfigError(f"{name}: expected a positive integer or None, got {value!r}")
-        if not self.lr > 0:
-            raise ConfigError(f"lr: expected > 0, got {self.lr}")
-        if self.weight_decay < 0 or self.aux_weight < 0:
-            field_ = "weight_decay" if self.weight_decay < 0 else "aux_weight"
-            raise ConfigError(f"{field_}: expected >= 0, got {getattr(self, field_)}")
-        if self.aux not in AUX_MODES:
-            raise ConfigError(f"aux: expected one of {', '.join(AUX_MODES)}, got {self.aux!r}")
-        if self.time_budget_s is not None and not self.time_budget_s > 0:
-            raise ConfigError(f"time_budget_s: expected > 0 seconds, got {self.time_budget_s}")
-        if not 0 < self.val_fraction < 1:
-            raise ConfigError(f"val_fraction: expected 0 < val_fraction < 1, got {self.val_fraction}")
-        if self.device is not None and self.device.split(":")[0] not in ("cpu", "cuda"):
-            raise ConfigError(f"device: expected cpu or cuda, got {self.device!r}")
-        self.model_config()  # checks charset, input_size and dropout (ConfigError names the field)
-
-    def model_config(self) -> ModelConfig:
-        return ModelConfig(
-            charset=self.charset or CCPD_CHARSET, input_size=self.input_size, dropout=self.dropout
-        )
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from .errors import TrainingError
+from .model import TrainingModel, time_steps
+from .resume import check_run_folder, load_train_state, provenance, restore, save_train_state
+from .run import CONFIG_FILE, CURVES_FILE, DECODER_FILE, METRICS_FILE, MODEL_FILE, STATE_FILE, save_run
+from .train_loop import TrainTensors, check_ctc_lengths, train_step, validate
 
 
 @dataclass
@@ -126,8 +59,8 @@ class FitResult:
             else f"{self.best_accuracy:.4f} (LCR {self.best_lcr:.4f}, step {self.best_step})"
         )
         lines = [
-            f"trained {self.steps} steps ({self.epoch} epochs, stopped by {self.stopped}) on {self.train_samples} "
-            f"samples in {self.seconds:.1f}s ({self.images_per_s:.1f} img/s)",
+            f"trained {self.steps} steps ({self.epoch} epochs, stopped by {self.stopped}) "
+            f"on {self.train_samples} samples in {self.seconds:.1f}s ({self.images_per_s:.1f} img/s)",
             f"best validation accuracy on {self.val_samples} samples: {best}",
         ]
         return "\n".join(lines + [f"  {p}" for p in self.files])
@@ -176,44 +109,6 @@ def _subset(data: PlateData, idx: torch.Tensor) -> PlateData:
     return PlateData(data.images[idx], [data.texts[i] for i in idx.tolist()], labels)
 
 
-def provenance(shards: Path) -> dict:
-    manifest = read_manifest(shards) if is_shards(shards) else {}
-    return {"shards": str(shards), "alignment": manifest.get("alignment"), "font": manifest.get("font")}
-
-
-def check_run_folder(out: Path, config: FitConfig, label_size: tuple[int, int] | None) -> None:
-    """Refuse to overwrite a run without `resume`, and to resume an incompatible one (RunError)."""
-    has_state = (out / STATE_FILE).is_file()
-    if not config.resume:
-        existing = [f for f in (STATE_FILE, CONFIG_FILE, MODEL_FILE) if (out / f).is_file()]
-        if existing:
-            raise RunError(
-                f"{out}: already holds a run ({existing[0]}); pass --resume to continue it or choose another --out"
-            )
-        return
-    if not has_state:
-        raise RunError(f"{out / STATE_FILE}: no train state to resume from (start without --resume)")
-    old = read_config(out)
-    mc = config.model_config()
-    was = {
-        "charset": old["model"].get("charset"),
-        "input_size": list(old["model"].get("input_size", [])),
-        "aux": old.get("fit", {}).get("aux"),
-        "label_size": old.get("label_size"),
-    }
-    now = {
-        "charset": mc.charset,
-        "input_size": list(mc.input_size),
-        "aux": config.aux,
-        "label_size": list(label_size) if label_size else None,
-    }
-    for key in was:
-        if was[key] != now[key]:
-            raise RunError(
-                f"{out}: cannot resume: the run was trained with {key}={was[key]!r}, this fit asks for {now[key]!r}"
-            )
-
-
 class _Trainer:
     """One fit: data, model, optimizer and run folder, then the epoch loop."""
 
@@ -230,7 +125,8 @@ class _Trainer:
         self.mc = config.model_config()
         if config.aux != "off" and not is_shards(shards):
             raise TrainingError(
-                f"{shards}: --aux {config.aux} needs image labels: pass shards from `plategen render-labels`, or use --aux off"
+                f"{shards}: --aux {config.aux} needs image labels: pass shards from "
+                "`plategen render-labels`, or use --aux off"
             )
         train, val = load_splits(shards, config, d)
         self.label_size = (train.labels.shape[2], train.labels.shape[1]) if train.labels is not None else None
@@ -258,13 +154,8 @@ class _Trainer:
 
     def _build(self, channels_last: bool) -> None:
         torch.manual_seed(self.cfg.seed)  # the same initial weights on every rank
-        lprnet = LPRNet(self.mc)
-        decoder = (
-            UpsamplingDecoder(448 + self.mc.num_classes, self.label_size, self.mc.decoder_channels)
-            if self.cfg.aux != "off"
-            else None
-        )
-        self.heads = Heads(lprnet, decoder).to(self.device)
+        label_size = self.label_size if self.cfg.aux != "off" else None
+        self.heads = TrainingModel(self.mc, label_size).to(self.device)
         if channels_last:
             self.heads = self.heads.to(memory_format=torch.channels_last)
         self.opt = torch.optim.Adam(
@@ -287,36 +178,13 @@ class _Trainer:
             torch.set_rng_state(self._saved_rng)
         self.log = MetricsLog(self.out / METRICS_FILE, self.state["step"] if self.cfg.resume else None)
 
-    # ---- train state (tensors and plain types only; always loaded with weights_only=True) ----
-
     def _save_state(self) -> None:
-        from plategen.io import atomic_path
-
-        state = {
-            **self.state,
-            "model": self.heads.state_dict(),
-            "optimizer": self.opt.state_dict(),
-            "rng": torch.get_rng_state(),
-            "aux": self.cfg.aux,
-            "charset": self.mc.charset,
-        }
-        with atomic_path(self.out / STATE_FILE) as tmp:
-            torch.save(state, tmp)
+        state = {**self.state, "model": self.heads.state_dict(), "optimizer": self.opt.state_dict()}
+        save_train_state(self.out, state, self.cfg)
 
     def _load_state(self) -> None:
-        path = self.out / STATE_FILE
-        try:
-            state = torch.load(path, map_location=self.device, weights_only=True)
-        except Exception as exc:  # unpickling refused, truncated file, …: all mean "cannot resume"
-            raise RunError(
-                f"{path}: cannot read train state ({str(exc).splitlines()[0] if str(exc) else exc!r})"
-            ) from None
-        if state.get("aux") != self.cfg.aux or state.get("charset") != self.mc.charset:
-            raise RunError(
-                f"{path}: train state is from aux={state.get('aux')!r}, charset of {len(state.get('charset') or '')} characters; this fit differs"
-            )
-        self.heads.load_state_dict(state["model"])
-        self.opt.load_state_dict(state["optimizer"])
+        state = load_train_state(self.out, self.cfg, self.device)
+        restore(self.out / STATE_FILE, self.heads, self.opt, state)
         self.state = {k: state[k] for k in ("step", "epoch", "batch_in_epoch", "best", "best_step")}
         self.state["seconds"] = float(state.get("seconds", 0.0))  # states from before it was kept: 0
         self._saved_rng = state.get("rng")
@@ -452,3 +320,6 @@ class _Trainer:
             files,
             self.state["seconds"],
         )
+
+
+__all__ = ["AUX_MODES", "FitConfig", "FitResult", "fit", "load_splits"]

@@ -23,6 +23,7 @@ LPRNET_PYTORCH_CHARSET = (
     "京沪津渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新0123456789ABCDEFGHJKLMNPQRSTUVWXYZIO"
 )
 TAPS = (2, 6, 13, 22)  # backbone outputs that feed the global context
+CONTEXT_TAP_CHANNELS = 64 + 128 + 256  # taps 2, 6 and 13; tap 22 adds one channel per class
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,26 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelConfig:
+        """The config `to_dict` wrote. Raises ConfigError naming a key this version does not know
+        (a typo, or a file from a newer version) and, from __post_init__, a bad value."""
+        reject_unknown_keys(cls, d)
         d = dict(d)
         for key in ("input_size", "decoder_channels"):
             if key in d:
                 d[key] = tuple(d[key])
-        known = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in d.items() if k in known})
+        return cls(**d)
+
+
+def reject_unknown_keys(cls: type, d: dict, where: str = "") -> None:
+    """ConfigError naming the first key of `d` that is not a field of the dataclass `cls`."""
+    if not isinstance(d, dict):
+        raise ConfigError(f"{where or cls.__name__}: expected a JSON object, got {type(d).__name__}")
+    unknown = [k for k in d if k not in cls.__dataclass_fields__]
+    if unknown:
+        raise ConfigError(
+            f"{where or cls.__name__}: unknown key {unknown[0]!r} (written by a newer version, or a typo?); "
+            f"known keys: {', '.join(cls.__dataclass_fields__)}"
+        )
 
 
 class ChannelStridePool(nn.Module):
@@ -173,10 +188,15 @@ class LPRNet(nn.Module):
         self.config = config
         c = config.num_classes
         self.backbone = _backbone(c, config.dropout)
-        self.container = nn.Sequential(nn.Conv2d(448 + c, c, kernel_size=1))
+        self.container = nn.Sequential(nn.Conv2d(self.context_channels, c, kernel_size=1))
+
+    @property
+    def context_channels(self) -> int:
+        """Channels of the global-context map: the taps' 64 + 128 + 256, plus one per class."""
+        return CONTEXT_TAP_CHANNELS + self.config.num_classes
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The global-context map both heads read: (B, 448 + classes, 4, T)."""
+        """The global-context map both heads read: (B, context_channels, 4, T)."""
         taps = []
         for i, layer in enumerate(self.backbone):
             x = layer(x)
@@ -232,17 +252,31 @@ class UpsamplingDecoder(nn.Module):
         return torch.sigmoid(x)  # (B, 1, H, W) in [0, 1], like the label
 
 
-class TrainingModel(nn.Module):
-    """LPRNet with the decoder attached: forward returns (logits, predicted image label)."""
+def build_decoder(lprnet: LPRNet, label_size: tuple[int, int]) -> UpsamplingDecoder:
+    """The auxiliary decoder for `lprnet`, reading its context map, drawing a `label_size` (W, H) label.
+    The one place a decoder is built (training, resuming, the label preview)."""
+    return UpsamplingDecoder(lprnet.context_channels, tuple(label_size), lprnet.config.decoder_channels)
 
-    def __init__(self, config: ModelConfig, label_size: tuple[int, int]) -> None:
+
+class TrainingModel(nn.Module):
+    """LPRNet with (optionally) the decoder attached: what `fit` trains and checkpoints.
+
+    `forward(x, mode)` computes only the head(s) the step's loss uses ("ctc", "mse" or "joint"), so
+    DDP waits only for gradients that will come. Returns (logits (B, classes, T) | None,
+    predicted image label (B, 1, h, w) | None)."""
+
+    def __init__(self, config: ModelConfig, label_size: tuple[int, int] | None = None) -> None:
         super().__init__()
         self.lprnet = LPRNet(config)
-        self.decoder = UpsamplingDecoder(448 + config.num_classes, label_size, config.decoder_channels)
+        self.decoder = build_decoder(self.lprnet, label_size) if label_size is not None else None
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        context = self.lprnet.features(x)
-        return self.lprnet.head(context), self.decoder(context)
+    def forward(
+        self, x: torch.Tensor, mode: str = "joint"
+    ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        context = self.lprnet.features(x)  # (B, context_channels, 4, T)
+        logits = self.lprnet.head(context) if mode in ("ctc", "joint") else None
+        label = self.decoder(context) if mode in ("mse", "joint") and self.decoder is not None else None
+        return logits, label
 
 
 def time_steps(config: ModelConfig) -> int:

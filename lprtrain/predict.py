@@ -14,15 +14,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from plategen.errors import ImageReadError
-from plategen.io import read_image, write_image_atomic
+from plategen.io import write_image_atomic
 from plategen.samples import IMAGE_EXTENSIONS
 
-from .data import to_input
 from .decode import greedy_decode
 from .errors import RunError
 from .evaluate import DEFAULT_BATCH
-from .fast import ort_session, reader
+from .inference import ort_session, reader
+from .preprocess import read_crops, to_input
 from .run import load_decoder, load_model, read_config
 
 PREVIEW_SCALE = 4  # previews are tiny otherwise (94×24)
@@ -57,24 +56,6 @@ def collect_images(inputs: list[str | Path]) -> list[Path]:
     return found
 
 
-def _load(paths: list[Path], size: tuple[int, int], report: PredictReport) -> tuple[list[Path], torch.Tensor]:
-    """uint8 (N, H, W, 3) BGR of the readable images; unreadable ones go to report.skipped."""
-    w, h = size
-    kept, images = [], []
-    for p in paths:
-        try:
-            image = read_image(p)
-        except ImageReadError as exc:
-            report.skipped.append((str(p), str(exc)))
-            continue
-        kept.append(p)
-        images.append(
-            cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR) if image.shape[:2] != (h, w) else image
-        )
-    stacked = np.stack(images) if images else np.zeros((0, h, w, 3), np.uint8)
-    return kept, torch.from_numpy(stacked)
-
-
 def predict(
     run: str | Path,
     inputs: list[str | Path],
@@ -94,9 +75,11 @@ def predict(
     if label_preview is not None:
         label_size = tuple(read_config(_run_dir(run)).get("label_size") or ()) or model.config.input_size
         decoder = load_decoder(_run_dir(run), model, label_size)
-    session = ort_session(onnx) if onnx is not None else None
+    session = ort_session(onnx, config=model.config) if onnx is not None else None
     report = PredictReport()
-    paths, images = _load(collect_images(inputs), model.config.input_size, report)
+    found = collect_images(inputs)
+    kept, images = read_crops(found, model.config.input_size, report.skipped)
+    paths = [found[i] for i in kept]
     read = reader(model, batch_size, session)
     with torch.inference_mode():
         for i in tqdm(range(0, len(paths), batch_size), desc="predict", unit="batch", disable=not progress):

@@ -18,11 +18,16 @@ from torch import nn
 from plategen.io import atomic_path, write_json_atomic
 
 from .errors import RunError, WeightsError
-from .model import LPRNET_PYTORCH_CHARSET, LPRNet, ModelConfig, UpsamplingDecoder
+from .model import LPRNET_PYTORCH_CHARSET, LPRNet, ModelConfig, UpsamplingDecoder, build_decoder
 
 MODEL_FILE, DECODER_FILE, CONFIG_FILE = "model.safetensors", "decoder.safetensors", "config.json"
 STATE_FILE, METRICS_FILE, CURVES_FILE = "train_state.pt", "metrics.jsonl", "curves.png"
 FORMAT = 1
+# Every top-level key a config.json of this FORMAT may hold (save_run's own, fit's and import's).
+CONFIG_KEYS = frozenset(
+    {"format", "architecture", "model", "charset", "input_size", "label_size", "shards", "alignment"}
+    | {"font", "fit", "world_size", "source", "imported"}
+)
 
 
 def save_safetensors(module: nn.Module, path: Path, metadata: dict | None = None) -> None:
@@ -64,16 +69,45 @@ def save_run(run: str | Path, model: LPRNet, config: dict, decoder: UpsamplingDe
     return run
 
 
-def read_config(run: str | Path) -> dict:
-    path = Path(run) / CONFIG_FILE
+def read_json(path: str | Path, lines: bool = False):
+    """The JSON (with `lines`, JSON Lines: a list of rows) in `path`, a file lprtrain wrote.
+
+    Raises RunError naming the file when it is missing, unreadable, not UTF-8 or not valid JSON
+    (a truncated write, or another file in its place)."""
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RunError(f"{path}: run config not found (is {run} a run folder?)") from None
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RunError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise RunError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    try:
+        if lines:
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise RunError(f"{path}: not valid JSON ({exc})") from None
+
+
+def read_config(run: str | Path) -> dict:
+    """RUN/config.json as a dict, checked: a JSON object of known keys, `model` a valid ModelConfig.
+
+    Raises RunError naming the file (and the key) when it is missing, unreadable, not UTF-8, not
+    JSON, or holds a key or format this version does not know (a run written by a newer version)."""
+    path = Path(run) / CONFIG_FILE
+    if not path.is_file():
+        raise RunError(f"{path}: run config not found (is {run} a run folder?)")
+    config = read_json(path)
     if not isinstance(config, dict) or "model" not in config:
         raise RunError(f"{path}: key 'model' missing")
+    unknown = sorted(set(config) - CONFIG_KEYS)
+    if unknown:
+        raise RunError(f"{path}: unknown key {unknown[0]!r} (written by a newer version of lprtrain?)")
+    if config.get("format", FORMAT) != FORMAT:
+        raise RunError(f"{path}: format {config['format']!r}, this version reads format {FORMAT}")
+    try:
+        ModelConfig.from_dict(config["model"])
+    except (TypeError, ValueError) as exc:  # ConfigError is a ValueError
+        raise RunError(f"{path}: model: {exc}") from None
     return config
 
 
@@ -97,7 +131,7 @@ def load_decoder(run: str | Path, model: LPRNet, label_size: tuple[int, int]) ->
     path = Path(run) / DECODER_FILE
     if not path.is_file():
         raise RunError(f"{path}: this run kept no decoder (train with --aux alternate or joint)")
-    decoder = UpsamplingDecoder(448 + model.config.num_classes, label_size, model.config.decoder_channels)
+    decoder = build_decoder(model, label_size)
     load_checked(decoder, _read_safetensors(path), path)
     return decoder.eval()
 
@@ -128,7 +162,7 @@ def read_pth(path: str | Path) -> dict[str, torch.Tensor]:
     except pickle.UnpicklingError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "unsafe pickle"
         raise WeightsError(f"{path}: refused: the file needs arbitrary pickle to load ({first})") from None
-    except (RuntimeError, EOFError, OSError, ValueError) as exc:
+    except Exception as exc:  # truncated or foreign files fail in many ways (EOFError, IndexError, …)
         raise WeightsError(
             f"{path}: not a torch checkpoint ({str(exc).splitlines()[0] if str(exc) else exc!r})"
         ) from None

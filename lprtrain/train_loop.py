@@ -11,27 +11,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import encode_texts, to_input
+from .data import encode_texts
 from .decode import greedy_decode
 from .errors import TrainingError
-from .fast import reader
+from .inference import reader
 from .metrics import Counts, outcome
-from .model import LPRNet, UpsamplingDecoder
-
-
-class Heads(nn.Module):
-    """LPRNet plus (optionally) the decoder; `forward(x, mode)` computes only the head(s) the step's
-    loss uses, so DDP waits only for gradients that will come."""
-
-    def __init__(self, lprnet: LPRNet, decoder: UpsamplingDecoder | None) -> None:
-        super().__init__()
-        self.lprnet, self.decoder = lprnet, decoder
-
-    def forward(self, x: torch.Tensor, mode: str) -> tuple[torch.Tensor | None, torch.Tensor | None]:
-        context = self.lprnet.features(x)  # (B, 448 + classes, 4, T)
-        logits = self.lprnet.head(context) if mode in ("ctc", "joint") else None  # (B, classes, T)
-        label = self.decoder(context) if mode in ("mse", "joint") else None  # (B, 1, h, w)
-        return logits, label
+from .model import LPRNet
+from .preprocess import to_input
 
 
 @dataclass

@@ -55,14 +55,49 @@ def test_fit_trains_and_prints_a_summary(shards: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--epochs", "0"], "Error: epochs: expected a positive integer, got 0\n"),
-        (["--lr", "-1"], "Error: lr: expected > 0, got -1.0\n"),
-        (["--input-size", "30x10"], "Error: input_size: 30x10 is too small for LPRNet (min 40x22)\n"),
+        (
+            ["--epochs", "0"],
+            "Error: Invalid value for '--epochs': epochs: expected a positive integer, got 0",
+        ),
+        (["--lr", "-1"], "Error: Invalid value for '--lr': lr: expected > 0, got -1.0"),
+        (
+            ["--input-size", "30x10"],
+            "Error: Invalid value for '--input-size': input_size: 30x10 is too small for LPRNet (min 40x22)",
+        ),
+        (
+            ["--time-budget", "0"],
+            "Error: Invalid value for '--time-budget': time_budget_s: expected > 0 seconds, got 0.0",
+        ),
     ],
 )
-def test_bad_settings_are_named(tmp_path: Path, args: list[str], message: str) -> None:
-    result = invoke(str(tmp_path), "--out", str(tmp_path / "run"), *args)
-    assert result.exit_code == 1 and result.output == message
+@pytest.mark.parametrize("command", ["fit", "compare"])
+def test_bad_settings_are_usage_errors_named_alike_in_fit_and_compare(
+    tmp_path: Path, command: str, args: list[str], message: str
+) -> None:
+    if command == "compare" and args[0] in ("--lr", "--input-size"):
+        pytest.skip("compare shares the budget options only")
+    result = CliRunner().invoke(lprtrain, [command, str(tmp_path), "--out", str(tmp_path / "run"), *args])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == message
+
+
+def test_fit_and_compare_options_come_from_fit_config() -> None:
+    from cli.compare import compare
+    from cli.fit import fit
+    from lprtrain.config import FitConfig
+
+    fit_opts = {p.name: p for p in fit.params}
+    for p in compare.params:
+        if (
+            p.name in FitConfig.__dataclass_fields__
+        ):  # the same option, the same default and help in both commands
+            assert (p.opts, p.default, p.help) == (
+                fit_opts[p.name].opts,
+                fit_opts[p.name].default,
+                fit_opts[p.name].help,
+            )
+    assert fit_opts["epochs"].default == FitConfig().epochs and fit_opts["lr"].default == FitConfig().lr
+    assert fit_opts["time_budget_s"].opts == ["--time-budget"]
 
 
 def test_missing_shards_is_one_error_line(tmp_path: Path) -> None:

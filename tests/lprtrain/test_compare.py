@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from lprtrain.compare import DONE, CompareConfig, compare
+from lprtrain.config import FitConfig
 from lprtrain.errors import ConfigError
-from lprtrain.fit import FitConfig, fit
+from lprtrain.fit import fit
 from plategen.io import read_jsonl
 
 

@@ -9,12 +9,13 @@ import torch
 from click.testing import CliRunner
 
 from cli.lprtrain import lprtrain
-from lprtrain.data import to_input
 from lprtrain.decode import greedy_decode
 from lprtrain.evaluate import predict_texts
-from lprtrain.export import count_macs, export_onnx
-from lprtrain.fast import MICRO_BATCH, fold_batchnorm, forward_batch, optimize, ort_session
+from lprtrain.export import export_onnx
+from lprtrain.flops import count_macs
+from lprtrain.inference import MICRO_BATCH, fold_batchnorm, forward_batch, ort_session, prepare_for_inference
 from lprtrain.model import LPRNet, ModelConfig, TrainingModel
+from lprtrain.preprocess import to_input
 from lprtrain.run import save_run
 
 
@@ -50,7 +51,10 @@ def test_bn_folding_and_channels_last_keep_outputs():
         assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
         torch.testing.assert_close(folded(x), ref, rtol=1e-4, atol=1e-3)
         torch.testing.assert_close(
-            optimize(model)(x.contiguous(memory_format=torch.channels_last)), ref, rtol=1e-4, atol=1e-3
+            prepare_for_inference(model)(x.contiguous(memory_format=torch.channels_last)),
+            ref,
+            rtol=1e-4,
+            atol=1e-3,
         )
 
 

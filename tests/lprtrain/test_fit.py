@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
 from safetensors import safe_open
 
+from lprtrain.config import FitConfig
 from lprtrain.distributed import Dist
 from lprtrain.errors import CharsetError, ConfigError, RunError, TrainingError
-from lprtrain.fit import FitConfig, fit, load_splits
+from lprtrain.fit import fit, load_splits
+from lprtrain.model import ModelConfig
 from lprtrain.run import load_model
 from plategen.io import read_jsonl
 from plategen.shards import read_manifest
@@ -198,3 +202,49 @@ def test_augmentation_moves_crop_and_label_together() -> None:
     moved = (centre(al[:, 0]) - torch.tensor([11.5, 43.5])).abs().max()
     assert moved > 0.5  # the label moved ...
     assert (centre(bright) - centre(al[:, 0])).abs().max() < 1.0  # ... exactly where the crop's bar went
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda p: p.write_bytes(p.read_bytes()[:500]), "cannot read train state"),
+        (lambda p: p.write_bytes(b""), "cannot read train state"),
+        (lambda p: torch.save({"step": 1}, p), "not a train state: key 'epoch' missing"),
+        (lambda p: torch.save([1, 2], p), "not a train state (a list, not a dict)"),
+    ],
+)
+def test_resume_from_a_damaged_train_state_names_the_file(
+    shards: Path, tmp_path: Path, damage, message
+) -> None:
+    run = tmp_path / "run"
+    config = FitConfig(aux="off", batch_size=8, max_steps=1, device="cpu")
+    fit(shards, run, config, progress=False)
+    damage(run / "train_state.pt")
+    with pytest.raises(RunError, match=re.escape(f"{run / 'train_state.pt'}: {message}")):
+        fit(shards, run, replace(config, resume=True, max_steps=2), progress=False)
+
+
+def test_resume_with_a_damaged_metrics_log_names_the_file(shards: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    config = FitConfig(aux="off", batch_size=8, max_steps=1, device="cpu")
+    fit(shards, run, config, progress=False)
+    (run / "metrics.jsonl").write_bytes(b'{"step": 1, "kind"')
+    with pytest.raises(RunError, match=re.escape(f"{run / 'metrics.jsonl'}: not valid JSON")):
+        fit(shards, run, replace(config, resume=True, max_steps=2), progress=False)
+
+
+@pytest.mark.parametrize("cls", [FitConfig, ModelConfig])
+def test_configs_reject_unknown_keys_naming_them(cls) -> None:
+    with pytest.raises(ConfigError, match="unknown key 'epochz'"):
+        cls.from_dict({**cls().to_dict(), "epochz": 3})
+    assert cls.from_dict(cls().to_dict()) == cls()
+
+
+def test_compare_config_rejects_unknown_keys() -> None:
+    from lprtrain.compare import CompareConfig
+
+    with pytest.raises(ConfigError, match="unknown key 'seedz'"):
+        CompareConfig.from_dict({"seedz": 2})
+    with pytest.raises(ConfigError, match="unknown key 'lrr'"):
+        CompareConfig.from_dict({"fit": {"lrr": 1.0}})
+    assert CompareConfig.from_dict({"seeds": 2, "fit": {"epochs": 3}}).fit.epochs == 3

@@ -10,10 +10,11 @@ import torch
 from click.testing import CliRunner
 
 from cli.lprtrain import lprtrain
-from lprtrain.export import export_onnx, synthetic_plates
+from lprtrain.export import export_onnx
 from lprtrain.model import ModelConfig, TrainingModel
 from lprtrain.predict import PREVIEW_SCALE, predict
 from lprtrain.run import save_run
+from lprtrain.testdata import synthetic_plates
 from plategen.io import read_image, write_image_atomic
 
 

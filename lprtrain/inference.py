@@ -1,4 +1,5 @@
-"""Inference-only speed-ups that keep the outputs: conv+BN folding, channels_last, ONNX Runtime.
+"""Inference: the model prepared for reading plates (conv+BN folded, channels_last), the reader that
+eval, predict and validation run (torch or an ONNX Runtime session), and that session.
 
 Folding is exact algebra only when the BatchNorm reads the conv's output directly (no ReLU between):
 BN(W·x + b) = (γ/σ)·W·x + (γ/σ)·(b − μ) + β. Every BatchNorm in LPRNet follows a conv that way (the
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 from torch import nn
 
-from .errors import DependencyError
+from .errors import DependencyError, WeightsError
 from .model import LPRNet, ModelConfig, SmallBasicBlock
 
 # Plates per forward pass when a reading doesn't depend on its batch-mates. At 100-256 plates every
@@ -60,12 +62,13 @@ def fold_batchnorm(model: LPRNet) -> LPRNet:
     return model
 
 
-def optimize(model: LPRNet, channels_last: bool = True) -> LPRNet:
-    """The fastest exact torch form for CPU inference: BN folded, channels_last memory layout."""
-    fast = fold_batchnorm(model)
+def prepare_for_inference(model: LPRNet, channels_last: bool = True) -> LPRNet:
+    """A copy of `model` in its fastest exact torch form for CPU inference: eval mode, BN folded,
+    channels_last memory layout (same outputs to ~1e-6 relative)."""
+    folded = fold_batchnorm(model)
     if channels_last:
-        fast = fast.to(memory_format=torch.channels_last)
-    return fast
+        folded = folded.to(memory_format=torch.channels_last)
+    return folded
 
 
 def forward_batch(config: ModelConfig, batch_size: int) -> int:
@@ -86,7 +89,7 @@ def reader(model: LPRNet, batch_size: int, session=None) -> Callable[[torch.Tens
     channels_last copy of `model`, or the ONNX Runtime `session` of its export, run in
     forward_batch() passes. `model` itself is left as it is (its mode included)."""
     if session is None:
-        forward = optimize(model)
+        forward = prepare_for_inference(model)
     else:
 
         def forward(x: torch.Tensor) -> torch.Tensor:
@@ -96,14 +99,19 @@ def reader(model: LPRNet, batch_size: int, session=None) -> Callable[[torch.Tens
     return lambda x: in_passes(forward, x, step)
 
 
-def ort_session(path, threads: int | None = None):
+def ort_session(path: str | Path, threads: int | None = None, config: ModelConfig | None = None):
     """An ONNX Runtime CPU session with full graph optimisation; `threads` sets intra-op threads.
 
-    Raises DependencyError when onnxruntime is missing."""
+    With `config`, the model must take `images` (B, 3, H, W) at its input size and give `classes`
+    logits. Raises DependencyError when onnxruntime is missing, WeightsError naming the file when it
+    is missing, not ONNX (wrong, truncated or empty), or does not fit `config`."""
     try:
         import onnxruntime as ort
     except ImportError:
         raise DependencyError("onnxruntime is not installed: pip install 'plategen[export]'") from None
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"{path}: ONNX model not found")
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     if threads:
@@ -111,4 +119,28 @@ def ort_session(path, threads: int | None = None):
     # ORT's idle workers spin for a while after each run; next to torch's own thread pool (which
     # pre- and post-processing use) they fight for the cores: 8 ms per plate instead of 2 here.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf/… types for every bad file
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise WeightsError(f"{path}: not a readable ONNX model ({first})") from None
+    if config is not None:
+        _check_session(session, path, config)
+    return session
+
+
+def _check_session(session, path: Path, config: ModelConfig) -> None:
+    """WeightsError unless `session` reads `images` (B, 3, H, W) and gives (B, classes, T)."""
+    w, h = config.input_size
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    shape = list(inputs[0].shape) if inputs else []
+    if len(inputs) != 1 or inputs[0].name != "images" or shape[1:] != [3, h, w]:
+        got = ", ".join(f"{i.name} {i.shape}" for i in inputs) or "none"
+        raise WeightsError(
+            f"{path}: expected one input 'images' [batch, 3, {h}, {w}] (from `lprtrain export`), got {got}"
+        )
+    classes = list(outputs[0].shape)[1] if outputs and len(outputs[0].shape) == 3 else None
+    if classes != config.num_classes:
+        raise WeightsError(
+            f"{path}: the model gives {classes} classes, the run's charset needs {config.num_classes}"
+        )

@@ -1,0 +1,63 @@
+"""The one way an image becomes LPRNet's input, for training, eval, predict (torch and ONNX), the
+export check and the benchmarks.
+
+    uint8 BGR (h, w, 3), any size
+      → plategen.io.resize_to(image, (W, H))          area when shrinking, bilinear when enlarging
+      → (x − 127.5) × 0.0078125, laid out (3, H, W)    LPRNet_Pytorch's normalisation
+
+The two halves are separate functions because data is held in memory as resized uint8 (4× smaller
+than float) and normalised a batch at a time; `preprocess` is the two together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from plategen.errors import PlategenError
+from plategen.io import read_image, resize_to
+
+SCALE = 0.0078125  # LPRNet_Pytorch preprocessing: (x - 127.5) / 128
+
+
+def resize_all(images: Iterable[np.ndarray], size: tuple[int, int]) -> np.ndarray:
+    """uint8 (N, H, W, 3) BGR: every image brought to `size` (W, H) by `resize_to`."""
+    w, h = size
+    out = [resize_to(im, size) for im in images]
+    return np.ascontiguousarray(np.stack(out)) if out else np.zeros((0, h, w, 3), np.uint8)
+
+
+def to_input(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (B, H, W, 3) BGR → float (B, 3, H, W), normalised as LPRNet_Pytorch does."""
+    return (images.permute(0, 3, 1, 2).float() - 127.5) * SCALE
+
+
+def preprocess(images: Sequence[np.ndarray], size: tuple[int, int]) -> torch.Tensor:
+    """uint8 BGR images of any size → the model's input, float (N, 3, H, W) at `size` (W, H)."""
+    return to_input(torch.from_numpy(resize_all(images, size)))
+
+
+def read_crops(
+    paths: Sequence[str | Path], size: tuple[int, int], skipped: list[tuple[str, str]] | None = None
+) -> tuple[list[int], torch.Tensor]:
+    """(indices of the readable `paths`, their uint8 (N, H, W, 3) BGR at `size`).
+
+    With a `skipped` list, an unreadable image is appended to it as (path, reason) and left out;
+    without one, the ImageReadError (a PlategenError naming the file) propagates."""
+    kept, images = [], []
+    for i, p in enumerate(paths):
+        try:
+            images.append(resize_to(read_image(p), size))
+        except PlategenError as exc:
+            if skipped is None:
+                raise
+            skipped.append((str(p), str(exc)))
+            continue
+        kept.append(i)
+    return kept, torch.from_numpy(resize_all(images, size))
+
+
+__all__ = ["SCALE", "resize_all", "to_input", "preprocess", "read_crops"]
