@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from lprtrain.config import FitConfig
+from lprtrain.config import PRESETS, FitConfig
 
 from .common import library_errors
 from .options import config_options
@@ -27,25 +27,59 @@ FIT_OPTIONS = (
     "device",
     "threads",
     "augment",
+    "init",
+    "select_on",
+    "schedule",
+    "warmup",
+    "milestones",
+    "decoder",
+    "context_norm",
+    "labels",
 )
 
 
+def parse_sources(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
+    """click callback: each --data NAME=PATH[:WEIGHT] as a Source (a bad one is a usage error)."""
+    from lprtrain.errors import ConfigError
+    from lprtrain.sources import Source
+
+    try:
+        return tuple(Source.parse(v) for v in value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.command("fit")
-@click.argument("shards", type=click.Path(path_type=Path))
+@click.argument("shards", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Run folder to write.")
-@config_options(FitConfig, FIT_OPTIONS)
-def fit(shards: Path, out: Path, config: FitConfig) -> None:
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    callback=parse_sources,
+    metavar="NAME=PATH[:WEIGHT]",
+    help="A data source; repeat to train on several, each batch drawing from them by weight.",
+)
+@config_options(FitConfig, FIT_OPTIONS, presets=PRESETS)
+def fit(shards: tuple[Path, ...], out: Path, data: tuple, config: FitConfig) -> None:
     """Train LPRNet on SHARDS (from `plategen render-labels`) and write the run to --out.
+
+    Several sources: --data synth=shards/:1 --data real=realshards/:3 draws a quarter of every
+    batch from synth and three quarters from real; each is validated on its own, and --select-on
+    names the one whose accuracy keeps the best model. --init starts from a trained model.
 
     Defaults are the paper's Table 1. Writes model.safetensors (best epoch, no decoder),
     decoder.safetensors, config.json, train_state.pt, metrics.jsonl and curves.png. For several
     processes or GPUs run it under torchrun: torchrun --nproc_per_node=2 -m lprtrain fit ...
 
-    Example: lprtrain fit shards --out runs/alt --aux alternate --epochs 10
+    Example: lprtrain fit --data synth=shards:1 --data real=realshards:3 --init runs/pre --out runs/ft
     """
     from lprtrain.fit import fit as fit_run
 
+    sources = tuple(str(s) for s in shards) + data
+    if not sources:
+        raise click.UsageError("give SHARDS or at least one --data NAME=PATH[:WEIGHT]")
     with library_errors():
-        result = fit_run(shards, out, config)
+        result = fit_run(sources, out, config)
     if result.files:  # only rank 0 reports under torchrun
         click.echo(result.summary())

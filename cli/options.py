@@ -20,7 +20,10 @@ def _option(f: dataclasses.Field, hints: dict) -> Callable:
     extra: dict = {}
     if kind is bool:
         return click.option(name, f.name, is_flag=True, help=meta["help"])
-    if meta.get("size"):
+    if meta.get("ints"):
+        default = ",".join(map(str, f.default))
+        extra = {"callback": parse_ints, "default": default, "show_default": True}
+    elif meta.get("size"):
         default = "x".join(map(str, f.default))
         extra = {"callback": parse_size, "default": default, "show_default": True}
     elif meta.get("choices"):
@@ -32,12 +35,27 @@ def _option(f: dataclasses.Field, hints: dict) -> Callable:
     return click.option(name, f.name, help=meta["help"], **extra)
 
 
-def config_options(cls: type, names: tuple[str, ...], into: str = "config") -> Callable:
+def parse_ints(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, ...] | None:
+    """click callback: "4,8,12" → (4, 8, 12)."""
+    if value is None:
+        return None
+    try:
+        return tuple(int(v) for v in value.split(",") if v.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a comma-separated list of whole numbers, e.g. 4,8"
+        ) from None
+
+
+def config_options(
+    cls: type, names: tuple[str, ...], into: str = "config", presets: dict[str, dict] | None = None
+) -> Callable:
     """Decorator: one click option per field of `cls` in `names` (their help, default and type from
     the field's metadata), collected into an instance of `cls` passed as the keyword `into`.
 
     A value the config rejects (its ConfigError names the field) is a usage error naming the option:
-    exit status 2, as click's own type errors are."""
+    exit status 2, as click's own type errors are. With `presets`, a `--preset NAME` option sets a
+    preset's values for every option the command line does not give explicitly."""
     hints = typing.get_type_hints(cls)
     chosen = [f for f in dataclasses.fields(cls) if f.name in names]
     flags = {f.name: "--" + f.metadata.get("option", f.name).replace("_", "-") for f in chosen}
@@ -48,6 +66,17 @@ def config_options(cls: type, names: tuple[str, ...], into: str = "config") -> C
             from lprtrain.errors import ConfigError
 
             values = {name: kwargs.pop(name) for name in flags}
+            preset = kwargs.pop("preset", None)
+            if preset:
+                ctx = click.get_current_context()
+                for name, value in presets[preset].items():
+                    if (
+                        name in values
+                        and ctx.get_parameter_source(name) == click.core.ParameterSource.DEFAULT
+                    ):
+                        values[name] = value
+                    elif name not in values:
+                        values[name] = value
             try:
                 kwargs[into] = cls(**values)
             except ConfigError as exc:
@@ -57,6 +86,15 @@ def config_options(cls: type, names: tuple[str, ...], into: str = "config") -> C
 
         for f in reversed(chosen):
             wrapper = _option(f, hints)(wrapper)
+        if presets:
+            wrapper = click.option(
+                "--preset",
+                type=click.Choice(sorted(presets)),
+                help="Settings of a reference setup (explicit options win): "
+                + "; ".join(
+                    f"{k}: {', '.join(f'{n}={v}' for n, v in p.items())}" for k, p in presets.items()
+                ),
+            )(wrapper)
         return wrapper
 
     return decorate

@@ -13,9 +13,11 @@ from dataclasses import asdict, dataclass, field, fields
 from plategen.ccpd import CCPD_CHARSET
 
 from .errors import ConfigError
-from .model import ModelConfig, reject_unknown_keys
+from .model import DECODERS, ModelConfig, reject_unknown_keys
+from .schedule import PAPER_MILESTONES, SCHEDULES, Schedule
 
 AUX_MODES = ("alternate", "joint", "off")
+LABEL_SOURCES = ("shards", "paper")
 
 
 def setting(default, help: str | None = None, **cli):
@@ -54,6 +56,36 @@ class FitConfig:
     log_every: int = 10
     augment: bool = setting(False, "Random affine and brightness jitter of training crops (labels follow).")
     resume: bool = setting(False, "Continue the run in --out from its train_state.pt.")
+    init: str | None = setting(
+        None,
+        "Start from MODEL: a run folder, model.safetensors or LPRNet_Pytorch .pth (maps charsets).",
+    )
+    schedule: str = setting(
+        "constant",
+        "Learning rate: constant, step (the paper code: x0.1 at each --milestones epoch) or cosine.",
+        choices=SCHEDULES,
+    )
+    warmup: int = setting(0, "Steps of linear learning-rate warm-up.")
+    milestones: tuple[int, ...] = setting(
+        PAPER_MILESTONES, "Epochs of the step schedule, e.g. 4,8.", ints=True
+    )
+    select_on: str | None = setting(
+        None, "Data source whose validation picks the best model (default: the first)."
+    )
+    decoder: str = setting(
+        "ours", "Decoder: ours (narrow, BatchNorm, sigmoid) or paper (the paper code's).", choices=DECODERS
+    )
+    context_norm: str = setting(
+        "sample",
+        "Context scaling: sample (per plate) or batch (over the batch, as the paper code).",
+        choices=("sample", "batch"),
+    )
+    labels: str = setting(
+        "shards",
+        "Image labels: shards (render-labels, at the measured layout) or paper (the paper code's fixed "
+        "positions, drawn from the text).",
+        choices=LABEL_SOURCES,
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_size", tuple(self.input_size))
@@ -77,12 +109,23 @@ class FitConfig:
             raise ConfigError(f"val_fraction: expected 0 < val_fraction < 1, got {self.val_fraction}")
         if self.device is not None and self.device.split(":")[0] not in ("cpu", "cuda"):
             raise ConfigError(f"device: expected cpu or cuda, got {self.device!r}")
-        self.model_config()  # checks charset, input_size and dropout (ConfigError names the field)
+        if self.labels not in LABEL_SOURCES:
+            raise ConfigError(f"labels: expected one of {', '.join(LABEL_SOURCES)}, got {self.labels!r}")
+        object.__setattr__(self, "milestones", tuple(self.milestones))
+        self.lr_schedule()  # checks schedule, warmup and milestones
+        self.model_config()  # checks charset, input_size, dropout, decoder, context_norm
 
     def model_config(self) -> ModelConfig:
         return ModelConfig(
-            charset=self.charset or CCPD_CHARSET, input_size=self.input_size, dropout=self.dropout
+            charset=self.charset or CCPD_CHARSET,
+            input_size=self.input_size,
+            dropout=self.dropout,
+            context_norm=self.context_norm,
+            decoder=self.decoder,
         )
+
+    def lr_schedule(self) -> Schedule:
+        return Schedule(self.schedule, self.lr, self.warmup, self.milestones)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -95,9 +138,31 @@ class FitConfig:
         return cls(**d)
 
 
+# `--preset NAME`: settings that reproduce a reference setup in one flag (options given explicitly win)
+PRESETS: dict[str, dict] = {
+    # The paper's official code (GENERjia/License-Plate-Recognition-Based-on-Graphically-Supervised-
+    # Signal-Assisted-Training): its decoder, batch-wide context scaling, the step schedule at
+    # milestones 4, 8, 12, 14, 16, labels at its fixed glyph positions, Table 1's other settings.
+    "paper": {
+        "aux": "alternate",
+        "epochs": 10,
+        "batch_size": 256,
+        "lr": 1e-3,
+        "weight_decay": 2e-5,
+        "dropout": 0.5,
+        "decoder": "paper",
+        "context_norm": "batch",
+        "schedule": "step",
+        "milestones": PAPER_MILESTONES,
+        "warmup": 0,
+        "labels": "paper",
+    },
+}
+
+
 def option_fields(cls: type) -> list:
     """The dataclass fields of `cls` that have a command-line option (help text in their metadata)."""
     return [f for f in fields(cls) if f.metadata.get("help")]
 
 
-__all__ = ["AUX_MODES", "FitConfig", "option_fields", "setting"]
+__all__ = ["AUX_MODES", "PRESETS", "FitConfig", "option_fields", "setting"]

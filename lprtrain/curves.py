@@ -28,7 +28,7 @@ class MetricsLog:
 
 
 def plot_curves(rows: list[dict], path: Path) -> None:
-    """CTC loss, MSE loss, validation accuracy and LCR against the step, as a 2×2 PNG."""
+    """CTC and MSE loss, learning rate, validation accuracy and LCR (per source) against the step."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -39,20 +39,33 @@ def plot_curves(rows: list[dict], path: Path) -> None:
     panels = [
         ("CTC loss", train, "ctc"),
         ("MSE loss (image label)", train, "mse"),
+        ("learning rate", train, "lr"),
         ("validation accuracy", val, "accuracy"),
         ("validation LCR", val, "lcr"),
     ]
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6))
+    fig, axes = plt.subplots(2, 3, figsize=(12, 6))
     for ax, (title, series, key) in zip(axes.flat, panels):
-        points = [(r["step"], r[key]) for r in series if r.get(key) is not None]
-        if points:
-            xs, ys = zip(*points)
-            ax.plot(xs, ys, marker="o" if len(points) < 30 else None, markersize=3)
-        else:
+        # one line per data source (a fit on several sources validates each on its own)
+        names = sorted({r.get("source") or "" for r in series}) or [""]
+        drawn = False
+        for name in names:
+            points = [
+                (r["step"], r[key])
+                for r in series
+                if r.get(key) is not None and (r.get("source") or "") == name
+            ]
+            if points:
+                xs, ys = zip(*points)
+                ax.plot(xs, ys, marker="o" if len(points) < 30 else None, markersize=3, label=name or None)
+                drawn = True
+        if not drawn:
             ax.text(0.5, 0.5, "not recorded", ha="center", va="center", transform=ax.transAxes)
+        elif len(names) > 1:
+            ax.legend(fontsize=8)
         ax.set_title(title)
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
+    axes.flat[-1].axis("off")
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=80, format="png")

@@ -14,6 +14,7 @@ written into RUN, and what a resume must match, is `resume`.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,8 +30,9 @@ from .curves import MetricsLog, plot_curves
 from .data import PlateData, is_shards, load_data
 from .errors import TrainingError
 from .model import TrainingModel, time_steps
-from .resume import check_run_folder, load_train_state, provenance, restore, save_train_state
+from .resume import check_run_folder, load_train_state, provenance, restore, save_train_state, stored_schedule
 from .run import CONFIG_FILE, CURVES_FILE, DECODER_FILE, METRICS_FILE, MODEL_FILE, STATE_FILE, save_run
+from .sources import MixedBatches, Source, check_sources
 from .train_loop import TrainTensors, check_ctc_lengths, train_step, validate
 
 
@@ -51,6 +53,7 @@ class FitResult:
     stopped: str  # "epochs", "max_steps" or "time_budget"
     files: list[Path] = field(default_factory=list)
     trained_seconds: float = 0.0  # training time across every call that built this run
+    init: str | None = None  # what --init mapped (rank 0, fresh runs)
 
     def summary(self) -> str:
         best = (
@@ -67,11 +70,19 @@ class FitResult:
 
 
 def fit(
-    shards: str | Path, out: str | Path, config: FitConfig = FitConfig(), progress: bool = True
+    data: str | Path | Source | Sequence[str | Path | Source],
+    out: str | Path,
+    config: FitConfig = FitConfig(),
+    progress: bool = True,
 ) -> FitResult:
-    """Train on SHARDS and write the run to OUT; under torchrun every rank calls this. Returns a FitResult.
+    """Train on DATA and write the run to OUT; under torchrun every rank calls this. Returns a FitResult.
 
-    Raises ShardError (bad shards), CharsetError (data characters missing from the charset),
+    DATA is one source (shards, or crops with --aux off) or several `Source`s (or `NAME=PATH:WEIGHT`
+    strings), each batch drawing from them by weight; every source is validated on its own, and
+    `config.select_on` names the one whose accuracy picks the best model.
+
+    Raises ConfigError (bad sources), ShardError (bad shards), CharsetError (data characters missing
+    from the charset),
     TrainingError (labels too long for the CTC, or a NaN/inf loss, naming the step), RunError
     (OUT already holds a run without `resume`, or an incompatible run with it).
     """
@@ -81,7 +92,7 @@ def fit(
         torch.set_num_threads(config.threads)
     keep_freed_memory()
     try:
-        result = _Trainer(Path(shards), Path(out), config, d, device, progress).run()
+        result = _Trainer(as_sources(data), Path(out), config, d, device, progress).run()
         distributed.barrier(d)
         return result
     finally:
@@ -104,6 +115,12 @@ def load_splits(shards: Path, config: FitConfig, d: distributed.Dist) -> tuple[P
     return _subset(data, keep), (_subset(data, torch.nonzero(held).flatten()) if d.main else None)
 
 
+def as_sources(data) -> tuple[Source, ...]:
+    """DATA as named sources: a path, a Source, a `NAME=PATH:WEIGHT` string, or a sequence of them."""
+    items = [data] if isinstance(data, (str, Path, Source)) else list(data)
+    return tuple(s if isinstance(s, Source) else Source.parse(str(s)) for s in items)
+
+
 def _subset(data: PlateData, idx: torch.Tensor) -> PlateData:
     labels = data.labels[idx] if data.labels is not None else None
     return PlateData(data.images[idx], [data.texts[i] for i in idx.tolist()], labels)
@@ -114,7 +131,7 @@ class _Trainer:
 
     def __init__(
         self,
-        shards: Path,
+        sources: tuple[Source, ...],
         out: Path,
         config: FitConfig,
         d: distributed.Dist,
@@ -123,30 +140,38 @@ class _Trainer:
     ) -> None:
         self.cfg, self.d, self.device, self.out, self.progress = config, d, device, out, progress
         self.mc = config.model_config()
-        if config.aux != "off" and not is_shards(shards):
-            raise TrainingError(
-                f"{shards}: --aux {config.aux} needs image labels: pass shards from "
-                "`plategen render-labels`, or use --aux off"
-            )
-        train, val = load_splits(shards, config, d)
+        check_sources(sources, config.select_on)
+        self.sources = sources
+        train, vals, sizes = load_sources(sources, config, d)
         self.label_size = (train.labels.shape[2], train.labels.shape[1]) if train.labels is not None else None
         check_run_folder(out, config, self.label_size)
-        texts = train.texts + (val.texts if val is not None else [])
+        texts = train.texts + [t for v in vals.values() for t in v.texts]
         check_ctc_lengths(texts, time_steps(self.mc), self.mc.input_size)
         channels_last = config.channels_last
         labels = train.labels if config.aux != "off" else None
         self.train = TrainTensors(
             train.images, labels, train.texts, self.mc.charset, device, channels_last, self.cfg.augment
         )
-        self.val = (
-            TrainTensors(val.images, None, val.texts, self.mc.charset, device, channels_last) if val else None
+        self.mix = (
+            MixedBatches(
+                sizes, [s.weight for s in sources], max(1, config.batch_size // d.world), config.seed
+            )
+            if len(sources) > 1
+            else None
         )
-        self.val_texts = val.texts if val else []
+        self.vals = {
+            name: (TrainTensors(v.images, None, v.texts, self.mc.charset, device, channels_last), v.texts)
+            for name, v in vals.items()
+        }
+        self.select_on = config.select_on or sources[0].name
+        self.val_texts = self.vals[self.select_on][1] if self.select_on in self.vals else []
+        first = sources[0].path
         self.meta = {
             "charset": self.mc.charset,
             "input_size": list(self.mc.input_size),
             "label_size": list(self.label_size) if self.label_size else None,
-            **provenance(shards),
+            **provenance(Path(first)),
+            "sources": [s.spec() for s in sources],
             "fit": config.to_dict(),
             "world_size": d.world,
         }
@@ -158,9 +183,12 @@ class _Trainer:
         self.heads = TrainingModel(self.mc, label_size).to(self.device)
         if channels_last:
             self.heads = self.heads.to(memory_format=torch.channels_last)
+        self.init_summary = self._warm_start() if self.cfg.init and not self.cfg.resume else None
         self.opt = torch.optim.Adam(
             self.heads.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay
         )
+        # a resumed run goes on with the schedule it started with (config.json), whatever this call says
+        self.schedule = stored_schedule(self.out) if self.cfg.resume else self.cfg.lr_schedule()
         self.net = distributed.wrap(self.heads, self.d, self.device, find_unused=self.cfg.aux == "alternate")
         # seconds: training time of earlier calls, so a time budget spans resumes as max_steps does
         self.state = {
@@ -177,6 +205,17 @@ class _Trainer:
         if self.cfg.resume and self.d.main and self._saved_rng is not None:
             torch.set_rng_state(self._saved_rng)
         self.log = MetricsLog(self.out / METRICS_FILE, self.state["step"] if self.cfg.resume else None)
+
+    def _warm_start(self) -> str:
+        from .warm_start import warm_start
+
+        start = warm_start(self.cfg.init, self.mc, self.heads.lprnet, self.heads.decoder)
+        self.heads.lprnet.load_state_dict(start.lprnet)
+        if start.decoder is not None:
+            self.heads.decoder.load_state_dict(start.decoder)
+        if self.progress and self.d.main:
+            tqdm.write(start.summary())
+        return start.summary()
 
     def _save_state(self) -> None:
         state = {**self.state, "model": self.heads.state_dict(), "optimizer": self.opt.state_dict()}
@@ -198,12 +237,14 @@ class _Trainer:
     def run(self) -> FitResult:
         per_rank = max(1, self.cfg.batch_size // self.d.world)
         n = distributed.all_min(len(self.train), self.d)  # every rank runs the same number of steps
-        steps_per_epoch = -(-n // per_rank)
+        steps_per_epoch = self.mix.steps_per_epoch() if self.mix else -(-n // per_rank)
+        self.steps_per_epoch = steps_per_epoch
         start, images, stopped = time.perf_counter(), 0, "epochs"
         self._origin = start - self.state["seconds"]
         total = self.cfg.epochs * steps_per_epoch
         if self.cfg.max_steps:
             total = min(total, self.cfg.max_steps)
+        self.total_steps = total
         bar = tqdm(
             total=total,
             initial=min(self.state["step"], total),
@@ -213,12 +254,16 @@ class _Trainer:
         )
         with bar:
             while self.state["epoch"] < self.cfg.epochs and stopped == "epochs":
-                perm = self._permutation(n)
+                perm = self._permutation(n) if self.mix is None else None
                 for k in range(self.state["batch_in_epoch"], steps_per_epoch):
                     stopped = self._stop_reason(first=self.state["step"] == 0)
                     if stopped != "epochs":
                         break
-                    images += self._one_step(perm[k * per_rank : (k + 1) * per_rank], bar)
+                    if self.mix is None:
+                        rows = perm[k * per_rank : (k + 1) * per_rank]
+                    else:
+                        rows = self.mix.rows(self.state["epoch"] * steps_per_epoch + k)
+                    images += self._one_step(rows, bar)
                     self.state["batch_in_epoch"] = k + 1
                 else:
                     self.state["epoch"] += 1
@@ -249,6 +294,9 @@ class _Trainer:
 
     def _one_step(self, idx: torch.Tensor, bar: tqdm) -> int:
         step = self.state["step"] + 1
+        lr = self.schedule.lr_at(step - 1, self.steps_per_epoch, self.total_steps)
+        for group in self.opt.param_groups:
+            group["lr"] = lr
         batch = self.train.batch(idx)
         losses = train_step(
             self.net,
@@ -259,11 +307,12 @@ class _Trainer:
             self.mc.blank,
             lambda named: self._agree(named, step),
         )
-        self.state["step"], self._last = step, losses
+        self.state["step"] = step
         bar.set_postfix({k: f"{v:.4f}" for k, v in losses.items()}, refresh=False)
         bar.update(1)
+        self._last = {**losses, "lr": lr}
         if step % self.cfg.log_every == 0 or step == 1:
-            self.log.add(kind="train", step=step, epoch=self.state["epoch"], **losses)
+            self.log.add(kind="train", step=step, epoch=self.state["epoch"], **self._last)
         return len(idx) * self.d.world
 
     def _agree(self, named: dict[str, torch.Tensor], step: int) -> dict[str, float]:
@@ -289,8 +338,7 @@ class _Trainer:
         if self._last and (not logged or logged[-1] != self.state["step"]):  # the last step is always logged
             self.log.add(kind="train", step=self.state["step"], epoch=self.state["epoch"], **self._last)
         if complete or self.state["best"] is None or self.state["batch_in_epoch"]:
-            metrics = validate(self.heads.lprnet, self.val, self.val_texts, self.cfg.batch_size)
-            self.log.add(kind="val", step=self.state["step"], epoch=self.state["epoch"], **metrics)
+            metrics = self._validate()
             score = [metrics["accuracy"], metrics["lcr"]]
             if self.state["best"] is None or score > self.state["best"]:  # ties broken by LCR
                 self.state["best"], self.state["best_step"] = score, self.state["step"]
@@ -300,6 +348,18 @@ class _Trainer:
         self._save_state()
         self.log.flush()
         plot_curves(self.log.rows, self.out / CURVES_FILE)
+
+    def _validate(self) -> dict:
+        """Validate on every source's held-out samples (one metrics row each; a single source's row
+        carries no name, as before); returns the metrics of the source that selects the model."""
+        chosen = {"accuracy": 0.0, "lcr": 0.0}
+        for name, (tensors, texts) in self.vals.items():
+            metrics = validate(self.heads.lprnet, tensors, texts, self.cfg.batch_size)
+            named = {"source": name} if len(self.sources) > 1 else {}
+            self.log.add(kind="val", step=self.state["step"], epoch=self.state["epoch"], **named, **metrics)
+            if name == self.select_on:
+                chosen = metrics
+        return chosen
 
     def _result(self, stopped: str, seconds: float, images: int) -> FitResult:
         best = self.state["best"] or [None, None]
@@ -319,7 +379,58 @@ class _Trainer:
             stopped,
             files,
             self.state["seconds"],
+            self.init_summary,
         )
 
 
-__all__ = ["AUX_MODES", "FitConfig", "FitResult", "fit", "load_splits"]
+def load_sources(
+    sources: tuple[Source, ...], config: FitConfig, d: distributed.Dist
+) -> tuple[PlateData, dict[str, PlateData], list[int]]:
+    """Every source's training samples (this rank's) concatenated, each source's validation samples
+    (rank 0), and each source's training count. Image labels come from the shards, resized to the
+    first source's label size, or are drawn from the texts (`labels="paper"`)."""
+    trains, vals = [], {}
+    for source in sources:
+        path = Path(source.path)
+        if not path.exists():
+            raise TrainingError(f"{path}: data source {source.name!r} not found")
+        if config.aux != "off" and config.labels == "shards" and not is_shards(path):
+            raise TrainingError(
+                f"{path}: --aux {config.aux} needs image labels: pass shards from "
+                "`plategen render-labels`, or --labels paper, or use --aux off"
+            )
+        train, val = load_splits(path, config, d)
+        trains.append(train)
+        if val is not None and len(val):
+            vals[source.name] = val
+    if config.aux != "off" and config.labels == "paper":
+        trains = [_with_paper_labels(t) for t in trains]
+    elif all(t.labels is not None for t in trains):
+        size = trains[0].labels.shape[1:]
+        trains = [_labels_resized(t, size) for t in trains]
+    has_labels = all(t.labels is not None for t in trains)
+    labels = torch.cat([t.labels for t in trains]) if has_labels else None
+    merged = PlateData(torch.cat([t.images for t in trains]), [x for t in trains for x in t.texts], labels)
+    return merged, vals, [len(t) for t in trains]
+
+
+def _with_paper_labels(data: PlateData) -> PlateData:
+    from plategen.paper_label import paper_label
+
+    drawn: dict[str, torch.Tensor] = {}
+    for text in set(data.texts):
+        drawn[text] = torch.from_numpy(paper_label(text).copy())
+    labels = torch.stack([drawn[t] for t in data.texts]) if data.texts else None
+    return PlateData(data.images, data.texts, labels)
+
+
+def _labels_resized(data: PlateData, size: torch.Size) -> PlateData:
+    if data.labels.shape[1:] == size:
+        return data
+    import torch.nn.functional as F
+
+    labels = F.interpolate(data.labels[:, None].float(), size=tuple(size), mode="area")
+    return PlateData(data.images, data.texts, labels[:, 0].round().clamp(0, 255).to(torch.uint8))
+
+
+__all__ = ["AUX_MODES", "FitConfig", "FitResult", "fit", "load_splits", "load_sources"]

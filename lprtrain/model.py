@@ -23,6 +23,7 @@ LPRNET_PYTORCH_CHARSET = (
     "京沪津渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新0123456789ABCDEFGHJKLMNPQRSTUVWXYZIO"
 )
 TAPS = (2, 6, 13, 22)  # backbone outputs that feed the global context
+DECODERS = ("ours", "paper")
 CONTEXT_TAP_CHANNELS = 64 + 128 + 256  # taps 2, 6 and 13; tap 22 adds one channel per class
 
 
@@ -39,6 +40,8 @@ class ModelConfig:
     # Narrow on purpose: at (128, 64, 32) the decoder costs about as many FLOPs as LPRNet itself
     # (alternate steps measured 3.2× slower than off on CPU); (64, 32, 16) costs ~40% of that (2.2×).
     decoder_channels: tuple[int, int, int] = (64, 32, 16)
+    # "ours": the narrow decoder above (BN, sigmoid output); "paper": the paper code's own (see PaperDecoder)
+    decoder: str = "ours"
 
     def __post_init__(self) -> None:
         if len(set(self.charset)) != len(self.charset) or not self.charset:
@@ -50,6 +53,8 @@ class ModelConfig:
             raise ConfigError(f"context_norm: expected 'sample' or 'batch', got {self.context_norm!r}")
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"dropout: expected 0 <= dropout < 1, got {self.dropout}")
+        if self.decoder not in DECODERS:
+            raise ConfigError(f"decoder: expected one of {', '.join(DECODERS)}, got {self.decoder!r}")
 
     @property
     def num_classes(self) -> int:
@@ -252,9 +257,37 @@ class UpsamplingDecoder(nn.Module):
         return torch.sigmoid(x)  # (B, 1, H, W) in [0, 1], like the label
 
 
-def build_decoder(lprnet: LPRNet, label_size: tuple[int, int]) -> UpsamplingDecoder:
+class PaperDecoder(nn.Module):
+    """The decoder of the paper's own code (`LPRNetWithAux.aux_head`): three transposed convs with
+    ReLU between them and a 1×1 projection, no BatchNorm and no sigmoid. From the (4, 18) context
+    of a 94×24 crop the three layers give (6, 23), (12, 46) and (24, 94): the label's own size."""
+
+    def __init__(self, in_channels: int, label_size: tuple[int, int]) -> None:
+        super().__init__()
+        self.label_size = label_size  # (W, H)
+        self.up = nn.Sequential(
+            nn.ConvTranspose2d(in_channels, 256, (2, 8), stride=(2, 1), padding=1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(256, 128, 3, stride=2, padding=1, output_padding=1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(128, 64, (4, 6), stride=2, padding=1),
+            nn.ReLU(),
+        )
+        self.project = nn.Conv2d(64, 1, kernel_size=1)
+
+    def forward(self, context: torch.Tensor) -> torch.Tensor:
+        x = self.project(self.up(context))  # (B, 1, 24, 94) from a 94×24 crop's context
+        w, h = self.label_size
+        if x.shape[-2:] != (h, w):  # other input or label sizes: meet the label
+            x = F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+        return x
+
+
+def build_decoder(lprnet: LPRNet, label_size: tuple[int, int]) -> nn.Module:
     """The auxiliary decoder for `lprnet`, reading its context map, drawing a `label_size` (W, H) label.
     The one place a decoder is built (training, resuming, the label preview)."""
+    if lprnet.config.decoder == "paper":
+        return PaperDecoder(lprnet.context_channels, tuple(label_size))
     return UpsamplingDecoder(lprnet.context_channels, tuple(label_size), lprnet.config.decoder_channels)
 
 

@@ -60,6 +60,20 @@ def check_run_folder(out: Path, config: FitConfig, label_size: tuple[int, int] |
             )
 
 
+def stored_schedule(out: Path):
+    """The learning-rate schedule a run was started with (its config.json `fit`), for --resume."""
+    from .schedule import Schedule
+
+    fit = read_config(out).get("fit") or {}
+    base = FitConfig()
+    return Schedule(
+        fit.get("schedule", base.schedule),
+        fit.get("lr", base.lr),
+        fit.get("warmup", base.warmup),
+        tuple(fit.get("milestones", base.milestones)),
+    )
+
+
 def save_train_state(out: Path, state: dict, config: FitConfig) -> None:
     """Write RUN/train_state.pt (atomic): `state` (loop counters, model, optimizer) plus the RNG and
     what a resume must match (aux, charset)."""

@@ -26,7 +26,7 @@ FORMAT = 1
 # Every top-level key a config.json of this FORMAT may hold (save_run's own, fit's and import's).
 CONFIG_KEYS = frozenset(
     {"format", "architecture", "model", "charset", "input_size", "label_size", "shards", "alignment"}
-    | {"font", "fit", "world_size", "source", "imported"}
+    | {"font", "fit", "world_size", "source", "sources", "imported"}
 )
 
 
