@@ -9,15 +9,38 @@ import click
 from lprtrain.config import FitConfig
 
 from .common import library_errors
+from .fit import parse_sources
 from .options import config_options
 
 # the training budget every run shares; aux and seed vary per run (--modes, --seeds from --seed)
-COMPARE_FIT_OPTIONS = ("seed", "epochs", "batch_size", "time_budget_s", "max_steps", "augment")
+COMPARE_FIT_OPTIONS = (
+    "seed",
+    "epochs",
+    "batch_size",
+    "lr",
+    "time_budget_s",
+    "max_steps",
+    "augment",
+    "init",
+    "select_on",
+    "schedule",
+    "warmup",
+    "milestones",
+    "threads",
+)
 
 
 @click.command("compare")
-@click.argument("shards", type=click.Path(path_type=Path))
+@click.argument("shards", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Report folder (runs go inside).")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    callback=parse_sources,
+    metavar="NAME=PATH[:WEIGHT]",
+    help="A data source, as `fit --data` takes; repeatable.",
+)
 @click.option(
     "--modes", default="off,alternate,joint", show_default=True, help="Comma-separated --aux schedules."
 )
@@ -31,7 +54,13 @@ COMPARE_FIT_OPTIONS = ("seed", "epochs", "batch_size", "time_budget_s", "max_ste
 )
 @config_options(FitConfig, COMPARE_FIT_OPTIONS, into="fit_config")
 def compare(
-    shards: Path, out: Path, modes: str, seeds: int, tests: tuple[Path, ...], fit_config: FitConfig
+    shards: tuple[Path, ...],
+    out: Path,
+    data: tuple,
+    modes: str,
+    seeds: int,
+    tests: tuple[Path, ...],
+    fit_config: FitConfig,
 ) -> None:
     """Train off, alternate and joint on the same data and budget; write the paper's tables.
 
@@ -40,13 +69,18 @@ def compare(
     figure is a mean ± sd over k seeds (seeds --seed, --seed + 1, …). A re-run keeps finished runs
     and resumes an interrupted one. --time-budget and --max-steps apply to each run.
 
+    The fine-tune setting: --init MODEL --data synth=shards:1 --data real=realshards:3 --max-steps N.
+
     Example: lprtrain compare shards --out report --seeds 3 --time-budget 600 --test plate-crops
     """
     from lprtrain.compare import CompareConfig
     from lprtrain.compare import compare as run_compare
 
+    sources = tuple(str(s) for s in shards) + data
+    if not sources:
+        raise click.UsageError("give SHARDS or at least one --data NAME=PATH[:WEIGHT]")
     with library_errors():
         mode_list = tuple(m.strip() for m in modes.split(",") if m.strip())
         config = CompareConfig(mode_list, seeds, fit_config, tuple(str(t) for t in tests))
-        report = run_compare(shards, out, config)
+        report = run_compare(sources, out, config)
     click.echo(report.summary())

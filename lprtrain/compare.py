@@ -23,10 +23,11 @@ from .config import AUX_MODES, FitConfig
 from .data import PlateData, default_split, is_shards, load_data
 from .errors import ConfigError
 from .evaluate import evaluate
-from .fit import fit
+from .fit import as_sources, fit
 from .inference import prepare_for_inference
 from .model import reject_unknown_keys
 from .run import METRICS_FILE, STATE_FILE, load_model, read_json
+from .sources import Source
 
 DONE = "compare-done.json"  # written into a run folder once its fit finished (resume marker)
 
@@ -70,20 +71,25 @@ class CompareReport:
         )
 
 
-def test_sets(shards: Path, extra: tuple[str, ...], input_size: tuple[int, int]) -> dict[str, PlateData]:
-    """The shards' test split (else val) plus every extra test set that exists, keyed by a name."""
+def test_sets(
+    sources: tuple[Source, ...], extra: tuple[str, ...], input_size: tuple[int, int]
+) -> dict[str, PlateData]:
+    """Each shard source's test split (else val) plus every extra test set, keyed by a name."""
     sets = {}
-    if is_shards(shards):
-        split = default_split(shards, ("test", "val"))
-        sets[f"shards:{split}"] = load_data(shards, split, input_size)
+    for source in sources:
+        shards = Path(source.path)
+        if is_shards(shards):
+            split = default_split(shards, ("test", "val"))
+            name = f"shards:{split}" if len(sources) == 1 else f"{source.name}:{split}"
+            sets[name] = load_data(shards, split, input_size)
     for path in extra:
         sets[Path(path).name] = load_data(path, None, input_size)
     if not sets:
-        raise ConfigError(f"tests: {shards} has no test split and no extra test set was given")
+        raise ConfigError(f"tests: {sources[0].path} has no test split and no extra test set was given")
     return sets
 
 
-def _train(shards: Path, run: Path, config: FitConfig, progress: bool) -> dict:
+def _train(shards, run: Path, config: FitConfig, progress: bool) -> dict:
     done = run / DONE
     if done.is_file():  # resume: a finished run is not trained again
         return read_json(done)
@@ -126,14 +132,15 @@ def measure_fps(model, size: tuple[int, int], plates: int) -> float:
 
 
 def compare(
-    shards: str | Path, out: str | Path, config: CompareConfig = CompareConfig(), progress: bool = True
+    data, out: str | Path, config: CompareConfig = CompareConfig(), progress: bool = True
 ) -> CompareReport:
-    """Train every (mode, seed), evaluate on the same test sets, write tables and figures to OUT.
+    """Train every (mode, seed) on DATA (one source or several, as `fit` takes), evaluate on the same
+    test sets, write tables and figures to OUT.
 
     Re-running resumes: finished runs are kept, an interrupted one goes on from its last checkpoint
     (`fit --resume`; the time budget spans both calls). Raises what `fit` and `load_data` raise.
     """
-    shards, out = Path(shards), Path(out)
+    shards, out = as_sources(data), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     sets = test_sets(shards, config.tests, config.fit.input_size)
     runs: dict[str, list[dict]] = {}
