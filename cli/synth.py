@@ -41,6 +41,20 @@ from .common import library_errors, workers_option
     "bundled condensed Latin fonts).",
 )
 @click.option("--plate-font-only", is_flag=True, help="Draw letters and digits with --font alone.")
+@click.option(
+    "--home-fraction",
+    type=click.FloatRange(0.0, 1.0),
+    default=SynthConfig.home_fraction,
+    show_default=True,
+    help="Share of plates from the home province (皖, as CCPD); the rest spread over the others.",
+)
+@click.option(
+    "--home-letter-fraction",
+    type=click.FloatRange(0.0, 1.0),
+    default=SynthConfig.home_letter_fraction,
+    show_default=True,
+    help="Share of home-province plates with the letter A (Hefei in CCPD).",
+)
 @workers_option
 def synth(
     out: Path,
@@ -50,6 +64,8 @@ def synth(
     font: Path | None,
     latin_fonts: tuple[Path, ...],
     plate_font_only: bool,
+    home_fraction: float,
+    home_letter_fraction: float,
     workers: int,
 ) -> None:
     """Write synthetic CCPD-format photos whose filenames are their annotations.
@@ -62,7 +78,13 @@ def synth(
     """
     with library_errors():
         latin = () if plate_font_only else (latin_fonts or None)
-        config = SynthConfig(green_fraction=green_fraction, font=font, latin_fonts=latin)
+        config = SynthConfig(
+            green_fraction=green_fraction,
+            font=font,
+            latin_fonts=latin,
+            home_fraction=home_fraction,
+            home_letter_fraction=home_letter_fraction,
+        )
         report = synthesize(out, count, seed, config, workers=workers)
     click.echo(report.summary())
     if report.failed:

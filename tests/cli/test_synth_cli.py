@@ -72,3 +72,15 @@ def test_font_choice_flags_reach_the_renderer(tmp_path: Path) -> None:
     default, plain = run("default"), run("plain", "--plate-font-only")
     assert default != plain
     assert run("given", *sum((["--latin-font", str(p)] for p in bundled_latin_fonts()), [])) == default
+
+
+@pytest.mark.parametrize("home, expect_home", [("0", 0), ("1", 12)])
+def test_home_fraction_sets_the_province_prior(tmp_path: Path, home: str, expect_home: int) -> None:
+    out = tmp_path / "out"
+    args = ["synth", str(out), "--count", "12", "--green-fraction", "0", "--home-fraction", home]
+    result = CliRunner().invoke(plategen, [*args, "--home-letter-fraction", "1", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    texts = [parse_name(p.name).text for p in out.glob("*.jpg")]
+    assert len(texts) == 12
+    assert sum(t[0] == "皖" for t in texts) == expect_home
+    assert all(t[1] == "A" for t in texts if t[0] == "皖")
