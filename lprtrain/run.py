@@ -111,10 +111,30 @@ def read_config(run: str | Path) -> dict:
     return config
 
 
-def load_model(source: str | Path) -> LPRNet:
+# The reader that ships inside the package (its model card: MODEL_CARD.md beside the weights);
+# `predict`, `eval` and `export` use it when no model is named.
+SHIPPED_MODEL = Path(__file__).parent / "models" / "default"
+
+
+def shipped_model() -> Path:
+    """The shipped run folder. Raises RunError when this install lacks it."""
+    if not (SHIPPED_MODEL / MODEL_FILE).is_file():
+        raise RunError(f"{SHIPPED_MODEL}: the shipped model is missing from this install; name a model")
+    return SHIPPED_MODEL
+
+
+def is_model(path: str | Path) -> bool:
+    """Whether PATH names a model: a run folder (config.json and weights), a .safetensors or a .pth."""
+    path = Path(path)
+    if path.is_dir():
+        return (path / CONFIG_FILE).is_file() and (path / MODEL_FILE).is_file()
+    return path.suffix in (".pth", ".safetensors")
+
+
+def load_model(source: str | Path | None = None) -> LPRNet:
     """An LPRNet in eval mode from a run folder, a model.safetensors (config.json beside it), or an
-    LPRNet_Pytorch .pth checkpoint. Raises RunError/WeightsError naming the file."""
-    source = Path(source)
+    LPRNet_Pytorch .pth checkpoint; None: the shipped model. Raises RunError/WeightsError naming the file."""
+    source = shipped_model() if source is None else Path(source)
     if source.suffix == ".pth":
         return lprnet_pytorch_model(source)
     run = source if source.is_dir() else source.parent
