@@ -4,7 +4,7 @@ For each mutation: copy the tree (without .venv, .git and caches) to a temp fold
 replacement, run pytest there with the copy as cwd and PYTHONPATH (so the copy's code is imported, not
 the editable install's; checked before every run) and print `caught` or `missed`.
 
-    .venv/bin/python tests/mutations.py              # whole suite per mutation, real data visible
+    .venv/bin/python tests/mutations.py              # whole suite per mutation (its own tests first)
     .venv/bin/python tests/mutations.py --no-data    # as a fresh clone elsewhere: no ../shared/data
     .venv/bin/python tests/mutations.py --fast -k export   # only the mutation's own tests, one mutation
 
@@ -37,7 +37,7 @@ class Mutation:
     path: str  # relative to the repo root
     old: str
     new: str
-    tests: tuple[str, ...]  # what --fast runs
+    tests: tuple[str, ...]  # run first; all that --fast runs
 
 
 TEMPLATE = "top, bottom, chars, method = _template(name, n, w, h, diag, config, pooled, (top, bottom))"
@@ -143,11 +143,17 @@ def run_one(m: Mutation | None, data: bool, fast: bool, verbose: bool) -> str:
             target.write_text(text.replace(m.old, m.new), encoding="utf-8")
         env = environment(repo, data)
         check_imports(repo, env)
-        tests = list(m.tests) if fast and m is not None else []
-        cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
-        result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
-        if verbose:
-            print(result.stdout[-3000:], result.stderr[-2000:], sep="\n")
+        # The mutation's own tests first, so a catch is quick; then, unless --fast, the whole suite.
+        # (One pytest run can't order them so: it collects a named file in its folder's place.)
+        runs = [list(m.tests)] if m is not None else []
+        runs += [] if fast and runs else [[]]
+        for tests in runs:
+            cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
+            result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
+            if verbose:
+                print(result.stdout[-3000:], result.stderr[-2000:], sep="\n")
+            if result.returncode != 0:
+                break
         last = (result.stdout.strip().splitlines() or [""])[-1]
         if m is None:
             return f"{'passes' if result.returncode == 0 else 'FAILS'} ({last})"
