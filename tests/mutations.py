@@ -1,0 +1,189 @@
+"""Mutation check for issue 10: does the suite catch each of these breakages?
+
+For each mutation: copy the tree (without .venv, .git and caches) to a temp folder, apply the one
+replacement, run pytest there with the copy as cwd and PYTHONPATH (so the copy's code is imported, not
+the editable install's; checked before every run) and print `caught` or `missed`.
+
+    .venv/bin/python tests/mutations.py              # whole suite per mutation (its own tests first)
+    .venv/bin/python tests/mutations.py --no-data    # as a fresh clone elsewhere: no ../shared/data
+    .venv/bin/python tests/mutations.py --fast -k export   # only the mutation's own tests, one mutation
+
+Real data: the copy sits in <tmp>/repo, so its ../shared/data is <tmp>/shared/data, a link to this
+checkout's ../shared/data (or absent with --no-data, which also sets PLATEGEN_SHARED_DATA=/nonexistent
+for tests/conftest.py). A snippet that is no longer in its file prints `target not found`: the code
+moved, and the table needs updating.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+IGNORE = shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info", ".pytest_cache", ".ruff_cache")
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    path: str  # relative to the repo root
+    old: str
+    new: str
+    tests: tuple[str, ...]  # run first; all that --fast runs
+
+
+TEMPLATE = "top, bottom, chars, method = _template(name, n, w, h, diag, config, pooled, (top, bottom))"
+MUTATIONS = (
+    Mutation(
+        "predict returns an empty text",
+        "lprtrain/predict.py",
+        '{"path": str(p), "text": text, "confidence": conf}',
+        '{"path": str(p), "text": "", "confidence": conf}',
+        ("tests/test_bites_lprtrain.py",),
+    ),
+    Mutation(
+        "eval counts every plate correct",
+        "lprtrain/evaluate.py",
+        "metrics = compute(preds, data.texts, data.subsets)",
+        "metrics = compute(list(data.texts), data.texts, data.subsets)",
+        ("tests/test_bites_lprtrain.py",),
+    ),
+    Mutation(
+        "crop writes a black image",
+        "plategen/crop.py",
+        "encode_image(crop, config.ext)",
+        "encode_image(crop * 0, config.ext)",
+        ("tests/test_bites_plategen.py",),
+    ),
+    Mutation(
+        "render-labels writes a blank label",
+        "plategen/labels.py",
+        '"label.png": encode_image(label),',
+        '"label.png": encode_image(np.zeros_like(label)),',
+        ("tests/test_bites_plategen.py",),
+    ),
+    Mutation(
+        "align returns the template, labelled measured",
+        "plategen/align.py",
+        f"    if chars is None:\n        {TEMPLATE}\n",
+        f"    {TEMPLATE}\n    if chars is None:\n",
+        ("tests/test_bites_plategen.py",),
+    ),
+    Mutation(
+        "parser swaps TL and TR",
+        "plategen/ccpd.py",
+        "vertices=tuple(_point(p, name, 4) for p in points),",
+        "vertices=tuple(_point(p, name, 4) for p in (points[0], points[1], points[3], points[2])),",
+        ("tests/test_bites_plategen.py",),
+    ),
+    Mutation(
+        "synth names a different last character than it draws",
+        "plategen/synth.py",
+        "indices=encode_text(plan.text),",
+        'indices=encode_text(plan.text[:-1] + ("7" if plan.text[-1] != "7" else "8")),',
+        ("tests/test_bites_plategen.py",),
+    ),
+    Mutation(
+        "export drops the final layer",
+        "lprtrain/export.py",
+        "    dummy = torch.zeros(2, 3, h, w)\n",
+        "    dummy = torch.zeros(2, 3, h, w)\n    model.container = torch.nn.Sequential()  # dropped\n",
+        ("tests/test_bites_lprtrain.py",),
+    ),
+)
+
+# Printed by the copy's interpreter: where it imports each package from.
+WHERE = (
+    "import cli, lprtrain, plategen, tests; print(*(m.__file__ for m in (cli, lprtrain, plategen, tests)))"
+)
+
+
+def prepare(tmp: Path, data: bool) -> Path:
+    repo = tmp / "repo"
+    shutil.copytree(REPO, repo, ignore=IGNORE)
+    if data and SHARED.exists():
+        (tmp / "shared").symlink_to(SHARED, target_is_directory=True)
+    return repo
+
+
+def environment(repo: Path, data: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PLATEGEN_SHARED_DATA", "CI")}
+    env["PYTHONPATH"] = str(repo)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if not data:
+        env["PLATEGEN_SHARED_DATA"] = "/nonexistent"
+    return env
+
+
+def check_imports(repo: Path, env: dict[str, str]) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", WHERE], cwd=repo, env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    stray = [f for f in out if not Path(f).resolve().is_relative_to(repo.resolve())]
+    if stray:
+        raise SystemExit(f"the copy imports code from outside itself: {stray}")
+
+
+def run_one(m: Mutation | None, data: bool, fast: bool, verbose: bool) -> str:
+    with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
+        repo = prepare(Path(tmp), data)
+        if m is not None:
+            target = repo / m.path
+            text = target.read_text(encoding="utf-8") if target.exists() else ""
+            if text.count(m.old) != 1:
+                return "target not found" if m.old not in text else "target ambiguous"
+            target.write_text(text.replace(m.old, m.new), encoding="utf-8")
+        env = environment(repo, data)
+        check_imports(repo, env)
+        # The mutation's own tests first, so a catch is quick; then, unless --fast, the whole suite.
+        # (One pytest run can't order them so: it collects a named file in its folder's place.)
+        runs = [list(m.tests)] if m is not None else []
+        runs += [] if fast and runs else [[]]
+        for tests in runs:
+            cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
+            result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
+            if verbose:
+                print(result.stdout[-3000:], result.stderr[-2000:], sep="\n")
+            if result.returncode != 0:
+                break
+        last = (result.stdout.strip().splitlines() or [""])[-1]
+        if m is None:
+            return f"{'passes' if result.returncode == 0 else 'FAILS'} ({last})"
+        return f"{'caught' if result.returncode != 0 else 'missed'} ({last})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-data", action="store_true", help="hide ../shared/data from the copy")
+    parser.add_argument("--fast", action="store_true", help="run only each mutation's own test files")
+    parser.add_argument("-k", dest="only", default="", help="only mutations whose name contains this")
+    parser.add_argument("--baseline", action="store_true", help="first check the unmutated copy passes")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show the tail of pytest's output")
+    args = parser.parse_args()
+    data = not args.no_data
+    shown = "visible" if data and SHARED.exists() else "hidden"
+    print(f"real data: {shown}; tests: {'own' if args.fast else 'all'}")
+    if args.baseline:
+        print(f"{'(no mutation)':<56}{run_one(None, data, False, args.verbose)}", flush=True)
+    results = []
+    for m in MUTATIONS:
+        if args.only.lower() not in m.name.lower():
+            continue
+        start = time.perf_counter()
+        outcome = run_one(m, data, args.fast, args.verbose)
+        results.append(outcome.split()[0])
+        print(f"{m.name:<56}{outcome}  [{time.perf_counter() - start:.0f} s]", flush=True)
+    print(f"{results.count('caught')}/{len(results)} caught")
+    sys.exit(0 if results and all(r == "caught" for r in results) else 1)
+
+
+if __name__ == "__main__":
+    main()
