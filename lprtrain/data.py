@@ -73,6 +73,9 @@ def load_data(
     samples = samples[rank::world]
     skipped: list[tuple[str, str]] = []
     kept, images = read_crops([s.path for s in samples], input_size, skipped if skip_unreadable else None)
+    if samples and not kept:  # skipping every crop leaves nothing to report on: say why instead
+        path, reason = skipped[0]
+        raise DatasetError(f"{source}: none of its {len(samples)} crops could be read; first: {reason}")
     samples = [samples[i] for i in kept]
     return PlateData(
         images,

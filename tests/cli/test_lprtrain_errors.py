@@ -170,7 +170,7 @@ def test_config_json_unreadable(run, crops, text, message):
     "change, message",
     [
         (lambda c: c.update(written_by_v2=True), "unknown key 'written_by_v2'"),
-        (lambda c: c["model"].update(decoder="paper"), "model: ModelConfig: unknown key 'decoder'"),
+        (lambda c: c["model"].update(decoder_v2="x"), "model: ModelConfig: unknown key 'decoder_v2'"),
         (lambda c: c.update(format=2), "format 2, this version reads format 1"),
     ],
 )
