@@ -27,6 +27,7 @@ FIT_OPTIONS = (
     "device",
     "threads",
     "augment",
+    "precision",
 )
 
 

@@ -54,6 +54,12 @@ class FitConfig:
     log_every: int = 10
     augment: bool = setting(False, "Random affine and brightness jitter of training crops (labels follow).")
     resume: bool = setting(False, "Continue the run in --out from its train_state.pt.")
+    # fp32 by default: a run's figures then do not depend on which CPU trained it (lprtrain.precision)
+    precision: str = setting(
+        "fp32",
+        "fp32; bf16: autocast forward passes (CPU with AVX512-BF16/AMX, or CUDA); auto: bf16 where native.",
+        choices=("fp32", "bf16", "auto"),
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_size", tuple(self.input_size))
@@ -77,6 +83,8 @@ class FitConfig:
             raise ConfigError(f"val_fraction: expected 0 < val_fraction < 1, got {self.val_fraction}")
         if self.device is not None and self.device.split(":")[0] not in ("cpu", "cuda"):
             raise ConfigError(f"device: expected cpu or cuda, got {self.device!r}")
+        if self.precision not in ("fp32", "bf16", "auto"):
+            raise ConfigError(f"precision: expected fp32, bf16 or auto, got {self.precision!r}")
         self.model_config()  # checks charset, input_size and dropout (ConfigError names the field)
 
     def model_config(self) -> ModelConfig:

@@ -29,6 +29,7 @@ from .curves import MetricsLog, plot_curves
 from .data import PlateData, is_shards, load_data
 from .errors import TrainingError
 from .model import TrainingModel, time_steps
+from .precision import autocast_for, resolve_precision
 from .resume import check_run_folder, load_train_state, provenance, restore, save_train_state
 from .run import CONFIG_FILE, CURVES_FILE, DECODER_FILE, METRICS_FILE, MODEL_FILE, STATE_FILE, save_run
 from .train_loop import TrainTensors, check_ctc_lengths, train_step, validate
@@ -122,6 +123,7 @@ class _Trainer:
         progress: bool,
     ) -> None:
         self.cfg, self.d, self.device, self.out, self.progress = config, d, device, out, progress
+        self.autocast = autocast_for(resolve_precision(config.precision, device), device)  # precision
         self.mc = config.model_config()
         if config.aux != "off" and not is_shards(shards):
             raise TrainingError(
@@ -258,6 +260,7 @@ class _Trainer:
             self.cfg.aux_weight,
             self.mc.blank,
             lambda named: self._agree(named, step),
+            self.autocast,
         )
         self.state["step"], self._last = step, losses
         bar.set_postfix({k: f"{v:.4f}" for k, v in losses.items()}, refresh=False)
