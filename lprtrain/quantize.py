@@ -58,7 +58,7 @@ class Int8Report:
 def _quantization_tools():
     """onnxruntime.quantization, or DependencyError naming the extra."""
     try:
-        from onnxruntime import quantization
+        import onnxruntime.quantization as quantization
     except ImportError:
         raise DependencyError(
             "int8 export needs onnxruntime's quantization tools (onnxruntime.quantization, with onnx): "
