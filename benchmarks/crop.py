@@ -6,7 +6,11 @@ once `cv2.imdecode` at full resolution and nothing else. Prints crops/s, decodes
 (target >= 2.0) and the mean absolute grey-level difference between fast-path and full-resolution
 crops (target <= 4).
 
-    .venv/bin/python benchmarks/crop.py [--workers N] [--repeat 42] [--mode point]
+It then times the whole command, `plategen crop ROOT OUT` as a subprocess (pool start-up, planning,
+resume checks, file writes, index, progress bar), on a tree of symlinks to the photos (one folder per
+repeat), against a plain 2-process full-resolution decode loop over the same files, interleaved.
+
+    .venv/bin/python benchmarks/crop.py [--workers N] [--repeat 42] [--mode point] [--command-repeat 40]
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +31,9 @@ import numpy as np
 from plategen.ccpd import parse_name
 from plategen.io import encode_image
 from plategen.rectify import MODES, crop_bytes, plate_quad, reduction_factor
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.machine import describe  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ccpd-images"
 _files: list = []  # (PlateName, bytes), inherited by the forked workers
@@ -75,6 +86,40 @@ def quality(mode: str) -> tuple[float, float, int]:
     return float(np.mean(diffs)), float(np.max(diffs)), reduced
 
 
+def _decode_file(path: str) -> int:
+    data = np.fromfile(path, np.uint8)
+    return cv2.imdecode(data, cv2.IMREAD_COLOR).shape[0]
+
+
+def command_rates(repeat: int, workers: int, mode: str, rounds: int) -> tuple[float, float, int]:
+    """(decode-loop files/s, `plategen crop` command files/s, files): best of `rounds`, alternating.
+    Each command run starts from an empty OUT, so nothing is resumed."""
+    exe = Path(sys.executable).with_name("plategen")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "root"
+        files = []
+        for r in range(repeat):
+            for photo in sorted(DATA.glob("*.jpg")):
+                link = root / f"r{r:03d}" / photo.name
+                link.parent.mkdir(parents=True, exist_ok=True)
+                link.symlink_to(photo)
+                files.append(str(link))
+        best = [0.0, 0.0]
+        with multiprocessing.get_context("fork").Pool(workers, _init, (mode,)) as pool:
+            for _ in range(rounds):
+                start = time.perf_counter()
+                for _ in pool.imap_unordered(_decode_file, files, chunksize=16):
+                    pass
+                best[0] = max(best[0], len(files) / (time.perf_counter() - start))
+                out = Path(tmp) / "out"
+                shutil.rmtree(out, ignore_errors=True)
+                start = time.perf_counter()
+                cmd = [str(exe), "crop", str(root), str(out), "--mode", mode, "--workers", str(workers)]
+                subprocess.run(cmd, check=True, capture_output=True)
+                best[1] = max(best[1], len(files) / (time.perf_counter() - start))
+    return best[0], best[1], len(files)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -85,16 +130,23 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=5, help="timed passes per path, alternating; the best is kept"
     )
+    parser.add_argument("--command-repeat", type=int, default=40, help="symlinked passes for the command")
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"{DATA}: not present; this benchmark needs the shared CCPD photos")
     _files[:] = [(parse_name(p), p.read_bytes()) for p in sorted(DATA.glob("*.jpg"))]
     n = len(_files) * args.repeat
+    print(describe(args.workers))
     print(f"{n} files ({len(_files)} photos x {args.repeat}), {args.workers} processes, mode {args.mode}")
     base, ours = rates(n, args.workers, args.mode, args.rounds)
     print(f"full-resolution cv2.imdecode only: {base:8.1f} images/s")
     print(f"plategen crop (decode+rectify+png): {ours:8.1f} crops/s")
     print(f"ratio: {ours / base:.2f} (target >= 2.0)")
+    loop, command, files = command_rates(args.command_repeat, args.workers, args.mode, min(args.rounds, 3))
+    print(f"\nwhole command, {files} symlinked files: plain decode loop {loop:8.1f} files/s")
+    print(f"plategen crop ROOT OUT --workers {args.workers}:    {command:8.1f} files/s")
+    print(f"command ratio: {command / loop:.2f} (target >= 2.0)")
+    print(describe(args.workers))
     for mode in MODES:
         mean, worst, reduced = quality(mode)
         print(

@@ -33,12 +33,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.ceiling import flops_per_item, fp32_peak_gflops  # noqa: E402
+from benchmarks.machine import describe  # noqa: E402
 from lprtrain.data import load_data  # noqa: E402
 from lprtrain.decode import greedy_decode  # noqa: E402
 from lprtrain.export import write_onnx  # noqa: E402
 from lprtrain.inference import ort_session, reader  # noqa: E402
 from lprtrain.model import LPRNET_PYTORCH_CHARSET, ChannelStridePool, LPRNet, ModelConfig  # noqa: E402
 from lprtrain.preprocess import preprocess, to_input  # noqa: E402
+from lprtrain.quantize import calibration_sample, quantize_onnx  # noqa: E402
 from lprtrain.run import lprnet_pytorch_model  # noqa: E402
 from lprtrain.testdata import synthetic_plates  # noqa: E402
 
@@ -125,6 +127,15 @@ def load_inputs(batch: int) -> tuple[LPRNet, torch.Tensor, str]:
     return model, images.repeat(reps, 1, 1, 1)[:batch].contiguous(), what
 
 
+def calibration_images() -> torch.Tensor:
+    """Crops to calibrate the int8 model on: real-crops' train split (never the plate-crops read
+    here), else synthetic plates."""
+    real = SHARED / "real-crops"
+    if real.is_dir():
+        return calibration_sample(load_data(real, "train"), real, 256)
+    return synthetic_plates(256, (94, 24), seed=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=256)
@@ -137,9 +148,12 @@ def main() -> None:
     charset, np_images = model.config.charset, images.numpy()
     ours = per_plate(model)
     base, read_torch = baseline_model(model), reader(ours, len(images))
+    print(describe(args.threads), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         write_onnx(ours, Path(tmp) / "m.onnx")
         read_ort = reader(ours, len(images), ort_session(Path(tmp) / "m.onnx", threads=args.threads))
+        quantize_onnx(Path(tmp) / "m.onnx", Path(tmp) / "q.onnx", calibration_images())
+        read_int8 = reader(ours, len(images), ort_session(Path(tmp) / "q.onnx", threads=args.threads))
     agree = sum(
         a == b
         for a, (b, _) in zip(run_baseline(base, np_images, charset), run_ours(read_torch, charset, images))
@@ -158,6 +172,9 @@ def main() -> None:
             lambda: run_ours(read_torch, charset, images), n, args.repeats
         ),
         "ours ONNX Runtime": throughput(lambda: run_ours(read_ort, charset, images), n, args.repeats),
+        "ours ONNX Runtime int8 (export --int8)": throughput(
+            lambda: run_ours(read_int8, charset, images), n, args.repeats
+        ),
     }
     one, np_one = images[:1], np_images[:1]
     single = {
@@ -168,14 +185,20 @@ def main() -> None:
             lambda: run_ours(read_torch, charset, one), args.single
         ),
         "ours ONNX Runtime": latency_ms(lambda: run_ours(read_ort, charset, one), args.single),
+        "ours ONNX Runtime int8 (export --int8)": latency_ms(
+            lambda: run_ours(read_int8, charset, one), args.single
+        ),
     }
     b0, s0 = next(iter(batched.values())), next(iter(single.values()))
+    int8_ratio = batched["ours ONNX Runtime int8 (export --int8)"] / batched["ours ONNX Runtime"]
     print(f"\nbatched, batch {n}  (target >= 350 plates/s)")
     for name, v in batched.items():
         print(f"  {name:<44}{v:8.1f} plates/s   x{v / b0:.2f} vs baseline")
     print("\nsingle plate, batch 1, median  (target <= 4 ms)")
     for name, v in single.items():
         print(f"  {name:<44}{v:8.2f} ms         x{s0 / v:.2f} faster than baseline")
+    print(f"\nint8 vs fp32 ONNX Runtime, batched: x{int8_ratio:.2f}  (target >= 1.8x on a CPU with VNNI)")
+    print(describe(args.threads))
     best_batched, best_single = max(list(batched.values())[1:]), min(list(single.values())[1:])
     print(f"\nbest batched {best_batched:.1f} plates/s; best single {best_single:.2f} ms")
     peak = fp32_peak_gflops()

@@ -36,6 +36,13 @@ from .common import library_errors
     show_default=True,
     help="How many of the most frequent confusions to list.",
 )
+@click.option(
+    "--onnx",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Read with this ONNX file (from `lprtrain export`, fp32 or --int8) under ONNX Runtime; "
+    "MODEL gives the charset.",
+)
 @click.option("--strict", is_flag=True, help="Exit non-zero if any crop was skipped as unreadable.")
 def eval_(
     model: Path,
@@ -44,6 +51,7 @@ def eval_(
     batch_size: int,
     json_out: Path | None,
     top_confusions: int,
+    onnx: Path | None,
     strict: bool,
 ) -> None:
     """Evaluate MODEL (a run folder, model.safetensors or LPRNet_Pytorch .pth) on DATA.
@@ -57,12 +65,14 @@ def eval_(
     """
     from lprtrain.data import load_data
     from lprtrain.evaluate import evaluate
+    from lprtrain.inference import ort_session
     from lprtrain.run import load_model
 
     with library_errors():
         net = load_model(model)
         plates = load_data(data, split, net.config.input_size, skip_unreadable=True)
-        report = evaluate(net, plates, batch_size, top_confusions, progress=True)
+        session = ort_session(onnx, config=net.config) if onnx is not None else None
+        report = evaluate(net, plates, batch_size, top_confusions, progress=True, session=session)
         if json_out is not None:
             text = json.dumps(report.to_json(), ensure_ascii=False, indent=2)
             if str(json_out) == "-":

@@ -35,6 +35,7 @@ FIT_OPTIONS = (
     "decoder",
     "context_norm",
     "labels",
+    "precision",
 )
 
 

@@ -86,6 +86,12 @@ class FitConfig:
         "positions, drawn from the text).",
         choices=LABEL_SOURCES,
     )
+    # fp32 by default: a run's figures then do not depend on which CPU trained it (lprtrain.precision)
+    precision: str = setting(
+        "fp32",
+        "fp32; bf16: autocast forward passes (CPU with AVX512-BF16/AMX, or CUDA); auto: bf16 where native.",
+        choices=("fp32", "bf16", "auto"),
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_size", tuple(self.input_size))
@@ -113,6 +119,8 @@ class FitConfig:
             raise ConfigError(f"labels: expected one of {', '.join(LABEL_SOURCES)}, got {self.labels!r}")
         object.__setattr__(self, "milestones", tuple(self.milestones))
         self.lr_schedule()  # checks schedule, warmup and milestones
+        if self.precision not in ("fp32", "bf16", "auto"):
+            raise ConfigError(f"precision: expected fp32, bf16 or auto, got {self.precision!r}")
         self.model_config()  # checks charset, input_size, dropout, decoder, context_norm
 
     def model_config(self) -> ModelConfig:

@@ -71,16 +71,21 @@ class EvalReport:
 
 
 def predict_texts(
-    model: LPRNet, images: torch.Tensor, batch_size: int = DEFAULT_BATCH, progress: bool = False
+    model: LPRNet,
+    images: torch.Tensor,
+    batch_size: int = DEFAULT_BATCH,
+    progress: bool = False,
+    session=None,
 ) -> list[tuple[str, float]]:
     """Greedy readings [(text, confidence)] of uint8 (N, H, W, 3) BGR crops, batch by batch.
 
-    Reads with the BN-folded channels_last form of `model` (same outputs to ~1e-6 relative), in
-    cache-sized forward passes where the model's readings don't depend on the batch."""
+    Reads with the BN-folded channels_last form of `model` (same outputs to ~1e-6 relative), or with
+    the ONNX Runtime `session` of its export (fp32 or int8), in cache-sized forward passes where the
+    model's readings don't depend on the batch."""
     if batch_size < 1:
         raise ConfigError(f"batch_size: expected >= 1, got {batch_size}")
     out: list[tuple[str, float]] = []
-    read = reader(model, batch_size)
+    read = reader(model, batch_size, session)
     with torch.inference_mode():
         for i in tqdm(range(0, len(images), batch_size), desc="eval", unit="batch", disable=not progress):
             out += greedy_decode(read(to_input(images[i : i + batch_size])), model.config.charset)
@@ -88,16 +93,22 @@ def predict_texts(
 
 
 def evaluate(
-    model: LPRNet, data: PlateData, batch_size: int = DEFAULT_BATCH, top: int = 10, progress: bool = False
+    model: LPRNet,
+    data: PlateData,
+    batch_size: int = DEFAULT_BATCH,
+    top: int = 10,
+    progress: bool = False,
+    session=None,
 ) -> EvalReport:
-    """Read every plate of `data` and score the readings.
+    """Read every plate of `data` with `model` (or the ONNX Runtime `session` of its export, the model
+    then giving the charset) and score the readings.
 
     Raises CharsetError naming the characters when the data uses characters the model's charset
     lacks (the model could never read those plates right).
     """
     encode_texts(data.texts, model.config.charset)
     start = time.perf_counter()
-    readings = predict_texts(model, data.images, batch_size, progress)
+    readings = predict_texts(model, data.images, batch_size, progress, session)
     seconds = time.perf_counter() - start
     preds = [text for text, _ in readings]
     metrics = compute(preds, data.texts, data.subsets)

@@ -18,7 +18,7 @@ import torch
 from plategen.io import atomic_path
 
 from .data import PlateData
-from .errors import DependencyError
+from .errors import DependencyError, RunError
 from .flops import count_macs
 from .inference import ort_session
 from .model import LPRNet, count_parameters
@@ -129,3 +129,37 @@ def export_onnx(
         diffs,
         real_name if real is not None else "synthetic plates",
     )
+
+
+def int8_from_run(
+    run: str | Path,
+    path: str | Path,
+    calibrate: str | Path | None = None,
+    check: str | Path | None = None,
+    opset: int = 17,
+):
+    """Quantize RUN's deployable LPRNet to an int8 ONNX model at `path` (`lprtrain.quantize`).
+
+    Calibrates on a sample of the train split of `calibrate` (any dataset `load_data` reads; all of
+    it when it has no splits), by default of the training shards the run's config.json names; with
+    `check` (labelled crops) the report gives fp32 and int8 accuracy. Raises RunError when no
+    calibration data is named or readable, DependencyError when onnxruntime's quantization tools are
+    missing."""
+    from .data import load_data
+    from .quantize import _quantization_tools, calibration_sample, export_int8
+    from .run import read_config
+
+    _quantization_tools()  # before any slow reading
+    model = load_model(run)
+    size = model.config.input_size
+    if calibrate is None:
+        run_dir = Path(run) if Path(run).is_dir() else Path(run).parent
+        calibrate = (read_config(run_dir) if (run_dir / "config.json").is_file() else {}).get("shards")
+        if calibrate is None:
+            raise RunError(
+                f"{run}: the run names no training shards (config.json 'shards'); pass --calibrate"
+            )
+    data = load_data(calibrate, "train", size, skip_unreadable=True)  # a folder without splits: all
+    images = calibration_sample(data, calibrate)
+    labelled = load_data(check, None, size, skip_unreadable=True) if check is not None else None
+    return export_int8(model, path, images, str(calibrate), labelled, str(check), opset)

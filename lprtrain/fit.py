@@ -30,6 +30,7 @@ from .curves import MetricsLog, plot_curves
 from .data import PlateData, is_shards, load_data
 from .errors import TrainingError
 from .model import TrainingModel, time_steps
+from .precision import autocast_for, resolve_precision
 from .resume import check_run_folder, load_train_state, provenance, restore, save_train_state, stored_schedule
 from .run import CONFIG_FILE, CURVES_FILE, DECODER_FILE, METRICS_FILE, MODEL_FILE, STATE_FILE, save_run
 from .sources import MixedBatches, Source, check_sources
@@ -139,6 +140,7 @@ class _Trainer:
         progress: bool,
     ) -> None:
         self.cfg, self.d, self.device, self.out, self.progress = config, d, device, out, progress
+        self.autocast = autocast_for(resolve_precision(config.precision, device), device)  # precision
         self.mc = config.model_config()
         check_sources(sources, config.select_on)
         self.sources = sources
@@ -306,6 +308,7 @@ class _Trainer:
             self.cfg.aux_weight,
             self.mc.blank,
             lambda named: self._agree(named, step),
+            self.autocast,
         )
         self.state["step"] = step
         bar.set_postfix({k: f"{v:.4f}" for k, v in losses.items()}, refresh=False)

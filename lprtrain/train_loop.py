@@ -3,6 +3,7 @@ schedules (alternate / joint / off), and validation by greedy decoding."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,19 +125,26 @@ def train_step(
     aux_weight: float,
     blank: int,
     check: Check,
+    autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
 ) -> dict[str, float]:
     """One batch. alternate: an optimizer step on MSE, then one on CTC, same data (the paper's Fig. 5);
-    joint: one step on CTC + w·MSE; off: one step on CTC. Returns the (rank-averaged) losses."""
+    joint: one step on CTC + w·MSE; off: one step on CTC. Returns the (rank-averaged) losses.
+    The forward passes run under `autocast()` (bf16: `lprtrain.precision`); the losses in fp32."""
+
+    def forward(heads: str) -> tuple[torch.Tensor, torch.Tensor]:
+        with autocast():
+            return net(batch.x, heads)
+
     if aux == "alternate":
-        mse = mse_loss(net(batch.x, "mse")[1], batch)
+        mse = mse_loss(forward("mse")[1], batch)
         out = _optimize(opt, mse, {"mse": mse}, check)
-        ctc = ctc_loss(net(batch.x, "ctc")[0], batch, blank)
+        ctc = ctc_loss(forward("ctc")[0], batch, blank)
         return {**out, **_optimize(opt, ctc, {"ctc": ctc}, check)}
     if aux == "joint":
-        logits, pred = net(batch.x, "joint")
+        logits, pred = forward("joint")
         ctc, mse = ctc_loss(logits, batch, blank), mse_loss(pred, batch)
         return _optimize(opt, ctc + aux_weight * mse, {"ctc": ctc, "mse": mse}, check)
-    ctc = ctc_loss(net(batch.x, "ctc")[0], batch, blank)
+    ctc = ctc_loss(forward("ctc")[0], batch, blank)
     return _optimize(opt, ctc, {"ctc": ctc}, check)
 
 
