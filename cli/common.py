@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -52,3 +53,23 @@ def parse_size(ctx: click.Context, param: click.Parameter, value: str | None) ->
     except ValueError:
         raise click.BadParameter(f"{value!r} is not WIDTHxHEIGHT, e.g. 94x24") from None
     return width, height
+
+
+def split_model(
+    paths: tuple[Path, ...], rest_min: int, rest_max: int | None = None
+) -> tuple[Path | None, list]:
+    """`[MODEL] REST...` arguments: the first path is the model when more paths are given than REST
+    takes, or when it names one (a run folder, a .safetensors or a .pth) and enough remain; else
+    None, the shipped model. A wrong count is a usage error."""
+    from lprtrain.run import is_model
+
+    paths = list(paths)
+    model = None
+    too_many = rest_max is not None and len(paths) > rest_max
+    if len(paths) > rest_min and (too_many or is_model(paths[0])):  # loading it names what is wrong
+        model, paths = paths[0], paths[1:]
+    if len(paths) < rest_min or (rest_max is not None and len(paths) > rest_max):
+        raise click.UsageError(
+            f"expected [MODEL] and {rest_min}{'' if rest_max == rest_min else '+'} path(s)"
+        )
+    return model, paths

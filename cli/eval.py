@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 
-from .common import library_errors
+from .common import library_errors, split_model
 
 
 @click.command("eval")
-@click.argument("model", type=click.Path(path_type=Path))
-@click.argument("data", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="[MODEL] DATA", type=click.Path(path_type=Path))
 @click.option("--split", default=None, help="Shard split to read (default: test, else val, else train).")
 @click.option(
     "--batch-size",
@@ -45,8 +44,7 @@ from .common import library_errors
 )
 @click.option("--strict", is_flag=True, help="Exit non-zero if any crop was skipped as unreadable.")
 def eval_(
-    model: Path,
-    data: Path,
+    paths: tuple[Path, ...],
     split: str | None,
     batch_size: int,
     json_out: Path | None,
@@ -56,18 +54,21 @@ def eval_(
 ) -> None:
     """Evaluate MODEL (a run folder, model.safetensors or LPRNet_Pytorch .pth) on DATA.
 
+    Without MODEL, the reader shipped in the package (lprtrain/models/default, see its model card).
+
     DATA is a shard folder, a crop folder or index, a folder of crops named after their text, or a
     `path<TAB>text` manifest. Reports accuracy, LCR (TP, TN1 = wrong length, TN2 = wrong character),
     per-subset rows, per-character precision/recall/F1 and the most frequent confusions. A crop that
     cannot be read is skipped and listed in the report (and on stderr); --strict makes that an error.
 
-    Example: lprtrain eval runs/alt ../shared/data/plate-crops --json report.json
+    Example: lprtrain eval ../shared/data/plate-crops   (or: lprtrain eval runs/alt DATA --json r.json)
     """
     from lprtrain.data import load_data
     from lprtrain.evaluate import evaluate
     from lprtrain.inference import ort_session
     from lprtrain.run import load_model
 
+    model, (data,) = split_model(paths, 1, 1)
     with library_errors():
         net = load_model(model)
         plates = load_data(data, split, net.config.input_size, skip_unreadable=True)

@@ -13,7 +13,7 @@ DEFAULT_CHECK_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "da
 
 
 @click.command("export")
-@click.argument("run", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, metavar="[RUN]", type=click.Path(path_type=Path))
 @click.option(
     "--onnx",
     "onnx_path",
@@ -46,7 +46,7 @@ DEFAULT_CHECK_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "da
     "else synthetic plates).",
 )
 def export(
-    run: Path,
+    paths: tuple[Path, ...],
     onnx_path: Path | None,
     int8_path: Path | None,
     calibrate: Path | None,
@@ -60,6 +60,8 @@ def export(
     prints the exact-plate accuracy of fp32 and int8 on the check data. The ONNX input is normalised
     BGR, (x - 127.5) / 128, NCHW.
 
+    Without RUN, the reader shipped in the package (lprtrain/models/default).
+
     Example: lprtrain export runs/alt --onnx runs/alt/model.onnx --int8 runs/alt/model-int8.onnx
     """
     from lprtrain.data import load_data
@@ -67,8 +69,13 @@ def export(
 
     if onnx_path is None and int8_path is None:
         raise click.UsageError("name an output: --onnx PATH and/or --int8 PATH")
+    if len(paths) > 1:
+        raise click.UsageError("expected at most one RUN")
     report = None
     with library_errors():
+        from lprtrain.run import shipped_model
+
+        run = paths[0] if paths else shipped_model()
         source = check_data or (DEFAULT_CHECK_DATA if DEFAULT_CHECK_DATA.is_dir() else None)
         if onnx_path is not None:
             real = load_data(source, None, _input_size(run)) if source else None

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 
-from .common import library_errors
+from .common import library_errors, split_model
 
 
 @click.command("predict")
-@click.argument("run", type=click.Path(path_type=Path))
-@click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="[RUN] IMAGES...", type=click.Path(path_type=Path))
 @click.option(
     "--onnx",
     type=click.Path(path_type=Path),
@@ -36,14 +35,15 @@ from .common import library_errors
     help="Print JSON lines {path, text, confidence} instead of tab-separated text.",
 )
 def predict(
-    run: Path,
-    images: tuple[Path, ...],
+    paths: tuple[Path, ...],
     onnx: Path | None,
     label_preview: Path | None,
     batch_size: int,
     as_json: bool,
 ) -> None:
     """Read the plate crops IMAGES (files or folders) with the model in RUN.
+
+    Without RUN, the reader shipped in the package (lprtrain/models/default, see its model card).
 
     Prints `<path>\\t<text>\\t<confidence>` per crop; the confidence is the probability of the best
     CTC path. Unreadable images are skipped and listed on stderr.
@@ -52,6 +52,7 @@ def predict(
     """
     from lprtrain.predict import predict as predict_crops
 
+    run, images = split_model(paths, 1)
     with library_errors():
         report = predict_crops(run, list(images), onnx, batch_size, label_preview, progress=True)
     for row, line in zip(report.rows, report.lines()):

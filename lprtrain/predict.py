@@ -22,7 +22,7 @@ from .errors import RunError
 from .evaluate import DEFAULT_BATCH
 from .inference import ort_session, reader
 from .preprocess import read_crops, to_input
-from .run import load_decoder, load_model, read_config
+from .run import load_decoder, load_model, read_config, shipped_model
 
 PREVIEW_SCALE = 4  # previews are tiny otherwise (94×24)
 
@@ -57,19 +57,21 @@ def collect_images(inputs: list[str | Path]) -> list[Path]:
 
 
 def predict(
-    run: str | Path,
+    run: str | Path | None,
     inputs: list[str | Path],
     onnx: str | Path | None = None,
     batch_size: int = DEFAULT_BATCH,
     label_preview: str | Path | None = None,
     progress: bool = False,
 ) -> PredictReport:
-    """Read every crop in `inputs` (files or folders) with RUN's model, or the ONNX file `onnx`.
+    """Read every crop in `inputs` (files or folders) with RUN's model (None: the shipped model), or
+    the ONNX file `onnx`.
 
     Unreadable images are skipped and reported. `label_preview` = a folder receiving one PNG per
     image: the crop beside the decoder's predicted image label. Raises RunError/WeightsError for a
     bad run (including one without a decoder when a preview is asked for).
     """
+    run = shipped_model() if run is None else run
     model = load_model(run)
     decoder = None
     if label_preview is not None:
@@ -89,7 +91,7 @@ def predict(
             ):
                 report.rows.append({"path": str(p), "text": text, "confidence": conf})
             if decoder is not None:
-                drawn = decoder(model.features(x))[:, 0]  # (B, h, w) in [0, 1]
+                drawn = decoder(model.features(x))[:, 0].clamp(0, 1)  # (B, h, w); the paper's is unbounded
                 for k, p in enumerate(paths[i : i + batch_size]):
                     out = Path(label_preview) / f"{i + k:05d}_{p.stem}.png"
                     write_image_atomic(out, preview_image(images[i + k].numpy(), drawn[k].numpy()))

@@ -66,3 +66,8 @@ def ccpd_splits() -> Path:
 @pytest.fixture
 def pretrained_pth() -> Path:
     return shared("lprnet-pretrained/Final_LPRNet_model.pth")
+
+
+@pytest.fixture
+def real_crops() -> Path:
+    return shared("real-crops")

@@ -96,7 +96,8 @@ def test_calibration_folder_without_readable_crops(run, tmp_path) -> None:
         lprtrain, ["export", str(run), "--int8", str(tmp_path / "q.onnx"), "--calibrate", str(bad)]
     )
     assert result.exit_code == 1
-    assert result.output.startswith(f"Error: {bad}: no readable crops to calibrate the int8 model on")
+    assert result.output.startswith(f"Error: {bad}: none of its 1 crops could be read")
+    assert result.output.count("\n") == 1
     assert not (tmp_path / "q.onnx").exists()
 
 
