@@ -9,7 +9,7 @@ import click
 from lprtrain.config import FitConfig
 
 from .common import library_errors
-from .fit import parse_sources
+from .fit import FINE_TUNE_OPTIONS, parse_sources
 from .options import config_options
 
 # the training budget every run shares; aux and seed vary per run (--modes, --seeds from --seed)
@@ -21,11 +21,7 @@ COMPARE_FIT_OPTIONS = (
     "time_budget_s",
     "max_steps",
     "augment",
-    "init",
-    "select_on",
-    "schedule",
-    "warmup",
-    "milestones",
+    *FINE_TUNE_OPTIONS,
     "threads",
 )
 

@@ -11,6 +11,8 @@ from lprtrain.config import PRESETS, FitConfig
 from .common import library_errors
 from .options import config_options
 
+# What a fine-tune sets, shared by `fit` and `compare` (compare's fine-tune setting)
+FINE_TUNE_OPTIONS = ("init", "select_on", "schedule", "warmup", "milestones")
 # FitConfig fields with an option here, in --help order (defaults, help and checks come from FitConfig)
 FIT_OPTIONS = (
     "aux",
@@ -27,11 +29,7 @@ FIT_OPTIONS = (
     "device",
     "threads",
     "augment",
-    "init",
-    "select_on",
-    "schedule",
-    "warmup",
-    "milestones",
+    *FINE_TUNE_OPTIONS,
     "decoder",
     "context_norm",
     "labels",

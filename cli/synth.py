@@ -9,6 +9,13 @@ from plategen.synth import SynthConfig, synthesize
 from .common import library_errors, workers_option
 
 
+def share_option(field: str, help: str):
+    """A --FIELD option for a share in [0, 1] whose default is SynthConfig's."""
+    flag = "--" + field.replace("_", "-")
+    default = getattr(SynthConfig, field)
+    return click.option(flag, type=click.FloatRange(0.0, 1.0), default=default, show_default=True, help=help)
+
+
 @click.command("synth")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--count", type=click.IntRange(min=1), required=True, help="Number of photos to write.")
@@ -19,13 +26,7 @@ from .common import library_errors, workers_option
     show_default=True,
     help="Random seed; the same seed gives byte-identical photos.",
 )
-@click.option(
-    "--green-fraction",
-    type=click.FloatRange(0.0, 1.0),
-    default=SynthConfig.green_fraction,
-    show_default=True,
-    help="Share of green 8-character new-energy plates.",
-)
+@share_option("green_fraction", "Share of green 8-character new-energy plates.")
 @click.option(
     "--font",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -41,20 +42,10 @@ from .common import library_errors, workers_option
     "bundled condensed Latin fonts).",
 )
 @click.option("--plate-font-only", is_flag=True, help="Draw letters and digits with --font alone.")
-@click.option(
-    "--home-fraction",
-    type=click.FloatRange(0.0, 1.0),
-    default=SynthConfig.home_fraction,
-    show_default=True,
-    help="Share of plates from the home province (皖, as CCPD); the rest spread over the others.",
+@share_option(
+    "home_fraction", "Share of plates from the home province (皖, as CCPD); the rest spread over the others."
 )
-@click.option(
-    "--home-letter-fraction",
-    type=click.FloatRange(0.0, 1.0),
-    default=SynthConfig.home_letter_fraction,
-    show_default=True,
-    help="Share of home-province plates with the letter A (Hefei in CCPD).",
-)
+@share_option("home_letter_fraction", "Share of home-province plates with the letter A (Hefei in CCPD).")
 @workers_option
 def synth(
     out: Path,

@@ -16,8 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${RECIPE_OUT:-recipe-out}
 REAL=${REAL_CROPS:-../shared/data/real-crops}
-AUX=${AUX:-joint}
-FT_STEPS=${FT_STEPS:-600}
+AUX=${AUX:-alternate}
+FT_STEPS=${FT_STEPS:-800}
 # On a shared or busy machine torch's OpenMP threads spin while they wait for a descheduled peer;
 # passive waiting measured 3x faster steps there, and costs nothing on an idle machine.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
