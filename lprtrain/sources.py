@@ -12,10 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
-from .errors import ConfigError
+from plategen.shards import read_manifest
+
+from . import distributed
+from .data import PlateData, is_shards, load_data
+from .errors import ConfigError, TrainingError
+
+if TYPE_CHECKING:
+    from .config import FitConfig
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -123,4 +131,89 @@ class MixedBatches:
         return torch.cat(parts)
 
 
-__all__ = ["Source", "check_sources", "batch_counts", "MixedBatches"]
+def load_splits(shards: Path, config: FitConfig, d: distributed.Dist) -> tuple[PlateData, PlateData | None]:
+    """This rank's training samples, and the validation samples (rank 0 only). Without a val split,
+    every `1/val_fraction`-th training sample is held out (the same ones on every rank)."""
+    splits = read_manifest(shards)["splits"] if is_shards(shards) else {}
+    train_split = "train" if "train" in splits or not splits else next(iter(splits))
+    if config.val_split in splits and config.val_split != train_split:
+        train = load_data(shards, train_split, config.input_size, d.rank, d.world)
+        val = load_data(shards, config.val_split, config.input_size) if d.main else None
+        return train, val
+    every = max(2, round(1 / config.val_fraction))
+    data = load_data(shards, train_split if splits else None, config.input_size)
+    held = torch.arange(len(data)) % every == 0
+    keep = torch.nonzero(~held).flatten()[d.rank :: d.world]
+    return _subset(data, keep), (_subset(data, torch.nonzero(held).flatten()) if d.main else None)
+
+
+def as_sources(data) -> tuple[Source, ...]:
+    """DATA as named sources: a path, a Source, a `NAME=PATH:WEIGHT` string, or a sequence of them."""
+    items = [data] if isinstance(data, (str, Path, Source)) else list(data)
+    return tuple(s if isinstance(s, Source) else Source.parse(str(s)) for s in items)
+
+
+def _subset(data: PlateData, idx: torch.Tensor) -> PlateData:
+    labels = data.labels[idx] if data.labels is not None else None
+    return PlateData(data.images[idx], [data.texts[i] for i in idx.tolist()], labels)
+
+
+def load_sources(
+    sources: tuple[Source, ...], config: FitConfig, d: distributed.Dist
+) -> tuple[PlateData, dict[str, PlateData], list[int]]:
+    """Every source's training samples (this rank's) concatenated, each source's validation samples
+    (rank 0), and each source's training count. Image labels come from the shards, resized to the
+    first source's label size, or are drawn from the texts (`labels="paper"`)."""
+    trains, vals = [], {}
+    for source in sources:
+        path = Path(source.path)
+        if not path.exists():
+            raise TrainingError(f"{path}: data source {source.name!r} not found")
+        if config.aux != "off" and config.labels == "shards" and not is_shards(path):
+            raise TrainingError(
+                f"{path}: --aux {config.aux} needs image labels: pass shards from "
+                "`plategen render-labels`, or --labels paper, or use --aux off"
+            )
+        train, val = load_splits(path, config, d)
+        trains.append(train)
+        if val is not None and len(val):
+            vals[source.name] = val
+    if config.aux != "off" and config.labels == "paper":
+        trains = [_with_paper_labels(t) for t in trains]
+    elif all(t.labels is not None for t in trains):
+        size = trains[0].labels.shape[1:]
+        trains = [_labels_resized(t, size) for t in trains]
+    has_labels = all(t.labels is not None for t in trains)
+    labels = torch.cat([t.labels for t in trains]) if has_labels else None
+    merged = PlateData(torch.cat([t.images for t in trains]), [x for t in trains for x in t.texts], labels)
+    return merged, vals, [len(t) for t in trains]
+
+
+def _with_paper_labels(data: PlateData) -> PlateData:
+    from plategen.paper_label import paper_label
+
+    drawn: dict[str, torch.Tensor] = {}
+    for text in set(data.texts):
+        drawn[text] = torch.from_numpy(paper_label(text).copy())
+    labels = torch.stack([drawn[t] for t in data.texts]) if data.texts else None
+    return PlateData(data.images, data.texts, labels)
+
+
+def _labels_resized(data: PlateData, size: torch.Size) -> PlateData:
+    if data.labels.shape[1:] == size:
+        return data
+    import torch.nn.functional as F
+
+    labels = F.interpolate(data.labels[:, None].float(), size=tuple(size), mode="area")
+    return PlateData(data.images, data.texts, labels[:, 0].round().clamp(0, 255).to(torch.uint8))
+
+
+__all__ = [
+    "Source",
+    "check_sources",
+    "batch_counts",
+    "MixedBatches",
+    "as_sources",
+    "load_splits",
+    "load_sources",
+]
