@@ -9,8 +9,8 @@ import click
 from lprtrain.config import FitConfig
 
 from .common import library_errors
-from .fit import FINE_TUNE_OPTIONS, parse_sources
-from .options import config_options
+from .fit import FINE_TUNE_OPTIONS
+from .options import config_options, data_sources
 
 # the training budget every run shares; aux and seed vary per run (--modes, --seeds from --seed)
 COMPARE_FIT_OPTIONS = (
@@ -27,16 +27,8 @@ COMPARE_FIT_OPTIONS = (
 
 
 @click.command("compare")
-@click.argument("shards", nargs=-1, type=click.Path(path_type=Path))
+@data_sources
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Report folder (runs go inside).")
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    callback=parse_sources,
-    metavar="NAME=PATH[:WEIGHT]",
-    help="A data source, as `fit --data` takes; repeatable.",
-)
 @click.option(
     "--modes", default="off,alternate,joint", show_default=True, help="Comma-separated --aux schedules."
 )
@@ -50,9 +42,8 @@ COMPARE_FIT_OPTIONS = (
 )
 @config_options(FitConfig, COMPARE_FIT_OPTIONS, into="fit_config")
 def compare(
-    shards: tuple[Path, ...],
+    sources: tuple,
     out: Path,
-    data: tuple,
     modes: str,
     seeds: int,
     tests: tuple[Path, ...],
@@ -72,9 +63,6 @@ def compare(
     from lprtrain.compare import CompareConfig
     from lprtrain.compare import compare as run_compare
 
-    sources = tuple(str(s) for s in shards) + data
-    if not sources:
-        raise click.UsageError("give SHARDS or at least one --data NAME=PATH[:WEIGHT]")
     with library_errors():
         mode_list = tuple(m.strip() for m in modes.split(",") if m.strip())
         config = CompareConfig(mode_list, seeds, fit_config, tuple(str(t) for t in tests))

@@ -9,7 +9,7 @@ import click
 from lprtrain.config import PRESETS, FitConfig
 
 from .common import library_errors
-from .options import config_options
+from .options import config_options, data_sources
 
 # What a fine-tune sets, shared by `fit` and `compare` (compare's fine-tune setting)
 FINE_TUNE_OPTIONS = ("init", "select_on", "schedule", "warmup", "milestones")
@@ -37,30 +37,11 @@ FIT_OPTIONS = (
 )
 
 
-def parse_sources(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
-    """click callback: each --data NAME=PATH[:WEIGHT] as a Source (a bad one is a usage error)."""
-    from lprtrain.errors import ConfigError
-    from lprtrain.sources import Source
-
-    try:
-        return tuple(Source.parse(v) for v in value)
-    except ConfigError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
 @click.command("fit")
-@click.argument("shards", nargs=-1, type=click.Path(path_type=Path))
+@data_sources
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Run folder to write.")
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    callback=parse_sources,
-    metavar="NAME=PATH[:WEIGHT]",
-    help="A data source; repeat to train on several, each batch drawing from them by weight.",
-)
 @config_options(FitConfig, FIT_OPTIONS, presets=PRESETS)
-def fit(shards: tuple[Path, ...], out: Path, data: tuple, config: FitConfig) -> None:
+def fit(sources: tuple, out: Path, config: FitConfig) -> None:
     """Train LPRNet on SHARDS (from `plategen render-labels`) and write the run to --out.
 
     Several sources: --data synth=shards/:1 --data real=realshards/:3 draws a quarter of every
@@ -75,9 +56,6 @@ def fit(shards: tuple[Path, ...], out: Path, data: tuple, config: FitConfig) -> 
     """
     from lprtrain.fit import fit as fit_run
 
-    sources = tuple(str(s) for s in shards) + data
-    if not sources:
-        raise click.UsageError("give SHARDS or at least one --data NAME=PATH[:WEIGHT]")
     with library_errors():
         result = fit_run(sources, out, config)
     if result.files:  # only rank 0 reports under torchrun

@@ -98,3 +98,36 @@ def config_options(
         return wrapper
 
     return decorate
+
+
+def _parse_sources(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
+    """click callback: each --data NAME=PATH[:WEIGHT] as a Source (a bad one is a usage error)."""
+    from lprtrain.errors import ConfigError
+    from lprtrain.sources import Source
+
+    try:
+        return tuple(Source.parse(v) for v in value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def data_sources(command: Callable) -> Callable:
+    """Decorator: the training data of `fit` and `compare`, as SHARDS arguments and/or repeatable
+    --data NAME=PATH[:WEIGHT] options, passed on as one tuple `sources` (none is a usage error)."""
+
+    @functools.wraps(command)
+    def wrapper(shards: tuple, data: tuple, **kwargs):
+        sources = tuple(str(s) for s in shards) + data
+        if not sources:
+            raise click.UsageError("give SHARDS or at least one --data NAME=PATH[:WEIGHT]")
+        return command(sources=sources, **kwargs)
+
+    wrapper = click.option(
+        "--data",
+        "data",
+        multiple=True,
+        callback=_parse_sources,
+        metavar="NAME=PATH[:WEIGHT]",
+        help="A data source; repeat to train on several, each batch drawing from them by weight.",
+    )(wrapper)
+    return click.argument("shards", nargs=-1, type=click.Path())(wrapper)

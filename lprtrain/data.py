@@ -74,8 +74,9 @@ def load_data(
     skipped: list[tuple[str, str]] = []
     kept, images = read_crops([s.path for s in samples], input_size, skipped if skip_unreadable else None)
     if samples and not kept:  # skipping every crop leaves nothing to report on: say why instead
-        path, reason = skipped[0]
-        raise DatasetError(f"{source}: none of its {len(samples)} crops could be read; first: {reason}")
+        raise DatasetError(
+            f"{source}: none of its {len(samples)} crops could be read; first: {skipped[0][1]}"
+        )
     samples = [samples[i] for i in kept]
     return PlateData(
         images,

@@ -61,17 +61,9 @@ def check_run_folder(out: Path, config: FitConfig, label_size: tuple[int, int] |
 
 
 def stored_schedule(out: Path):
-    """The learning-rate schedule a run was started with (its config.json `fit`), for --resume."""
-    from .schedule import Schedule
-
-    fit = read_config(out).get("fit") or {}
-    base = FitConfig()
-    return Schedule(
-        fit.get("schedule", base.schedule),
-        fit.get("lr", base.lr),
-        fit.get("warmup", base.warmup),
-        tuple(fit.get("milestones", base.milestones)),
-    )
+    """The learning-rate schedule a run was started with (its config.json `fit`), for --resume.
+    Settings a run from before schedules lacks take FitConfig's defaults."""
+    return FitConfig.from_dict(read_config(out).get("fit") or {}).lr_schedule()
 
 
 def save_train_state(out: Path, state: dict, config: FitConfig) -> None:

@@ -143,7 +143,7 @@ def load_model(source: str | Path | None = None) -> LPRNet:
         raise WeightsError(f"{source}: no such run folder or weights file")
     config = ModelConfig.from_dict(read_config(run)["model"])
     model = LPRNet(config)
-    load_checked(model, _read_safetensors(weights), weights)
+    load_checked(model, read_safetensors(weights), weights)
     return model.eval()
 
 
@@ -152,11 +152,11 @@ def load_decoder(run: str | Path, model: LPRNet, label_size: tuple[int, int]) ->
     if not path.is_file():
         raise RunError(f"{path}: this run kept no decoder (train with --aux alternate or joint)")
     decoder = build_decoder(model, label_size)
-    load_checked(decoder, _read_safetensors(path), path)
+    load_checked(decoder, read_safetensors(path), path)
     return decoder.eval()
 
 
-def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
+def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 

@@ -22,7 +22,7 @@ import torch
 
 from .errors import WeightsError
 from .model import LPRNet, ModelConfig
-from .run import DECODER_FILE, MODEL_FILE, _read_safetensors, load_model
+from .run import DECODER_FILE, load_model, read_safetensors
 
 # Keys whose axis 0 runs over the classes (the last conv of the backbone, its BN, the 1×1 head).
 CLASS_ROWS = (
@@ -150,12 +150,12 @@ def _decoder_state(
 ) -> dict[str, torch.Tensor] | None:
     run = source if source.is_dir() else source.parent
     path = run / DECODER_FILE
-    if source.suffix == ".pth" or not (source.is_dir() or source.name == MODEL_FILE) or not path.is_file():
+    if source.suffix == ".pth" or not path.is_file():  # LPRNet_Pytorch files carry no decoder
         return None
     first = next(k for k, v in fresh.state_dict().items() if v.dim() == 4)  # the layer reading the context
     try:
         return map_state(
-            _read_safetensors(path), fresh.state_dict(), old_charset, new_charset, {first: 0}, path
+            read_safetensors(path), fresh.state_dict(), old_charset, new_charset, {first: 0}, path
         )
     except WeightsError as exc:
         notes.append(f"decoder: MODEL's does not fit this one, so it starts fresh ({exc})")
