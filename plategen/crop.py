@@ -7,6 +7,7 @@ The input is read through the dataset registry (`plategen.datasets`): for a CCPD
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -15,7 +16,7 @@ import cv2
 from .datasets import ReadOptions, read_dataset
 from .errors import ConfigError, DatasetError, PlategenError
 from .io import encode_image, write_bytes_atomic, write_jsonl_atomic
-from .pool import pool_map
+from .pool import Workers
 from .readers.ccpd_tree import SPLITS
 from .rectify import MODES, corner_quad, crop_bytes
 from .samples import INDEX_NAME, Sample
@@ -119,48 +120,40 @@ def _init_worker(root: str, out: str, config: CropConfig) -> None:
     _worker.update(root=Path(root), out=Path(out), config=config)
 
 
-def _crop_one(item: Item) -> tuple[Item, str | None]:
-    """Crop one item into OUT; return (item, None) or (item, reason) when it must be skipped."""
+def _crop_one(task: tuple[int, Item]) -> tuple[int, str | None]:
+    """Crop one item into OUT; return (its index, None), or (its index, reason) when it must be
+    skipped. Only the index travels back: the parent holds the items."""
+    index, item = task
     root, out, config = _worker["root"], _worker["out"], _worker["config"]
     try:
         try:
             data = (root / item.source).read_bytes()
         except OSError as exc:
-            return item, f"unreadable file: {exc.strerror or exc}"
+            return index, f"unreadable file: {exc.strerror or exc}"
         quad = corner_quad(item.sample.corners, item.sample.bbox, config.mode)
         crop = crop_bytes(
             data, quad, config.size, config.mode, config.margin, config.fast_decode, item.source
         )
         write_bytes_atomic(out / item.crop, encode_image(crop, config.ext))
     except PlategenError as exc:
-        return item, str(exc)
+        return index, str(exc)
     except (cv2.error, ValueError) as exc:  # an image OpenCV cannot handle must not stop the run
-        return item, f"{item.source}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}"
-    return item, None
+        return index, f"{item.source}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}"
+    return index, None
 
 
-def _run(todo: list[Item], root: Path, out: Path, config: CropConfig, workers: int, progress: bool):
-    """Yield (item, reason-or-None) for every item, across `workers` processes."""
-    chunk = max(1, min(64, len(todo) // (workers * 8)))
-    initargs = (str(root), str(out), config)
-    return pool_map(
-        _crop_one,
-        todo,
-        workers,
-        init=_init_worker,
-        initargs=initargs,
-        chunksize=chunk,
-        desc="crop",
-        unit="img",
-        progress=progress,
-    )
-
-
-def remove_partial_files(out: Path) -> None:
-    """Delete temporary files a killed worker may have left (a crop appears only by atomic rename)."""
-    if out.is_dir():
-        for path in out.rglob(".*.part*"):
-            path.unlink(missing_ok=True)
+def finished_crops(out: Path) -> set[str]:
+    """The crops already in OUT (POSIX paths relative to it), found in one walk that also deletes
+    the temporary files a killed worker may have left (a crop appears only by atomic rename)."""
+    found = set()
+    for dirpath, _, filenames in os.walk(out):
+        rel = os.path.relpath(dirpath, out).replace(os.sep, "/")
+        for name in filenames:
+            if name.startswith(".") and ".part" in name:
+                os.unlink(os.path.join(dirpath, name))
+            else:
+                found.add(name if rel == "." else f"{rel}/{name}")
+    return found
 
 
 def index_row(item: Item) -> dict:
@@ -183,18 +176,23 @@ def crop_dataset(
     `root` is missing or holds no images.
     """
     root, out, config = Path(root), Path(out), config or CropConfig()
-    items, skipped = plan(root, out, config)
-    remove_partial_files(out)
-    report = CropReport(out, skipped=skipped)
-    done = [item for item in items if (out / item.crop).is_file()]
-    report.resumed = len(done)
-    todo = [item for item in items if not (out / item.crop).is_file()]
-    for item, reason in _run(todo, root, out, config, workers, progress):
-        if reason is None:
-            done.append(item)
-            report.written += 1
-        else:
-            report.skipped.append((item.source, reason))
+    # the workers start importing now, while this process reads the dataset and checks OUT
+    with Workers(workers, _init_worker, (str(root), str(out), config)) as pool:
+        items, skipped = plan(root, out, config)
+        report = CropReport(out, skipped=skipped)
+        present = finished_crops(out)
+        done = [item for item in items if item.crop in present]
+        report.resumed = len(done)
+        todo = [item for item in items if item.crop not in present]
+        chunk = max(1, min(64, len(todo) // (max(workers, 1) * 8)))
+        for index, reason in pool.map(
+            _crop_one, list(enumerate(todo)), chunksize=chunk, desc="crop", unit="img", progress=progress
+        ):
+            if reason is None:
+                done.append(todo[index])
+                report.written += 1
+            else:
+                report.skipped.append((todo[index].source, reason))
     report.skipped.sort()
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl_atomic(report.index, [index_row(item) for item in sorted(done, key=lambda i: i.crop)])

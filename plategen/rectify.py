@@ -17,6 +17,7 @@ import numpy as np
 
 from .ccpd import PlateName
 from .errors import GeometryError, ImageReadError
+from .io import decode_jpeg
 
 MODES = ("point", "affine", "rect")
 # libjpeg decodes at 1/2, 1/4 or 1/8 scale in the DCT domain, much faster than a full decode.
@@ -83,7 +84,9 @@ def decode_scaled(data: bytes, factor: int, source: str) -> np.ndarray:
     if not data:
         raise ImageReadError(f"{source}: empty file")
     check_jpeg_complete(data, source)
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), REDUCED_FLAGS[factor])
+    image = decode_jpeg(data, factor)
+    if image is None:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), REDUCED_FLAGS[factor])
     if image is None:
         raise ImageReadError(f"{source}: failed to decode image")
     return image
