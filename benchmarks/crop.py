@@ -155,7 +155,9 @@ def main() -> None:
     print(f"full-resolution cv2.imdecode only: {base:8.1f} images/s")
     print(f"plategen crop (decode+rectify+png): {ours:8.1f} crops/s")
     print(f"ratio: {ours / base:.2f} (target >= 2.0)")
-    loop, simd, command, files = command_rates(args.command_repeat, args.workers, args.mode, min(args.rounds, 3))
+    loop, simd, command, files = command_rates(
+        args.command_repeat, args.workers, args.mode, min(args.rounds, 3)
+    )
     print(f"\nwhole command (start-up included), {files} symlinked files, {args.workers} processes:")
     print(f"plain decode loop, cv2.imdecode (the issue's baseline): {loop:8.1f} files/s")
     print(f"plain decode loop, libjpeg-turbo SIMD (simplejpeg):     {simd:8.1f} files/s")
