@@ -27,7 +27,7 @@ from .fit import as_sources, fit
 from .inference import prepare_for_inference
 from .model import reject_unknown_keys
 from .run import METRICS_FILE, STATE_FILE, load_model, read_json
-from .sources import Source
+from .sources import Source, reuse_loaded_data
 
 DONE = "compare-done.json"  # written into a run folder once its fit finished (resume marker)
 
@@ -144,22 +144,23 @@ def compare(
     out.mkdir(parents=True, exist_ok=True)
     sets = test_sets(shards, config.tests, config.fit.input_size)
     runs: dict[str, list[dict]] = {}
-    for mode in config.modes:
-        for k in range(config.seeds):
-            seed = config.fit.seed + k
-            run = out / f"{mode}-seed{seed}"
-            info = _train(shards, run, replace(config.fit, aux=mode, seed=seed), progress)
-            model = load_model(run)
-            evals = {name: evaluate(model, data, progress=False).to_json() for name, data in sets.items()}
-            runs.setdefault(mode, []).append(
-                {
-                    "run": str(run),
-                    "seed": seed,
-                    "train": info,
-                    "eval": evals,
-                    "fps": measure_fps(model, config.fit.input_size, config.fps_plates),
-                }
-            )
+    with reuse_loaded_data():  # every run trains on the same data: read it once
+        for mode in config.modes:
+            for k in range(config.seeds):
+                seed = config.fit.seed + k
+                run = out / f"{mode}-seed{seed}"
+                info = _train(shards, run, replace(config.fit, aux=mode, seed=seed), progress)
+                model = load_model(run)
+                evals = {name: evaluate(model, data, progress=False).to_json() for name, data in sets.items()}
+                runs.setdefault(mode, []).append(
+                    {
+                        "run": str(run),
+                        "seed": seed,
+                        "train": info,
+                        "eval": evals,
+                        "fps": measure_fps(model, config.fit.input_size, config.fps_plates),
+                    }
+                )
     results = tables(runs, model)
     results["markdown"] = markdown(results, config)
     files = [out / "compare.md", out / "compare.json", out / "curves.png"]

@@ -65,3 +65,23 @@ def test_compare_goes_on_with_an_interrupted_run_from_its_checkpoint(shards: Pat
 def test_bad_compare_config_names_the_field(kwargs: dict, field: str) -> None:
     with pytest.raises(ConfigError, match=field):
         CompareConfig(**kwargs)
+
+
+def test_compare_reads_its_data_once_and_trains_as_fit_alone_does(shards: Path, tmp_path: Path, monkeypatch):
+    from lprtrain import sources
+
+    reads = []
+    real = sources._load_splits
+    monkeypatch.setattr(sources, "_load_splits", lambda *a: reads.append(a[0]) or real(*a))
+    config = CompareConfig(
+        ("off", "alternate"), seeds=2, fit=FitConfig(max_steps=2, batch_size=8), fps_plates=2
+    )
+    compare(shards, tmp_path / "report", config, progress=False)
+    assert len(reads) == 1  # four runs, one read
+    # the shared tensors come out of a run untouched: a fresh fit on freshly read data trains alike
+    alone = fit(
+        shards, tmp_path / "alone", FitConfig(max_steps=2, batch_size=8, aux="alternate", seed=1), False
+    )
+    assert len(reads) == 2
+    mine = (tmp_path / "report" / "alternate-seed1" / "model.safetensors").read_bytes()
+    assert (alone.run / "model.safetensors").read_bytes() == mine
