@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 OUT=${RECIPE_OUT:-recipe-out}
 REAL=${REAL_CROPS:-../shared/data/real-crops}
 AUX=${AUX:-alternate}
-FT_STEPS=${FT_STEPS:-1200}
+FT_STEPS=${FT_STEPS:-2400}
 # On a shared or busy machine torch's OpenMP threads spin while they wait for a descheduled peer;
 # passive waiting measured 3x faster steps there, and costs nothing on an idle machine.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
