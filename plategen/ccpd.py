@@ -197,10 +197,9 @@ def encode_text(text: str, plate_type: str | None = None) -> tuple[int, ...]:
 
 def subset_of(path: str | PurePath) -> str | None:
     """The CCPD subset a file belongs to, from its nearest `ccpd_*` parent folder (or None)."""
-    for parent in PurePath(path).parents:
-        if parent.name.startswith("ccpd_"):
-            return parent.name
-    return None
+    # string work, not PurePath(...).parents: planning a crop run calls this per photo
+    folders = (path.as_posix() if isinstance(path, PurePath) else path.replace("\\", "/")).split("/")[:-1]
+    return next((f for f in reversed(folders) if f.startswith("ccpd_")), None)
 
 
 def plate_dict(path: str | PurePath) -> dict:

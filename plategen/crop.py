@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import cv2
 
@@ -98,18 +98,19 @@ def plan(root: Path, out: Path, config: CropConfig) -> tuple[list[Item], list[tu
     dataset = read_dataset(root, options=ReadOptions(val_fraction=config.val_fraction, exclude=out))
     items, skipped, claimed = [], list(dataset.skipped), {}
     for sample in dataset.samples:
-        rel = PurePosixPath(sample.path.relative_to(root).as_posix())
+        rel = sample.path.relative_to(root).as_posix()  # strings from here on: this loop runs per photo
         if sample.corners is None:
-            skipped.append((str(rel), f"no plate corners (read as {dataset.reader}; crop needs CCPD names)"))
+            skipped.append((rel, f"no plate corners (read as {dataset.reader}; crop needs CCPD names)"))
             continue
         # drop split folder names: ccpd_green/train/x.jpg → train/ccpd_green/x.png
-        folders = [part for part in rel.parts[:-1] if part not in SPLITS]
-        crop = str(PurePosixPath(sample.split, *folders, rel.stem + config.ext))
+        *folders, name = rel.split("/")
+        folders = [part for part in folders if part not in SPLITS]
+        crop = "/".join([sample.split, *folders, os.path.splitext(name)[0] + config.ext])
         if crop in claimed:
-            skipped.append((str(rel), f"duplicate: {claimed[crop]} already makes {crop}"))
+            skipped.append((rel, f"duplicate: {claimed[crop]} already makes {crop}"))
             continue
-        claimed[crop] = str(rel)
-        items.append(Item(str(rel), crop, sample))
+        claimed[crop] = rel
+        items.append(Item(rel, crop, sample))
     return items, skipped
 
 

@@ -52,18 +52,19 @@ def read_ccpd(source: Path, options: ReadOptions) -> Dataset:
     split_files = read_split_files(source)
     samples, skipped = [], []
     for path in find_sources(source, options.exclude):
-        rel = PurePosixPath(path.relative_to(source).as_posix())
+        rel = path.relative_to(source).as_posix()  # strings from here on: this loop runs per photo
+        name = rel.rpartition("/")[2]
         subset = subset_of(rel)
         if subset in NO_ANNOTATION_SUBSETS:
-            skipped.append((str(rel), f"no annotation ({subset} images carry no plate)"))
+            skipped.append((rel, f"no annotation ({subset} images carry no plate)"))
             continue
         try:
-            plate = parse_name(rel.name)
+            plate = parse_name(name)
         except FilenameError as exc:
-            skipped.append((str(rel), f"not a CCPD name: {exc}"))
+            skipped.append((rel, f"not a CCPD name: {exc}"))
             continue
         split = assign_split(rel, split_files, val_fraction)
-        fields = {"source": str(rel), "name": rel.name, "split": split, "subset": subset, **plate.to_dict()}
+        fields = {"source": rel, "name": name, "split": split, "subset": subset, **plate.to_dict()}
         layout = str(fields.get(options.layout_key or "plate_type") or length_layout(plate.text))
         br, bl, tl, tr = plate.vertices
         samples.append(Sample(path, plate.text, layout, split, subset, fields, (tl, tr, br, bl), plate.bbox))
@@ -86,16 +87,19 @@ def read_split_files(root: Path) -> dict[str, str]:
     return mapping
 
 
-def assign_split(rel: PurePosixPath, split_files: dict[str, str], val_fraction: float) -> str:
-    """Split of one image: split files, else folder names, else a hash of the file name."""
-    if str(rel) in split_files:
-        return split_files[str(rel)]
-    named = [part for part in rel.parts[:-1] if part in SPLITS]
+def assign_split(rel: str | PurePosixPath, split_files: dict[str, str], val_fraction: float) -> str:
+    """Split of one image (`rel`: its POSIX path under the root): split files, else folder names,
+    else a hash of the file name."""
+    rel = str(rel)
+    if rel in split_files:
+        return split_files[rel]
+    *folders, name = rel.split("/")
+    named = [part for part in folders if part in SPLITS]
     if named:
         return named[-1]
     if subset_of(rel) in TEST_SUBSETS:
         return "test"
-    return hash_split(rel.name, val_fraction)
+    return hash_split(name, val_fraction)
 
 
 def find_sources(root: Path, exclude: Path | None = None) -> list[Path]:
