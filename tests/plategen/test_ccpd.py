@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
 
 import pytest
 from click.testing import CliRunner
@@ -153,3 +154,19 @@ def test_parse_cli_bad_name_is_one_error_line() -> None:
         f"Error: {NAME.replace('0_0_22', '40_0_22')}: field 5 (plate indices): "
         "index 40 at position 0 out of range for provinces (34)"
     ]
+
+
+@pytest.mark.parametrize(
+    "path, subset",
+    [
+        ("ccpd_base/x.jpg", "ccpd_base"),
+        ("data/ccpd_green/train/x.jpg", "ccpd_green"),
+        ("ccpd_x/a/ccpd_y/x.jpg", "ccpd_y"),  # the nearest folder wins
+        ("x.jpg", None),
+        ("ccpd_base", None),  # a file's own name is not its folder
+        ("data\\ccpd_blur\\x.jpg", "ccpd_blur"),
+        (PurePosixPath("ccpd_db/x.jpg"), "ccpd_db"),
+    ],
+)
+def test_subset_is_the_nearest_ccpd_folder(path, subset):
+    assert subset_of(path) == subset

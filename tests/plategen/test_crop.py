@@ -190,3 +190,15 @@ def test_margin_widens_the_crop(tmp_path):
     # the plate fills crop a; with a margin, the dark background shows around it
     assert read_image(a)[:, :3].mean() > 80 and read_image(b)[:, :3].mean() < 60
     assert json.loads((tmp_path / "b" / "index.jsonl").read_text(encoding="utf-8"))["text"] == "皖ABCDEF"
+
+
+def test_a_pool_started_ahead_of_a_single_photo_still_crops_it_and_resumes(tmp_path):
+    # the pool starts before the plan is known; one task then runs inline while the workers idle
+    root = tmp_path / "root"
+    write_tiny(root / "ccpd_base" / ccpd_name())
+    first = crop_dataset(root, tmp_path / "out", workers=2, progress=False)
+    assert (first.written, first.resumed, first.skipped) == (1, 0, [])
+    crop = tmp_path / "out" / read_jsonl(tmp_path / "out" / "index.jsonl")[0]["crop"]
+    assert read_image(crop)[12, 47].tolist() != [40, 40, 40]  # the bright plate, not the background
+    again = crop_dataset(root, tmp_path / "out", workers=2, progress=False)
+    assert (again.written, again.resumed) == (0, 1)
