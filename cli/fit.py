@@ -29,6 +29,7 @@ FIT_OPTIONS = (
     "device",
     "threads",
     "augment",
+    "degrade",
     *FINE_TUNE_OPTIONS,
     "decoder",
     "context_norm",

@@ -55,6 +55,11 @@ class FitConfig:
     device: str | None = setting(None, "Default: cuda if available.", choices=("cpu", "cuda"))
     log_every: int = 10
     augment: bool = setting(False, "Random affine and brightness jitter of training crops (labels follow).")
+    degrade: bool = setting(
+        False,
+        "Also degrade training crops as cameras and crop tools do: looser or tighter framing, blur, "
+        "low resolution, colour casts, noise, JPEG (implies --augment's jitter).",
+    )
     resume: bool = setting(False, "Continue the run in --out from its train_state.pt.")
     init: str | None = setting(
         None,

@@ -122,7 +122,14 @@ class _Trainer:
         channels_last = config.channels_last
         labels = train.labels if config.aux != "off" else None
         self.train = TrainTensors(
-            train.images, labels, train.texts, self.mc.charset, device, channels_last, self.cfg.augment
+            train.images,
+            labels,
+            train.texts,
+            self.mc.charset,
+            device,
+            channels_last,
+            self.cfg.augment,
+            self.cfg.degrade,
         )
         self.mix = (
             MixedBatches(

@@ -4,7 +4,6 @@ schedules (alternate / joint / off), and validation by greedy decoding."""
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .augment import augment_batch
 from .data import encode_texts
 from .decode import greedy_decode
 from .errors import TrainingError
@@ -41,6 +41,7 @@ class TrainTensors:
         device: torch.device,
         channels_last: bool,
         augment: bool = False,
+        degrade: bool = False,
     ) -> None:
         flat, lengths = encode_texts(texts, charset)
         targets = torch.zeros(len(texts), max(int(lengths.max()), 1), dtype=torch.long)
@@ -49,6 +50,7 @@ class TrainTensors:
         self.images, self.targets, self.lengths = images.to(device), targets.to(device), lengths.to(device)
         self.labels = labels.to(device) if labels is not None else None
         self.device, self.channels_last, self.augment = device, channels_last, augment
+        self.degrade = degrade
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -59,39 +61,11 @@ class TrainTensors:
         label = None
         if self.labels is not None:
             label = self.labels.index_select(0, idx).unsqueeze(1).float().div_(255.0)
-        if self.augment:
-            x, label = augment_batch(x, label)
+        if self.augment or self.degrade:
+            x, label = augment_batch(x, label, self.degrade)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return Batch(x, label, self.targets.index_select(0, idx), self.lengths.index_select(0, idx))
-
-
-def augment_batch(x: torch.Tensor, label: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """A random affine jitter per sample (rotation ±4°, scale ±10%, shear, shift ±4% x / ±10% y),
-    applied to the crop and its image label alike so they stay aligned, plus contrast and brightness
-    jitter on the crop. Real crops are looser and less square than rectified ones; this bridges it.
-    Draws from torch's global RNG, which `fit` seeds and checkpoints."""
-    b = x.shape[0]
-
-    def u(scale: float) -> torch.Tensor:
-        return (torch.rand(b, device=x.device) * 2 - 1) * scale
-
-    angle, shear = u(math.radians(4)), u(0.12)
-    sx, sy = 1 + u(0.10), 1 + u(0.12)
-    theta = torch.stack(
-        [
-            torch.stack([sx * angle.cos(), -sy * angle.sin() + shear, u(0.04)], dim=1),
-            torch.stack([sx * angle.sin(), sy * angle.cos(), u(0.10)], dim=1),
-        ],
-        dim=1,
-    )  # (B, 2, 3): output → input coordinates
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    x = F.grid_sample(x, grid, padding_mode="border", align_corners=False)
-    x = x * (1 + u(0.3))[:, None, None, None] + u(0.25)[:, None, None, None]
-    if label is not None:
-        grid = F.affine_grid(theta, list(label.shape), align_corners=False)
-        label = F.grid_sample(label, grid, padding_mode="zeros", align_corners=False)
-    return x, label
 
 
 def ctc_loss(logits: torch.Tensor, batch: Batch, blank: int) -> torch.Tensor:

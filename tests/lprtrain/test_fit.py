@@ -18,6 +18,7 @@ from lprtrain.errors import CharsetError, ConfigError, RunError, TrainingError
 from lprtrain.fit import fit, load_splits
 from lprtrain.model import ModelConfig
 from lprtrain.run import load_model
+from plategen.ccpd import CCPD_CHARSET
 from plategen.io import read_jsonl
 from plategen.shards import read_manifest
 
@@ -181,15 +182,16 @@ def test_without_a_val_split_a_slice_of_train_is_held_out(shards: Path) -> None:
     assert sorted(half0.texts + half1.texts) == sorted(train.texts)
 
 
-def test_augmentation_moves_crop_and_label_together() -> None:
-    from lprtrain.train_loop import augment_batch
+@pytest.mark.parametrize("degrade", [False, True])
+def test_augmentation_moves_crop_and_label_together(degrade: bool) -> None:
+    from lprtrain.augment import augment_batch
 
     torch.manual_seed(0)
     x = torch.full((16, 3, 24, 94), -1.0)
     label = torch.zeros(16, 1, 24, 94)
     x[..., 6:18, 40:48] = 1.0  # a bright glyph-like bar ...
     label[..., 6:18, 40:48] = 1.0  # ... and its image label
-    ax, al = augment_batch(x.clone(), label.clone())
+    ax, al = augment_batch(x.clone(), label.clone(), degrade)
     assert ax.shape == x.shape and al.shape == label.shape
     assert not torch.allclose(ax, x)  # it does change the crops
 
@@ -198,7 +200,9 @@ def test_augmentation_moves_crop_and_label_together() -> None:
         ys, xs = torch.meshgrid(torch.arange(24.0), torch.arange(94.0), indexing="ij")
         return torch.stack([(w * ys).sum(dim=(1, 2)), (w * xs).sum(dim=(1, 2))], dim=1)
 
-    bright = (ax.mean(dim=1) > ax.mean(dim=(1, 2, 3))[:, None, None]).float()
+    grey = ax.mean(dim=1)
+    lo, hi = grey.amin(dim=(1, 2)), grey.amax(dim=(1, 2))
+    bright = (grey > ((lo + hi) / 2)[:, None, None]).float()  # halfway: noise and casts cannot cross it
     moved = (centre(al[:, 0]) - torch.tensor([11.5, 43.5])).abs().max()
     assert moved > 0.5  # the label moved ...
     assert (centre(bright) - centre(al[:, 0])).abs().max() < 1.0  # ... exactly where the crop's bar went
@@ -248,3 +252,50 @@ def test_compare_config_rejects_unknown_keys() -> None:
     with pytest.raises(ConfigError, match="unknown key 'lrr'"):
         CompareConfig.from_dict({"fit": {"lrr": 1.0}})
     assert CompareConfig.from_dict({"seeds": 2, "fit": {"epochs": 3}}).fit.epochs == 3
+
+
+def test_degradation_softens_and_casts_crops_but_keeps_their_text() -> None:
+    from lprtrain.augment import degrade_batch
+
+    torch.manual_seed(0)
+    x = torch.full((64, 3, 24, 94), -0.6)
+    for left in range(8, 90, 12):  # seven sharp glyph-like bars
+        x[..., 5:19, left : left + 4] = 0.8
+    out = degrade_batch(x.clone())
+    assert out.shape == x.shape and out.min() >= -1 and out.max() <= 1
+    torch.manual_seed(0)
+    assert torch.equal(degrade_batch(x.clone()), out)  # seeded: a resumed run draws the same
+
+    cols = torch.arange(8, 90, 12)
+
+    def edge(t: torch.Tensor) -> torch.Tensor:  # (B,) the bars' left-edge step, averaged (noise cancels)
+        return (t[..., 5:19, cols] - t[..., 5:19, cols - 1]).mean(dim=(1, 2, 3))
+
+    softened = edge(out) < 0.75 * edge(x)  # more than the ±15 % colour gain can take off
+    assert 0.25 < softened.float().mean() < 0.8  # blur or low resolution on part of the batch, not all
+    means = out.mean(dim=(2, 3))  # (B, 3): a colour cast moves the channels apart
+    assert (means.max(dim=1).values - means.min(dim=1).values).mean() > 0.02
+    flat = (out - out.mean(dim=(1, 2, 3), keepdim=True)).flatten(1)
+    ref = (x - x.mean(dim=(1, 2, 3), keepdim=True)).flatten(1)
+    corr = (flat * ref).sum(1) / (flat.norm(dim=1) * ref.norm(dim=1))
+    assert corr.min() > 0.8  # every crop still shows its bars where they were
+
+
+def test_degrade_reaches_the_training_batches_and_the_run_config(shards: Path, tmp_path: Path) -> None:
+    from lprtrain.data import load_data
+    from lprtrain.preprocess import to_input
+    from lprtrain.train_loop import TrainTensors
+
+    data = load_data(shards)
+    idx = torch.arange(4)
+    plain = to_input(data.images[:4])
+    for augment, degrade in ((False, False), (False, True), (True, True)):
+        tensors = TrainTensors(
+            data.images, data.labels, data.texts, CCPD_CHARSET, torch.device("cpu"), False, augment, degrade
+        )
+        changed = not torch.allclose(tensors.batch(idx).x, plain)
+        assert changed == (augment or degrade)
+    run = tmp_path / "run"
+    result = fit(shards, run, quick(aux="off", degrade=True), progress=False)
+    assert result.steps == 2
+    assert json.loads((run / "config.json").read_text())["fit"]["degrade"] is True
