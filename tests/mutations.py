@@ -98,6 +98,20 @@ MUTATIONS = (
         "    dummy = torch.zeros(2, 3, h, w)\n    model.container = torch.nn.Sequential()  # dropped\n",
         ("tests/test_bites_lprtrain.py",),
     ),
+    Mutation(
+        "--degrade is dropped on the way to the training batches",
+        "lprtrain/train_loop.py",
+        "        self.degrade = degrade\n",
+        "        self.degrade = False\n",
+        ("tests/lprtrain/test_fit.py",),
+    ),
+    Mutation(
+        "degradation leaves the crops as they are",
+        "lprtrain/augment.py",
+        "    dev = x.device\n    # colour cast",
+        "    dev = x.device\n    return x\n    # colour cast",
+        ("tests/lprtrain/test_fit.py",),
+    ),
 )
 
 # Printed by the copy's interpreter: where it imports each package from.
