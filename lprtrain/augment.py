@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .preprocess import SCALE
+from .preprocess import to_input, to_pixels
 
 # --degrade's ranges, in the 94x24 input's pixels where a size is meant
 ZOOM = (0.9, 1.25)  # >1 samples a larger region: a looser crop (real crops are cut loose, CCPD tight)
@@ -117,12 +117,11 @@ def _jpeg(x: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
     if not idx:
         return x
     quality = torch.randint(JPEG_QUALITY[0], JPEG_QUALITY[1] + 1, (len(idx),)).tolist()
-    pixels = (x[idx] / SCALE + 127.5).round().clamp(0, 255).to(torch.uint8)
-    pixels = pixels.permute(0, 2, 3, 1).contiguous().cpu().numpy()  # (n, H, W, 3) BGR
+    pixels = to_pixels(x[idx]).cpu().numpy()  # (n, H, W, 3) BGR
     out = np.empty_like(pixels)
     for i, (img, q) in enumerate(zip(pixels, quality, strict=True)):
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(q)])
         out[i] = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else img
     x = x.clone()
-    x[idx] = (torch.from_numpy(out).to(x.device).permute(0, 3, 1, 2).float() - 127.5) * SCALE
+    x[idx] = to_input(torch.from_numpy(out).to(x.device))
     return x

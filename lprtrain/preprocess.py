@@ -35,6 +35,11 @@ def to_input(images: torch.Tensor) -> torch.Tensor:
     return (images.permute(0, 3, 1, 2).float() - 127.5) * SCALE
 
 
+def to_pixels(x: torch.Tensor) -> torch.Tensor:
+    """The inverse of `to_input`: float (B, 3, H, W) → uint8 (B, H, W, 3) BGR, rounded and clipped."""
+    return (x / SCALE + 127.5).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous()
+
+
 def preprocess(images: Sequence[np.ndarray], size: tuple[int, int]) -> torch.Tensor:
     """uint8 BGR images of any size → the model's input, float (N, 3, H, W) at `size` (W, H)."""
     return to_input(torch.from_numpy(resize_all(images, size)))
@@ -60,4 +65,4 @@ def read_crops(
     return kept, torch.from_numpy(resize_all(images, size))
 
 
-__all__ = ["SCALE", "resize_all", "to_input", "preprocess", "read_crops"]
+__all__ = ["SCALE", "resize_all", "to_input", "to_pixels", "preprocess", "read_crops"]
