@@ -6,8 +6,10 @@ import hashlib
 import itertools
 import json
 import os
+import struct
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -115,9 +117,60 @@ def write_image_atomic(path: str | Path, image: np.ndarray) -> None:
 
 
 _EXIF_WINDOW = 1 << 16  # EXIF sits in an APP1 segment before the image data
+_SEQUENTIAL_SOF = (0xC0, 0xC1)  # baseline and extended sequential, Huffman-coded
+_STANDALONE = {0x01, *range(0xD0, 0xD8)}  # markers with no length field (TEM, RST0-7)
 
 
-def decode_jpeg(data: bytes, factor: int = 1) -> np.ndarray | None:
+@dataclass(frozen=True)
+class JpegFrame:
+    """Where a JPEG's frame header sits, and whether its rows can be decoded top rows only."""
+
+    height: int
+    width: int
+    sof_offset: int  # the SOF marker's first byte; the height field is 5 bytes on
+    block_rows: int  # full-resolution rows per MCU row (8 × the largest vertical sampling factor)
+    top_down: bool  # sequential, one interleaved scan: MCU rows arrive top to bottom, each once
+
+
+def jpeg_frame(data: bytes) -> JpegFrame | None:
+    """The frame header of JPEG `data`, read from the markers before the first scan; None where the
+    markers are not what a well-formed JPEG has there (the caller then decodes as usual)."""
+    if data[:2] != b"\xff\xd8":
+        return None
+    frame, i = None, 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            i += 1
+            continue
+        if marker in _STANDALONE:
+            i += 2
+            continue
+        (length,) = struct.unpack_from(">H", data, i + 2)
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start-of-frame
+            if i + 10 > len(data):
+                return None
+            height, width = struct.unpack_from(">HH", data, i + 5)
+            components = data[i + 9]
+            sampling = data[i + 11 : i + 10 + 3 * components : 3]
+            if len(sampling) != components or not components:
+                return None
+            block_rows = 8 * max(b & 0x0F for b in sampling)
+            frame = (height, width, i, block_rows, marker in _SEQUENTIAL_SOF, components)
+        elif marker == 0xDA:  # start of scan: the header ends here
+            if frame is None or i + 4 >= len(data):
+                return None
+            height, width, offset, block_rows, sequential, components = frame
+            # a sequential file whose first scan carries every component is one interleaved scan
+            interleaved = data[i + 4] == components
+            return JpegFrame(height, width, offset, block_rows, sequential and interleaved and height > 0)
+        i += 2 + length
+    return None
+
+
+def decode_jpeg(data: bytes, factor: int = 1, rows: int | None = None) -> np.ndarray | None:
     """BGR pixels of JPEG `data` at 1/`factor` scale (1, 2, 4 or 8) through libjpeg-turbo's SIMD
     decoder (simplejpeg), or None where OpenCV must decode instead.
 
@@ -126,16 +179,37 @@ def decode_jpeg(data: bytes, factor: int = 1) -> np.ndarray | None:
     most on. None for data that is not a JPEG, carries EXIF (OpenCV applies its orientation tag; this
     decoder would not), or that libjpeg-turbo's fast path refuses (CMYK, corrupt): OpenCV then
     decodes it, or reports it, exactly as before.
+
+    `rows`: only the top `rows` full-resolution rows are wanted. A sequential JPEG then decodes no
+    further than the MCU row after them, and the image stops at the end of their own MCU row; every
+    row it holds is the full decode's, bit for bit (tested). Progressive files decode whole.
     """
     if data[:2] != b"\xff\xd8" or b"Exif\x00" in data[:_EXIF_WINDOW]:
         return None
     try:
         height, width = simplejpeg.decode_jpeg_header(data)[:2]
+        strict = True
+        if rows is not None and rows < height:
+            frame = jpeg_frame(data)
+            if frame is not None and frame.top_down and (frame.height, frame.width) == (height, width):
+                # One MCU row more than asked: libjpeg smooths chroma with the rows below, so the
+                # last MCU row of a shortened frame is the only one that differs from a full decode.
+                exact = -(-rows // frame.block_rows) * frame.block_rows
+                keep = exact + frame.block_rows
+                if keep < height:
+                    # A shorter frame header makes libjpeg stop after `keep` rows: it never reads
+                    # the rest of the scan. It warns about those bytes as it skips them to the end
+                    # marker, hence strict=False; OpenCV, the fallback, decodes through the same
+                    # warnings anyway.
+                    at = frame.sof_offset + 5
+                    data, height, strict = data[:at] + struct.pack(">H", keep) + data[at + 2 :], keep, False
         want = (-(-height // factor), -(-width // factor))  # a reduced decode rounds up, like OpenCV's
-        image = simplejpeg.decode_jpeg(data, "BGR", min_height=want[0], min_width=want[1])
+        image = simplejpeg.decode_jpeg(data, "BGR", min_height=want[0], min_width=want[1], strict=strict)
     except ValueError:
         return None
-    return image if image.shape[:2] == want else None
+    if image.shape[:2] != want:
+        return None
+    return image if strict else image[: -(-exact // factor)]  # the extra MCU row goes
 
 
 def decode_image(data: bytes, source: str | Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:

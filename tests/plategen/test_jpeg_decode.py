@@ -1,5 +1,6 @@
-"""The SIMD JPEG path (`plategen.io.decode_jpeg`): the same pixels as OpenCV at every scale, and
-OpenCV wherever the fast path must not decide (EXIF orientation, non-JPEG, corrupt data)."""
+"""The SIMD JPEG path (`plategen.io.decode_jpeg`): the same pixels as OpenCV at every scale, the top
+rows only when asked (bit for bit the full decode's), and OpenCV wherever the fast path must not
+decide (EXIF orientation, non-JPEG, corrupt data)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 from plategen.errors import ImageReadError
-from plategen.io import decode_image, decode_jpeg
+from plategen.io import decode_image, decode_jpeg, jpeg_frame
 from plategen.rectify import REDUCED_FLAGS, decode_scaled
 
 from ..conftest import shared
@@ -18,14 +19,15 @@ def opencv(data: bytes, factor: int) -> np.ndarray:
     return cv2.imdecode(np.frombuffer(data, np.uint8), REDUCED_FLAGS[factor])
 
 
-def jpeg(height: int = 157, width: int = 243, subsample: bool = True) -> bytes:
+def jpeg(height: int = 157, width: int = 243, subsample: bool = True, progressive: bool = False) -> bytes:
     # a smooth gradient plus noise: every DCT band carries energy, so a wrong IDCT shows
     rng = np.random.default_rng(height * width)
     yy, xx = np.mgrid[0:height, 0:width]
     image = np.stack([xx * 255 // width, yy * 255 // height, (xx + yy) % 256], axis=2)
     image = np.clip(image + rng.integers(-40, 40, image.shape), 0, 255).astype(np.uint8)
     sampling = cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420 if subsample else cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_SAMPLING_FACTOR, sampling])
+    flags = [cv2.IMWRITE_JPEG_SAMPLING_FACTOR, sampling, cv2.IMWRITE_JPEG_PROGRESSIVE, int(progressive)]
+    ok, buf = cv2.imencode(".jpg", image, flags)
     assert ok
     return buf.tobytes()
 
@@ -47,6 +49,38 @@ def test_same_pixels_as_opencv_on_real_photos_and_crops():
             fast = decode_jpeg(data, factor)
             assert fast is not None, path
             np.testing.assert_array_equal(fast, opencv(data, factor), err_msg=f"{path} at 1/{factor}")
+
+
+def test_frame_header_is_read_from_the_markers():
+    frame = jpeg_frame(jpeg(157, 243))
+    assert (frame.height, frame.width, frame.block_rows, frame.top_down) == (157, 243, 16, True)
+    assert jpeg_frame(jpeg(40, 50, subsample=False)).block_rows == 8  # 4:4:4: 8-row MCUs
+    assert not jpeg_frame(jpeg(40, 50, progressive=True)).top_down
+    assert jpeg_frame(b"\xff\xd8" + b"not a jpeg" * 50 + b"\xff\xd9") is None
+    assert jpeg_frame(b"\x89PNG\r\n") is None
+
+
+@pytest.mark.parametrize("subsample", [True, False])
+@pytest.mark.parametrize("factor", sorted(REDUCED_FLAGS))
+def test_top_rows_only_are_the_full_decode_bit_for_bit(factor, subsample):
+    data = jpeg(301, 243, subsample=subsample)
+    full = decode_jpeg(data, factor)
+    block = 16 if subsample else 8
+    for rows in (1, 37, 128, 200, 280):
+        top = decode_jpeg(data, factor, rows)
+        assert top is not None and top.shape[1:] == full.shape[1:]
+        got = top.shape[0] * factor
+        assert got >= rows, (rows, got)
+        # it stops at the end of the asked rows' MCU row, or decodes whole where the next is the last
+        mcu_end = -(-rows // block) * block
+        expect = full.shape[0] if mcu_end + block >= 301 else -(-mcu_end // factor)
+        assert top.shape[0] == expect, (rows, top.shape[0])
+        np.testing.assert_array_equal(top, full[: top.shape[0]], err_msg=f"rows {rows} at 1/{factor}")
+
+
+def test_progressive_jpegs_decode_whole_when_top_rows_are_asked():
+    data = jpeg(301, 243, progressive=True)
+    np.testing.assert_array_equal(decode_jpeg(data, 2, rows=20), opencv(data, 2))
 
 
 def with_exif(data: bytes) -> bytes:

@@ -21,6 +21,7 @@ from plategen.rectify import (
     plate_quad,
     rectify,
     reduction_factor,
+    rows_read,
     warp,
 )
 
@@ -157,6 +158,48 @@ def test_fast_decode_matches_full_resolution(mode):
         reduced += reduction_factor(plate_quad(plate, mode), (W, H)) > 1
     assert reduced >= 15  # most real plates are large enough for a reduced decode
     assert np.mean(diffs) <= 4 and max(diffs) <= 8
+
+
+@pytest.mark.parametrize("margin", [0.0, 0.15])
+@pytest.mark.parametrize("mode", MODES)
+def test_fast_path_decodes_only_the_top_rows_and_crops_the_same_pixels(mode, margin):
+    shortened = 0
+    for plate, data in real_photos():
+        quad = plate_quad(plate, mode)
+        factor = reduction_factor(quad, (W, H), margin)
+        whole = decode_scaled(data, factor, "x")
+        rows = rows_read(quad, (W, H), mode, factor, margin)
+        top = decode_scaled(data, factor, "x", rows)
+        shortened += top.shape[0] < whole.shape[0]
+        assert top.shape[0] * factor >= rows
+        np.testing.assert_array_equal(top, whole[: top.shape[0]])
+        fast = crop_bytes(data, plate, (W, H), mode, margin)
+        np.testing.assert_array_equal(fast, rectify(whole, plate, (W, H), mode, factor, margin))
+    assert shortened >= 20  # CCPD plates sit mid-photo: most decodes stop well before the bottom
+
+
+def test_rows_read_cover_the_samples_the_warp_takes():
+    # a plate low in a 400×300 image, decoded whole: rows past the bound must not change the crop
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (300, 400, 3), np.uint8)
+    plate = make_plate([(330, 250), (70, 240), (60, 180), (340, 190)])
+    for mode in MODES:
+        for margin in (0.0, 0.2):
+            rows = rows_read(plate_quad(plate, mode), (W, H), mode, 1, margin)
+            assert 250 < rows <= 300 + 40
+            scrambled = image.copy()
+            scrambled[rows:] = 255 - scrambled[rows:]
+            np.testing.assert_array_equal(
+                rectify(scrambled, plate, (W, H), mode, margin=margin),
+                rectify(image, plate, (W, H), mode, margin=margin),
+            )
+
+
+def test_a_plate_below_the_photo_still_reports_the_photo_size():
+    ok, buf = cv2.imencode(".jpg", np.random.default_rng(1).integers(0, 256, (300, 400, 3), np.uint8))
+    plate = make_plate([(330, 390), (70, 370), (60, 280), (340, 300)])
+    with pytest.raises(GeometryError, match="outside the 400x300 image"):
+        crop_bytes(buf.tobytes(), plate, (W, H), "point", source="x.jpg")
 
 
 # Character boxes [x0, x1] in mm (GA 36-2018): blue 440 mm, 45 mm glyphs, 12 mm gaps, 34 mm after the
