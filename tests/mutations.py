@@ -112,6 +112,20 @@ MUTATIONS = (
         "    dev = x.device\n    return x\n    # colour cast",
         ("tests/lprtrain/test_fit.py",),
     ),
+    Mutation(
+        "a shortened JPEG frame keeps its last, chroma-smoothed MCU row",
+        "plategen/io.py",
+        "return image if strict else image[: -(-exact // factor)]",
+        "return image",
+        ("tests/plategen/test_jpeg_decode.py",),
+    ),
+    Mutation(
+        "the decoded rows stop at the plate's last sample, not the row bilinear reads below it",
+        "plategen/rectify.py",
+        "(int(np.floor(bottom)) + 3) * factor",
+        "(int(np.floor(bottom)) + 1) * factor",
+        ("tests/plategen/test_rectify.py",),
+    ),
 )
 
 # Printed by the copy's interpreter: where it imports each package from.
