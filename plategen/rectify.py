@@ -225,10 +225,15 @@ def crop_bytes(
     """
     quad = plate if isinstance(plate, np.ndarray) else plate_quad(plate, mode)
     factor = reduction_factor(quad, size, margin) if fast else 1
-    # A quad that leaves the image reads past its bottom: the whole image decodes, and
-    # check_quad reports the quad against the image's true size.
-    image = decode_scaled(data, factor, source, rows_read(quad, size, mode, factor, margin) if fast else None)
-    return rectify(image, quad, size, mode, factor, margin, source)
+    rows = rows_read(quad, size, mode, factor, margin) if fast else None
+    image = decode_scaled(data, factor, source, rows)
+    try:
+        return rectify(image, quad, size, mode, factor, margin, source)
+    except GeometryError:
+        if rows is None:
+            raise
+        # the decode may have stopped below the plate: report the quad against the whole photo
+        return rectify(decode_scaled(data, factor, source), quad, size, mode, factor, margin, source)
 
 
 __all__ = [

@@ -195,11 +195,17 @@ def test_rows_read_cover_the_samples_the_warp_takes():
             )
 
 
-def test_a_plate_below_the_photo_still_reports_the_photo_size():
+@pytest.mark.parametrize(
+    "vertices",
+    [
+        [(330, 390), (70, 370), (60, 280), (340, 300)],  # below the photo
+        [(450, 90), (70, 70), (60, 20), (440, 30)],  # off its right edge, high up: a short decode
+    ],
+)
+def test_bad_corners_name_the_whole_photo_size_after_a_short_decode(vertices):
     ok, buf = cv2.imencode(".jpg", np.random.default_rng(1).integers(0, 256, (300, 400, 3), np.uint8))
-    plate = make_plate([(330, 390), (70, 370), (60, 280), (340, 300)])
     with pytest.raises(GeometryError, match="outside the 400x300 image"):
-        crop_bytes(buf.tobytes(), plate, (W, H), "point", source="x.jpg")
+        crop_bytes(buf.tobytes(), make_plate(vertices), (W, H), "point", source="x.jpg")
 
 
 # Character boxes [x0, x1] in mm (GA 36-2018): blue 440 mm, 45 mm glyphs, 12 mm gaps, 34 mm after the
