@@ -104,10 +104,10 @@ def _decode_file_simd(path: str) -> int:
 
 def command_rates(
     repeat: int, workers: int, mode: str, rounds: int
-) -> tuple[float, float, float, float, int, list[float]]:
+) -> tuple[float, float, float, float, int, list[tuple[float, float]]]:
     """(OpenCV decode-loop files/s, SIMD decode-loop files/s, `plategen crop` command files/s, the
     same less the command's start-up on one photo (the issue's measure), files, and each round's
-    ratio of the two by the issue's measure): best of `rounds`, alternating. Each command run starts
+    (command less start-up, OpenCV loop) files/s): best of `rounds`, alternating. Each command run starts
     from an empty OUT. A round's own ratio pairs runs taken seconds apart, so a load that comes and
     goes moves it less than it moves either rate."""
     exe = Path(sys.executable).with_name("plategen")
@@ -146,7 +146,7 @@ def command_rates(
                     best[i] = max(best[i], rate[i])
                 one_s, all_s = command(one), command(root)
                 startup, whole = min(startup, one_s), min(whole, all_s)
-                paired.append((n - 1) / max(all_s - one_s, 1e-9) / rate[0])
+                paired.append(((n - 1) / max(all_s - one_s, 1e-9), rate[0]))
     return best[0], best[1], n / whole, (n - 1) / max(whole - startup, 1e-9), n, paired
 
 
@@ -187,8 +187,12 @@ def main() -> None:
     print(
         f"command vs the SIMD loop: {steady / simd:.2f} less start-up, {command / simd:.2f} start-up included"
     )
-    rounds = " ".join(f"{r:.2f}" for r in paired)
-    print(f"each round's own ratio (the issue's measure): {rounds}; median {statistics.median(paired):.2f}")
+    ratios = [ours / base for ours, base in paired]
+    for i, (ours, base) in enumerate(paired, 1):
+        print(
+            f"round {i}: command less start-up {ours:7.1f} files/s, cv2 loop {base:6.1f}: {ours / base:.2f}×"
+        )
+    print(f"each round's own ratio (the issue's measure): median {statistics.median(ratios):.2f}")
     print(describe(args.workers))
     for mode in MODES:
         mean, worst, reduced = quality(mode)

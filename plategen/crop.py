@@ -32,7 +32,8 @@ class CropConfig:
     size: tuple[int, int] = (94, 24)
     val_fraction: float = 0.1  # share of hash-assigned images that go to "val"
     ext: str = ".png"  # lossless by default: crops feed a pixel-level MSE target downstream
-    fast_decode: bool = True  # decode JPEGs at 1/2, 1/4 or 1/8 scale when the plate stays large enough
+    # decode JPEGs at 1/2, 1/4 or 1/8 scale when the plate stays large enough, down to its rows only
+    fast_decode: bool = True
     margin: float = 0.0  # extra border on each side, as a fraction of the plate size
 
     def __post_init__(self) -> None:
@@ -121,25 +122,32 @@ def _init_worker(root: str, out: str, config: CropConfig) -> None:
     _worker.update(root=Path(root), out=Path(out), config=config)
 
 
-def _crop_one(task: tuple[int, Item]) -> tuple[int, str | None]:
+Task = tuple[int, str, str, tuple, tuple | None]  # index, source, crop, corners, bbox
+
+
+def _task(index: int, item: Item) -> Task:
+    # What a worker needs and no more: a whole Item (its Sample, every name field) costs more to
+    # unpickle than the crop's warp.
+    return index, item.source, item.crop, item.sample.corners, item.sample.bbox
+
+
+def _crop_one(task: Task) -> tuple[int, str | None]:
     """Crop one item into OUT; return (its index, None), or (its index, reason) when it must be
     skipped. Only the index travels back: the parent holds the items."""
-    index, item = task
+    index, source, target, corners, bbox = task
     root, out, config = _worker["root"], _worker["out"], _worker["config"]
     try:
         try:
-            data = (root / item.source).read_bytes()
+            data = (root / source).read_bytes()
         except OSError as exc:
             return index, f"unreadable file: {exc.strerror or exc}"
-        quad = corner_quad(item.sample.corners, item.sample.bbox, config.mode)
-        crop = crop_bytes(
-            data, quad, config.size, config.mode, config.margin, config.fast_decode, item.source
-        )
-        write_bytes_atomic(out / item.crop, encode_image(crop, config.ext))
+        quad = corner_quad(corners, bbox, config.mode)
+        crop = crop_bytes(data, quad, config.size, config.mode, config.margin, config.fast_decode, source)
+        write_bytes_atomic(out / target, encode_image(crop, config.ext))
     except PlategenError as exc:
         return index, str(exc)
     except (cv2.error, ValueError) as exc:  # an image OpenCV cannot handle must not stop the run
-        return index, f"{item.source}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}"
+        return index, f"{source}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}"
     return index, None
 
 
@@ -187,7 +195,12 @@ def crop_dataset(
         todo = [item for item in items if item.crop not in present]
         chunk = max(1, min(64, len(todo) // (max(workers, 1) * 8)))
         for index, reason in pool.map(
-            _crop_one, list(enumerate(todo)), chunksize=chunk, desc="crop", unit="img", progress=progress
+            _crop_one,
+            [_task(i, item) for i, item in enumerate(todo)],
+            chunksize=chunk,
+            desc="crop",
+            unit="img",
+            progress=progress,
         ):
             if reason is None:
                 done.append(todo[index])
