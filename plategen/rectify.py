@@ -172,7 +172,13 @@ def rows_read(
 ) -> int | None:
     """How many full-resolution rows, from the top, the warp of this plate reads (a 1/`factor`
     decode), or None where the bound is not clear and the whole image should be decoded."""
-    matrix, (kx, ky) = _warp_plan(quad, size, mode, factor, margin)
+    return _rows_of(quad, factor, size, *_warp_plan(quad, size, mode, factor, margin))
+
+
+def _rows_of(
+    quad: np.ndarray, factor: int, size: tuple[int, int], matrix: np.ndarray, supersample: tuple[int, int]
+) -> int | None:
+    kx, ky = supersample
     back = np.linalg.inv(_scale_matrix(kx, ky) @ matrix)  # output pixels → decoded pixels
     w, h = size[0] * kx - 1, size[1] * ky - 1
     corners = back @ np.array([(0, w, w, 0), (0, 0, h, h), (1, 1, 1, 1)], np.float64)
@@ -201,10 +207,22 @@ def rectify(
     corners fall outside the image or are degenerate.
     """
     quad = plate if isinstance(plate, np.ndarray) else plate_quad(plate, mode)
+    return _rectify(image, quad, size, factor, source, *_warp_plan(quad, size, mode, factor, margin))
+
+
+def _rectify(
+    image: np.ndarray,
+    quad: np.ndarray,
+    size: tuple[int, int],
+    factor: int,
+    source: str,
+    matrix: np.ndarray,
+    supersample: tuple[int, int],
+) -> np.ndarray:
+    """`rectify` with its warp plan already made (crop_bytes makes it once for two uses)."""
     img_h, img_w = image.shape[:2]
     # a reduced decode holds ceil(full / factor) pixels, so full size is known to within factor - 1
     check_quad(quad, (img_w * factor, img_h * factor), source)
-    matrix, supersample = _warp_plan(quad, size, mode, factor, margin)
     return warp(image, matrix, size, supersample)
 
 
@@ -225,15 +243,16 @@ def crop_bytes(
     """
     quad = plate if isinstance(plate, np.ndarray) else plate_quad(plate, mode)
     factor = reduction_factor(quad, size, margin) if fast else 1
-    rows = rows_read(quad, size, mode, factor, margin) if fast else None
+    plan = _warp_plan(quad, size, mode, factor, margin)
+    rows = _rows_of(quad, factor, size, *plan) if fast else None
     image = decode_scaled(data, factor, source, rows)
     try:
-        return rectify(image, quad, size, mode, factor, margin, source)
+        return _rectify(image, quad, size, factor, source, *plan)
     except GeometryError:
         if rows is None:
             raise
         # the decode may have stopped below the plate: report the quad against the whole photo
-        return rectify(decode_scaled(data, factor, source), quad, size, mode, factor, margin, source)
+        return _rectify(decode_scaled(data, factor, source), quad, size, factor, source, *plan)
 
 
 __all__ = [
