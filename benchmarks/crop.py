@@ -1,7 +1,8 @@
 """Benchmark `plategen crop`'s decode + rectify path against a plain full-resolution decode.
 
 Runs the real CCPD photos (../shared/data/ccpd-images) repeated to >= 1,000 files through the same
-process pool twice: once the crop path (reduced-resolution decode, rectify, PNG encode in memory),
+process pool twice: once the crop path (reduced-resolution decode down to the plate's rows only,
+rectify, PNG encode in memory),
 once `cv2.imdecode` at full resolution and nothing else. Prints crops/s, decodes/s, their ratio
 (target >= 2.0) and the mean absolute grey-level difference between fast-path and full-resolution
 crops (target <= 4).
@@ -11,7 +12,9 @@ resume checks, file writes, index, progress bar), on a tree of symlinks to the p
 repeat), against two plain full-resolution decode loops over the same files in as many processes,
 interleaved: OpenCV's (the issue's baseline, and what OpenCV users run), and libjpeg-turbo's SIMD
 decoder through simplejpeg, which decodes the same pixels about twice as fast and which `plategen`
-itself now uses, so that the ratio is also shown against the fastest plain decode we know.
+itself now uses, so that the ratio is also shown against the fastest plain decode we know. Every
+round starts from a flushed file system (the last round's crops deleted, then `sync`), and each
+round's own ratio is printed with its two rates, then their median.
 
     .venv/bin/python benchmarks/crop.py [--workers N] [--repeat 42] [--mode point] [--command-repeat 167]
 """
