@@ -113,14 +113,14 @@ MUTATIONS = (
         ("tests/lprtrain/test_fit.py",),
     ),
     Mutation(
-        "a shortened JPEG frame keeps its last, chroma-smoothed MCU row",
+        "a short JPEG frame keeps its chroma-smoothed last row",
         "plategen/io.py",
         "return image if strict else image[: -(-exact // factor)]",
         "return image",
         ("tests/plategen/test_jpeg_decode.py",),
     ),
     Mutation(
-        "the decoded rows stop at the plate's last sample, not the row bilinear reads below it",
+        "the row bound misses the row bilinear reads below",
         "plategen/rectify.py",
         "(int(np.floor(bottom)) + 3) * factor",
         "(int(np.floor(bottom)) + 1) * factor",
