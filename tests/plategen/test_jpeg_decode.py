@@ -60,17 +60,30 @@ def test_frame_header_is_read_from_the_markers():
     assert jpeg_frame(b"\x89PNG\r\n") is None
 
 
-@pytest.mark.parametrize("subsample", [True, False])
+# (encoder flags, MCU height): chroma halved both ways, halved across only, full; restart markers
+# every 3 MCUs (a stream a shortened frame must stop inside); one grey channel
+LAYOUTS = {
+    "4:2:0": ([cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420], 16),
+    "4:2:2": ([cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_422], 8),
+    "4:4:4": ([cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444], 8),
+    "restarts": ([cv2.IMWRITE_JPEG_RST_INTERVAL, 3], 16),
+    "grey": ([], 8),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
 @pytest.mark.parametrize("factor", sorted(REDUCED_FLAGS))
-def test_top_rows_only_are_the_full_decode_bit_for_bit(factor, subsample):
-    data = jpeg(301, 243, subsample=subsample)
+def test_top_rows_only_are_the_full_decode_bit_for_bit(factor, layout):
+    flags, block = LAYOUTS[layout]
+    image = cv2.imdecode(np.frombuffer(jpeg(301, 243, subsample=False), np.uint8), cv2.IMREAD_COLOR)
+    ok, buf = cv2.imencode(".jpg", image[:, :, 1] if layout == "grey" else image, flags)
+    data = buf.tobytes()
+    assert jpeg_frame(data).block_rows == block
     full = decode_jpeg(data, factor)
-    block = 16 if subsample else 8
     for rows in (1, 37, 128, 200, 280):
         top = decode_jpeg(data, factor, rows)
         assert top is not None and top.shape[1:] == full.shape[1:]
-        got = top.shape[0] * factor
-        assert got >= rows, (rows, got)
+        assert top.shape[0] * factor >= rows, (rows, top.shape[0])
         # it stops at the end of the asked rows' MCU row, or decodes whole where the next is the last
         mcu_end = -(-rows // block) * block
         expect = full.shape[0] if mcu_end + block >= 301 else -(-mcu_end // factor)
