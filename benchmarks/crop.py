@@ -127,9 +127,8 @@ def command_rates(
         (one / Path(files[0]).name).symlink_to(Path(files[0]).resolve())
 
         def settle() -> None:
-            # Delete the last round's crops and flush: otherwise ext4's deferred work on 4,008
-            # deleted and 4,008 dirty files lands in whatever this round times next, and each round
-            # reads slower than the one before (measured: 2.65x falling to 1.93x over 7 rounds).
+            # Delete the last round's crops and flush, so that the file system's deferred work on
+            # 4,008 deleted and 4,008 dirty files does not land in whatever this round times next.
             shutil.rmtree(Path(tmp) / "out", ignore_errors=True)
             os.sync()
 
