@@ -179,10 +179,14 @@ def _rows_of(
     quad: np.ndarray, factor: int, size: tuple[int, int], matrix: np.ndarray, supersample: tuple[int, int]
 ) -> int | None:
     kx, ky = supersample
-    back = np.linalg.inv(_scale_matrix(kx, ky) @ matrix)  # output pixels → decoded pixels
+    try:
+        back = np.linalg.inv(_scale_matrix(kx, ky) @ matrix)  # output pixels → decoded pixels
+    except np.linalg.LinAlgError:  # a degenerate quad: the whole decode, and check_quad reports it
+        return None
     w, h = size[0] * kx - 1, size[1] * ky - 1
     corners = back @ np.array([(0, w, w, 0), (0, 0, h, h), (1, 1, 1, 1)], np.float64)
-    if (corners[2] <= 0).any():  # the horizon crosses the output: no finite bound from its corners
+    # the horizon crosses the output (no finite bound from its corners), or the map is not finite
+    if not np.isfinite(corners).all() or (corners[2] <= 0).any():
         return None
     # A projective map takes the output rectangle to a convex quad, so its lowest point is a
     # corner. Bilinear sampling reads the row below that point too; one more row absorbs OpenCV's

@@ -130,6 +130,10 @@ def test_reduction_factor_keeps_plate_at_least_output_size(width, height, factor
 def test_bad_corners_raise_geometry_error(vertices, message):
     with pytest.raises(GeometryError, match=message):
         rectify(np.zeros((300, 400, 3), np.uint8), make_plate(vertices), (W, H), "point", source="x.jpg")
+    # and the same from JPEG bytes, whose fast path plans the warp before it decodes
+    ok, buf = cv2.imencode(".jpg", np.zeros((300, 400, 3), np.uint8))
+    with pytest.raises(GeometryError, match=message):
+        crop_bytes(buf.tobytes(), make_plate(vertices), (W, H), "point", source="x.jpg")
 
 
 def test_truncated_and_corrupt_jpegs_raise_image_read_error():
