@@ -59,11 +59,16 @@ def plate_extent(quad: np.ndarray) -> tuple[float, float]:
     return float(min(edges[0], edges[2])), float(min(edges[1], edges[3]))
 
 
+def _footprint(size: tuple[int, int], margin: float) -> tuple[float, float]:
+    """(width, height) of the plate inside a `size` output that adds `margin` on each side."""
+    return size[0] / (1 + 2 * margin), size[1] / (1 + 2 * margin)
+
+
 def reduction_factor(quad: np.ndarray, size: tuple[int, int], margin: float = 0.0) -> int:
     """The largest decode reduction (1, 2, 4 or 8) that keeps the plate at least as large as its
     footprint in the output, in both dimensions."""
     width, height = plate_extent(quad)
-    need_w, need_h = size[0] / (1 + 2 * margin), size[1] / (1 + 2 * margin)
+    need_w, need_h = _footprint(size, margin)
     for factor in (8, 4, 2):
         if width / factor >= need_w and height / factor >= need_h:
             return factor
@@ -159,7 +164,7 @@ def _warp_plan(
     # reduced pixel x_r = (x + 0.5) / factor - 0.5, so full-image x = _scale_matrix(factor) @ x_r
     matrix = plate_matrix(quad, size, mode, margin) @ _scale_matrix(factor, factor)
     width, height = plate_extent(quad)
-    need_w, need_h = size[0] / (1 + 2 * margin), size[1] / (1 + 2 * margin)
+    need_w, need_h = _footprint(size, margin)
     supersample = (
         int(np.clip(width / factor // need_w, 1, 8)),
         int(np.clip(height / factor // need_h, 1, 8)),
