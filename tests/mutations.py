@@ -126,6 +126,13 @@ MUTATIONS = (
         "(int(np.floor(bottom)) + 1) * factor",
         ("tests/plategen/test_rectify.py",),
     ),
+    Mutation(
+        "the marker walk misses EXIF (its orientation lost)",
+        "plategen/io.py",
+        "exif = exif or data.startswith(_EXIF_APP1, i + 4)",
+        "exif = False",
+        ("tests/plategen/test_jpeg_decode.py",),
+    ),
 )
 
 # Printed by the copy's interpreter: where it imports each package from.
