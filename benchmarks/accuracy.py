@@ -20,9 +20,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from lprtrain.data import load_data  # noqa: E402
-from lprtrain.evaluate import evaluate  # noqa: E402
-from lprtrain.run import SHIPPED_MODEL, load_model  # noqa: E402
+from lprtrain.data.plate_data import load_data  # noqa: E402
+from lprtrain.evaluation.scoring import evaluate  # noqa: E402
+from lprtrain.model.run import SHIPPED_MODEL, load_model  # noqa: E402
 
 TARGETS = {"plate-crops": 0.92, "real-crops:val": 0.85}
 

@@ -61,7 +61,7 @@ def _quiet_stderr():
 
 def prefault_heap(gib: float = 12.0) -> None:
     """Touch and free `gib` GiB so that later allocations find resident pages. Needs freed memory to
-    stay in the process (`lprtrain.allocator.keep_freed_memory`). Without it the profiler's own
+    stay in the process (`lprtrain.train.allocator.keep_freed_memory`). Without it the profiler's own
     allocations shift the heap and every step faults pages in again, inside the kernels it times:
     first touches ran at ~1 GB/s on a 2-core VM and made a 236 MB fill look like 300 ms."""
     block = torch.empty(int(gib * 2**30) // 4)

@@ -36,9 +36,9 @@ import cv2
 import numpy as np
 import simplejpeg
 
-from plategen.ccpd import parse_name
+from plategen.crop.rectify import MODES, crop_bytes, plate_quad, reduction_factor
+from plategen.data.ccpd import parse_name
 from plategen.io import encode_image
-from plategen.rectify import MODES, crop_bytes, plate_quad, reduction_factor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.machine import describe  # noqa: E402

@@ -6,7 +6,7 @@ per-sample preprocessing in Python (resize, float, (x − 127.5) × 0.0078125, H
 time), batch-wide context scaling, per-sample greedy decoding over numpy. Both paths decode to text.
 
 Ours reads as `lprtrain eval`/`predict` do: the same weights with per-plate context scaling (the
-models `fit` trains), conv+BN folded, channels_last, 32 plates per forward pass (`lprtrain.inference`).
+models `fit` trains), conv+BN folded, channels_last, 32 plates per forward pass (`lprtrain.model.inference`).
 Both are set against this machine's fp32 ceiling (`benchmarks/ceiling.py`).
 
     .venv/bin/python benchmarks/infer.py [--batch 256] [--repeats 3] [--single 50] [--threads 2]
@@ -34,15 +34,15 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.ceiling import flops_per_item, fp32_peak_gflops  # noqa: E402
 from benchmarks.machine import describe  # noqa: E402
-from lprtrain.data import load_data  # noqa: E402
-from lprtrain.decode import greedy_decode  # noqa: E402
-from lprtrain.export import write_onnx  # noqa: E402
-from lprtrain.inference import ort_session, reader  # noqa: E402
-from lprtrain.model import LPRNET_PYTORCH_CHARSET, ChannelStridePool, LPRNet, ModelConfig  # noqa: E402
-from lprtrain.preprocess import preprocess, to_input  # noqa: E402
-from lprtrain.quantize import calibration_sample, quantize_onnx  # noqa: E402
-from lprtrain.run import lprnet_pytorch_model  # noqa: E402
-from lprtrain.testdata import synthetic_plates  # noqa: E402
+from lprtrain.data.plate_data import load_data  # noqa: E402
+from lprtrain.data.testdata import synthetic_plates  # noqa: E402
+from lprtrain.deploy.export import write_onnx  # noqa: E402
+from lprtrain.deploy.quantize import calibration_sample, quantize_onnx  # noqa: E402
+from lprtrain.model.decode import greedy_decode  # noqa: E402
+from lprtrain.model.inference import ort_session, reader  # noqa: E402
+from lprtrain.model.lprnet import LPRNET_PYTORCH_CHARSET, ChannelStridePool, LPRNet, ModelConfig  # noqa: E402
+from lprtrain.model.preprocess import preprocess, to_input  # noqa: E402
+from lprtrain.model.run import lprnet_pytorch_model  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 
@@ -89,7 +89,7 @@ def per_plate(model: LPRNet) -> LPRNet:
 
 
 def run_ours(read, charset: str, images: torch.Tensor) -> list[tuple[str, float]]:
-    """`read` is an `lprtrain.inference.reader`: what `lprtrain eval` and `predict` run."""
+    """`read` is an `lprtrain.model.inference.reader`: what `lprtrain eval` and `predict` run."""
     with torch.inference_mode():
         return greedy_decode(read(to_input(images)), charset)
 

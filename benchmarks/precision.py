@@ -2,7 +2,7 @@
 
 A single timing of each precision has given either answer on the same AVX512-BF16/AMX Xeon (bf16 at
 0.33x fp32 in one session, 1.3-1.6x in another). So this script interleaves them: every round times
-a few `lprtrain.train_loop.train_step` calls of each precision back to back, and it prints every
+a few `lprtrain.train.loop.train_step` calls of each precision back to back, and it prints every
 round's ratio with the median and range, so a bimodal machine shows as one.
 
     .venv/bin/python benchmarks/precision.py [--aux off] [--batch 128] [--rounds 8] [--threads 2]
@@ -20,9 +20,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.machine import describe  # noqa: E402
-from lprtrain.model import ModelConfig, TrainingModel  # noqa: E402
-from lprtrain.precision import autocast_for, has_bf16  # noqa: E402
-from lprtrain.train_loop import Batch, train_step  # noqa: E402
+from lprtrain.model.lprnet import ModelConfig, TrainingModel  # noqa: E402
+from lprtrain.train.loop import Batch, train_step  # noqa: E402
+from lprtrain.train.precision import autocast_for, has_bf16  # noqa: E402
 
 BLANK = len(ModelConfig().charset)
 

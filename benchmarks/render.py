@@ -16,11 +16,11 @@ import time
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from plategen.ccpd import ADS, ALPHABETS, PROVINCES
-from plategen.fonts import default_font_path
-from plategen.layout import Layout
-from plategen.plate_render import BLUE
-from plategen.render import LabelRenderer, RenderConfig
+from plategen.align.layout import Layout
+from plategen.data.ccpd import ADS, ALPHABETS, PROVINCES
+from plategen.labels.renderer import LabelRenderer, RenderConfig
+from plategen.plates.fonts import default_font_path
+from plategen.synth.plate import BLUE
 
 
 def standard_layout(width: int = 94, height: int = 24) -> Layout:

@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from plategen.io import write_bytes_atomic  # noqa: E402
-from plategen.synth import SynthConfig, synthesize  # noqa: E402
+from plategen.synth.stage import SynthConfig, synthesize  # noqa: E402
 
 
 def main() -> None:

@@ -21,9 +21,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from plategen.ccpd import parse_name  # noqa: E402
+from plategen.data.ccpd import parse_name  # noqa: E402
 from plategen.io import read_image  # noqa: E402
-from plategen.synth import SynthConfig, synthesize  # noqa: E402
+from plategen.synth.stage import SynthConfig, synthesize  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "data" / "plate-crops"
 

@@ -8,8 +8,8 @@ description, not copied):
   - LPRNet with `nn.MaxPool3d` over channels and the batch-wide context normalisation;
   - two full forward/backward passes per batch (MSE step, then CTC step), both heads computed each time.
 Ours: in-memory uint8 tensors from shards (align + render-labels run once on the same crops), batches
-by index_select, each pass computing only the head its loss needs (`lprtrain.train_loop`), channels_last,
-a dropout mask drawn 7 bytes per random number, and freed memory kept by malloc (`lprtrain.allocator`).
+by index_select, each pass computing only the head its loss needs (`lprtrain.train.loop`), channels_last,
+a dropout mask drawn 7 bytes per random number, and freed memory kept by malloc (`lprtrain.train.allocator`).
 
 Each mode is also set against this machine's fp32 ceiling (`benchmarks/ceiling.py`): its FLOPs per
 image (counted by torch, backward included) over the best rate of a large matmul or convolution,
@@ -21,7 +21,7 @@ target ratio can be met on this hardware at all.
 
 The baseline is timed twice: as shipped, and with the same allocator setting ours uses, so the ratio
 that comes from our code rather than from malloc's settings is visible. bf16 rows (autocast forward
-passes, `lprtrain.precision`) run only where the CPU has AVX512-BF16 or AMX.
+passes, `lprtrain.train.precision`) run only where the CPU has AVX512-BF16 or AMX.
 """
 
 from __future__ import annotations
@@ -53,23 +53,23 @@ from benchmarks.ceiling import (  # noqa: E402
     prefault_heap,
 )
 from benchmarks.machine import describe  # noqa: E402
-from lprtrain.allocator import keep_freed_memory  # noqa: E402
-from lprtrain.data import load_data  # noqa: E402
-from lprtrain.model import (  # noqa: E402
+from lprtrain.data.plate_data import load_data  # noqa: E402
+from lprtrain.model.lprnet import (  # noqa: E402
     CONTEXT_TAP_CHANNELS,
     ModelConfig,
     SmallBasicBlock,
     TrainingModel,
     UpsamplingDecoder,
 )
-from lprtrain.precision import autocast_for, has_bf16  # noqa: E402
-from lprtrain.preprocess import preprocess  # noqa: E402
-from lprtrain.train_loop import Batch, TrainTensors, train_step  # noqa: E402
-from plategen.align import align_images  # noqa: E402
-from plategen.ccpd import CCPD_CHARSET  # noqa: E402
-from plategen.fonts import default_font_path  # noqa: E402
-from plategen.labels import render_labels  # noqa: E402
-from plategen.samples import load_samples  # noqa: E402
+from lprtrain.model.preprocess import preprocess  # noqa: E402
+from lprtrain.train.allocator import keep_freed_memory  # noqa: E402
+from lprtrain.train.loop import Batch, TrainTensors, train_step  # noqa: E402
+from lprtrain.train.precision import autocast_for, has_bf16  # noqa: E402
+from plategen.align.stage import align_images  # noqa: E402
+from plategen.data import load_samples  # noqa: E402
+from plategen.data.ccpd import CCPD_CHARSET  # noqa: E402
+from plategen.labels.stage import render_labels  # noqa: E402
+from plategen.plates.fonts import default_font_path  # noqa: E402
 
 CROPS = REPO.parent / "shared" / "data" / "plate-crops"
 W, H = 94, 24

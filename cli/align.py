@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from plategen.align import AlignConfig, align_images
+from plategen.align.stage import AlignConfig, align_images
 
 from .common import library_errors, workers_option
 
@@ -70,7 +70,7 @@ def align(
         result = align_images(crops, config, workers=workers, manifest=manifest)
         result.alignment.save(out)
         if show:
-            from plategen.figures import draw_alignment
+            from plategen.align.figures import draw_alignment
 
             png = draw_alignment(result, out.with_name("alignment.png"), show=True)
     click.echo(result.summary())

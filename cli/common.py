@@ -61,7 +61,7 @@ def split_model(
     """`[MODEL] REST...` arguments: the first path is the model when more paths are given than REST
     takes, or when it names one (a run folder, a .safetensors or a .pth) and enough remain; else
     None, the shipped model. A wrong count is a usage error."""
-    from lprtrain.run import is_model
+    from lprtrain.model.run import is_model
 
     paths = list(paths)
     model = None

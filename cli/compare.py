@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from lprtrain.config import FitConfig
+from lprtrain.train.config import FitConfig
 
 from .common import library_errors
 from .fit import FINE_TUNE_OPTIONS
@@ -61,8 +61,8 @@ def compare(
 
     Example: lprtrain compare shards --out report --seeds 3 --time-budget 600 --test plate-crops
     """
-    from lprtrain.compare import CompareConfig
-    from lprtrain.compare import compare as run_compare
+    from lprtrain.evaluation.compare import CompareConfig
+    from lprtrain.evaluation.compare import compare as run_compare
 
     with library_errors():
         mode_list = tuple(m.strip() for m in modes.split(",") if m.strip())

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import click
 
-from plategen.crop import CropConfig, crop_dataset
-from plategen.rectify import MODES
+from plategen.crop.rectify import MODES
+from plategen.crop.stage import CropConfig, crop_dataset
 
 from .common import library_errors, parse_size, workers_option
 

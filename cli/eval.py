@@ -63,10 +63,10 @@ def eval_(
 
     Example: lprtrain eval ../shared/data/plate-crops   (or: lprtrain eval runs/alt DATA --json r.json)
     """
-    from lprtrain.data import load_data
-    from lprtrain.evaluate import evaluate
-    from lprtrain.inference import ort_session
-    from lprtrain.run import load_model
+    from lprtrain.data.plate_data import load_data
+    from lprtrain.evaluation.scoring import evaluate
+    from lprtrain.model.inference import ort_session
+    from lprtrain.model.run import load_model
 
     model, (data,) = split_model(paths, 1, 1)
     with library_errors():

@@ -64,8 +64,9 @@ def export(
 
     Example: lprtrain export runs/alt --onnx runs/alt/model.onnx --int8 runs/alt/model-int8.onnx
     """
-    from lprtrain.data import load_data
-    from lprtrain.export import TOLERANCE, export_onnx, int8_from_run
+    from lprtrain.data.plate_data import load_data
+    from lprtrain.deploy.export import TOLERANCE, export_onnx
+    from lprtrain.deploy.quantize import int8_from_run
 
     if onnx_path is None and int8_path is None:
         raise click.UsageError("name an output: --onnx PATH and/or --int8 PATH")
@@ -73,7 +74,7 @@ def export(
         raise click.UsageError("expected at most one RUN")
     report = None
     with library_errors():
-        from lprtrain.run import shipped_model
+        from lprtrain.model.run import shipped_model
 
         run = paths[0] if paths else shipped_model()
         source = check_data or (DEFAULT_CHECK_DATA if DEFAULT_CHECK_DATA.is_dir() else None)
@@ -88,6 +89,6 @@ def export(
 
 
 def _input_size(run: Path) -> tuple[int, int]:
-    from lprtrain.run import load_model
+    from lprtrain.model.run import load_model
 
     return load_model(run).config.input_size

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from lprtrain.config import PRESETS, FitConfig
+from lprtrain.train.config import PRESETS, FitConfig
 
 from .common import library_errors
 from .options import config_options, data_sources
@@ -55,7 +55,7 @@ def fit(sources: tuple, out: Path, config: FitConfig) -> None:
 
     Example: lprtrain fit --data synth=shards:1 --data real=realshards:3 --init runs/pre --out runs/ft
     """
-    from lprtrain.fit import fit as fit_run
+    from lprtrain.train.fit import fit as fit_run
 
     with library_errors():
         result = fit_run(sources, out, config)

@@ -25,8 +25,8 @@ def import_(pth: Path, out: Path, charset: str | None) -> None:
 
     Example: lprtrain import ../shared/data/lprnet-pretrained/Final_LPRNet_model.pth runs/pretrained
     """
-    from lprtrain.convert import import_pretrained
-    from lprtrain.model import LPRNET_PYTORCH_CHARSET
+    from lprtrain.deploy.convert import import_pretrained
+    from lprtrain.model.lprnet import LPRNET_PYTORCH_CHARSET
 
     with library_errors():
         run = import_pretrained(pth, out, charset or LPRNET_PYTORCH_CHARSET)

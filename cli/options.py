@@ -1,5 +1,5 @@
 """Command-line options built from a config dataclass, so a setting's default, help and check live
-once, in the dataclass (`lprtrain.config.FitConfig`), and `fit` and `compare` cannot drift apart."""
+once, in the dataclass (`lprtrain.train.config.FitConfig`), and `fit` and `compare` cannot drift apart."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def config_options(
 def _parse_sources(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
     """click callback: each --data NAME=PATH[:WEIGHT] as a Source (a bad one is a usage error)."""
     from lprtrain.errors import ConfigError
-    from lprtrain.sources import Source
+    from lprtrain.train.sources import Source
 
     try:
         return tuple(Source.parse(v) for v in value)

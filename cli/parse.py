@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from plategen.ccpd import plate_dict
+from plategen.data.ccpd import plate_dict
 from plategen.errors import FilenameError
 from plategen.io import read_text
 

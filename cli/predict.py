@@ -50,7 +50,7 @@ def predict(
 
     Example: lprtrain predict runs/alt crops/ --label-preview previews/
     """
-    from lprtrain.predict import predict as predict_crops
+    from lprtrain.evaluation.predict import predict as predict_crops
 
     run, images = split_model(paths, 1)
     with library_errors():

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import click
 
-from plategen.labels import render_labels as render_labels_
-from plategen.render import RESAMPLE, RenderConfig
+from plategen.labels.renderer import RESAMPLE, RenderConfig
+from plategen.labels.stage import render_labels as render_labels_
 
 from .common import library_errors, parse_size, workers_option
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from plategen.synth import SynthConfig, synthesize
+from plategen.synth.stage import SynthConfig, synthesize
 
 from .common import library_errors, workers_option
 

@@ -20,8 +20,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from plategen import Alignment, RenderConfig, default_font_path, render_labels
-from plategen.align import AlignConfig, align_images
-from plategen.shards import load_split
+from plategen.align.stage import AlignConfig, align_images
+from plategen.data.shards import load_split
 
 WORDS = ["DATA", "TEXT", "LINE", "WORD", "CODE", "READ", "FONT", "KEYS", "MEAN", "NOTE", "PAGE", "SCAN"]
 

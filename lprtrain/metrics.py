@@ -27,7 +27,7 @@ def outcome(pred: str, true: str) -> str:
     return "tp" if pred == true else "tn2"
 
 
-def align(pred: str, true: str) -> list[tuple[str, str]]:
+def align_texts(pred: str, true: str) -> list[tuple[str, str]]:
     """Pairs (true_char, pred_char); GAP marks an insertion or deletion.
 
     Equal lengths pair position-wise (a substitution-only reading, as the paper's TN2 implies);
@@ -123,7 +123,7 @@ class Metrics:
             self.subsets.setdefault(subset, Counts()).add(kind)
         self.support.update(true)
         self.predicted.update(pred)
-        for t, p in align(pred, true):
+        for t, p in align_texts(pred, true):
             if t == p:
                 self.hits[t] += 1
             else:

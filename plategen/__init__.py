@@ -1,15 +1,16 @@
 """plategen: CCPD parsing, plate cropping, and graphical supervision labels. Never imports torch."""
 
-from .align import AlignConfig, AlignResult, align_images
-from .ccpd import CCPD_CHARSET, PlateName, encode_text, format_name, parse_name
-from .crop import CropConfig, CropReport, crop_dataset
+from .align.layout import Alignment, Layout
+from .align.stage import AlignConfig, AlignResult, align_images
+from .crop.stage import CropConfig, CropReport, crop_dataset
+from .data.ccpd import CCPD_CHARSET, PlateName, encode_text, format_name, parse_name
+from .data.registry import load_samples
+from .data.samples import Sample
 from .errors import PlategenError
-from .fonts import check_coverage, default_font_path
-from .labels import LabelReport, render_labels
-from .layout import Alignment, Layout
-from .render import LabelRenderer, RenderConfig
-from .samples import Sample, load_samples
-from .synth import SynthConfig, SynthReport, synthesize
+from .labels.renderer import LabelRenderer, RenderConfig
+from .labels.stage import LabelReport, render_labels
+from .plates.fonts import check_coverage, default_font_path
+from .synth.stage import SynthConfig, SynthReport, synthesize
 
 __all__ = [
     "CCPD_CHARSET",

@@ -3,7 +3,7 @@
 Everything is built in a session's temp folder and cached per folder, like `tests/lprtrain/tiny.py`:
 
 - `trained_run`: 8 synthetic plates (seeded `synthesize` → `crop_dataset`) and an LPRNet whose last
-  layer is fitted to them by least squares here (not by `lprtrain.fit`), checked with this module's
+  layer is fitted to them by least squares here (not by `lprtrain.train.fit`), checked with this module's
   own greedy decoder to read all 8; saved with `save_run`. The expected readings are the
   texts in the photo names, so predict/eval/export have exact answers.
 - `random_run`: the same architecture, untrained (reads no plate right).

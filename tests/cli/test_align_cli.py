@@ -6,7 +6,7 @@ import cv2
 from click.testing import CliRunner
 
 from cli.plategen import plategen
-from plategen.layout import Alignment
+from plategen.align.layout import Alignment
 from tests.plategen.test_align import lines, write_index, write_manifest
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from click.testing import CliRunner
 
 from cli.plategen import plategen
-from plategen.ccpd import PlateName, format_name
+from plategen.data.ccpd import PlateName, format_name
 from plategen.io import read_jsonl
 
 NAME = format_name(

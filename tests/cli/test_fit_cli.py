@@ -84,7 +84,7 @@ def test_bad_settings_are_usage_errors_named_alike_in_fit_and_compare(
 def test_fit_and_compare_options_come_from_fit_config() -> None:
     from cli.compare import compare
     from cli.fit import fit
-    from lprtrain.config import FitConfig
+    from lprtrain.train.config import FitConfig
 
     fit_opts = {p.name: p for p in fit.params}
     for p in compare.params:

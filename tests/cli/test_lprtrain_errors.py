@@ -9,9 +9,9 @@ import torch
 from click.testing import CliRunner
 
 from cli.lprtrain import lprtrain
-from lprtrain.model import LPRNet, ModelConfig
-from lprtrain.run import save_run
-from lprtrain.testdata import synthetic_plates
+from lprtrain.data.testdata import synthetic_plates
+from lprtrain.model.lprnet import LPRNet, ModelConfig
+from lprtrain.model.run import save_run
 from plategen.io import write_image_atomic
 
 

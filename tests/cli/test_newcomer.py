@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from cli.lprtrain import lprtrain
 from cli.plategen import plategen
-from lprtrain.model import LPRNet, ModelConfig
-from lprtrain.run import save_run
+from lprtrain.model.lprnet import LPRNet, ModelConfig
+from lprtrain.model.run import save_run
 from tests.lprtrain.tiny import tiny_shards
 
 GOOD = "025-95_113-154&383_386&473-386&473_177&454_154&383_363&402-0_0_22_27_27_33_16-37-15.jpg"

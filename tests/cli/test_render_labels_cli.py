@@ -5,7 +5,7 @@ import json
 from click.testing import CliRunner
 
 from cli.plategen import plategen
-from plategen.shards import load_split
+from plategen.data.shards import load_split
 from tests.plategen.test_labels import make_dataset
 
 

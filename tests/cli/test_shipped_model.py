@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from safetensors import safe_open
 
 from cli.lprtrain import lprtrain
-from lprtrain.run import SHIPPED_MODEL, read_config
+from lprtrain.model.run import SHIPPED_MODEL, read_config
 from tests.lprtrain.tiny import tiny_shards
 
 

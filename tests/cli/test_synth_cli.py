@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli.plategen import plategen
-from plategen.ccpd import parse_name
-from plategen.fonts import bundled_latin_fonts
+from plategen.data.ccpd import parse_name
+from plategen.plates.fonts import bundled_latin_fonts
 
 
 def test_synth_writes_named_photos_and_resumes(tmp_path: Path) -> None:

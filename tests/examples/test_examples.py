@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from plategen.shards import load_split, read_manifest
+from plategen.data.shards import load_split, read_manifest
 
 REPO = Path(__file__).resolve().parents[2]
 

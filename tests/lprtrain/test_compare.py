@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from lprtrain.compare import DONE, CompareConfig, compare
-from lprtrain.config import FitConfig
 from lprtrain.errors import ConfigError
-from lprtrain.fit import fit
+from lprtrain.evaluation.compare import DONE, CompareConfig, compare
+from lprtrain.train.config import FitConfig
+from lprtrain.train.fit import fit
 from plategen.io import read_jsonl
 
 
@@ -68,7 +68,7 @@ def test_bad_compare_config_names_the_field(kwargs: dict, field: str) -> None:
 
 
 def test_compare_reads_its_data_once_and_trains_as_fit_alone_does(shards: Path, tmp_path: Path, monkeypatch):
-    from lprtrain import sources
+    from lprtrain.train import sources
 
     reads = []
     real = sources._load_splits

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from lprtrain.decode import greedy_decode
+from lprtrain.model.decode import greedy_decode
 
 CHARSET = "AB1"  # blank = class 3
 

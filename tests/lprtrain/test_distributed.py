@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
-from lprtrain.run import load_decoder, load_model
+from lprtrain.model.run import load_decoder, load_model
 from plategen.io import read_jsonl
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,14 +9,20 @@ import torch
 from click.testing import CliRunner
 
 from cli.lprtrain import lprtrain
-from lprtrain.decode import greedy_decode
-from lprtrain.evaluate import predict_texts
-from lprtrain.export import export_onnx
-from lprtrain.flops import count_macs
-from lprtrain.inference import MICRO_BATCH, fold_batchnorm, forward_batch, ort_session, prepare_for_inference
-from lprtrain.model import LPRNet, ModelConfig, TrainingModel
-from lprtrain.preprocess import to_input
-from lprtrain.run import save_run
+from lprtrain.deploy.export import export_onnx
+from lprtrain.evaluation.scoring import predict_texts
+from lprtrain.model.decode import greedy_decode
+from lprtrain.model.flops import count_macs
+from lprtrain.model.inference import (
+    MICRO_BATCH,
+    fold_batchnorm,
+    forward_batch,
+    ort_session,
+    prepare_for_inference,
+)
+from lprtrain.model.lprnet import LPRNet, ModelConfig, TrainingModel
+from lprtrain.model.preprocess import to_input
+from lprtrain.model.run import save_run
 
 
 def trained_like(seed: int = 0) -> LPRNet:

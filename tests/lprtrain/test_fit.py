@@ -12,15 +12,15 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from lprtrain.config import FitConfig
-from lprtrain.distributed import Dist
 from lprtrain.errors import CharsetError, ConfigError, RunError, TrainingError
-from lprtrain.fit import fit, load_splits
-from lprtrain.model import ModelConfig
-from lprtrain.run import load_model
-from plategen.ccpd import CCPD_CHARSET
+from lprtrain.model.lprnet import ModelConfig
+from lprtrain.model.run import load_model
+from lprtrain.train.config import FitConfig
+from lprtrain.train.distributed import Dist
+from lprtrain.train.fit import fit, load_splits
+from plategen.data.ccpd import CCPD_CHARSET
+from plategen.data.shards import read_manifest
 from plategen.io import read_jsonl
-from plategen.shards import read_manifest
 
 
 def quick(**kw) -> FitConfig:
@@ -184,7 +184,7 @@ def test_without_a_val_split_a_slice_of_train_is_held_out(shards: Path) -> None:
 
 @pytest.mark.parametrize("degrade", [False, True])
 def test_augmentation_moves_crop_and_label_together(degrade: bool) -> None:
-    from lprtrain.augment import augment_batch
+    from lprtrain.data.augment import augment_batch
 
     torch.manual_seed(0)
     x = torch.full((16, 3, 24, 94), -1.0)
@@ -245,7 +245,7 @@ def test_configs_reject_unknown_keys_naming_them(cls) -> None:
 
 
 def test_compare_config_rejects_unknown_keys() -> None:
-    from lprtrain.compare import CompareConfig
+    from lprtrain.evaluation.compare import CompareConfig
 
     with pytest.raises(ConfigError, match="unknown key 'seedz'"):
         CompareConfig.from_dict({"seedz": 2})
@@ -255,7 +255,7 @@ def test_compare_config_rejects_unknown_keys() -> None:
 
 
 def test_degradation_softens_and_casts_crops_but_keeps_their_text() -> None:
-    from lprtrain.augment import degrade_batch
+    from lprtrain.data.augment import degrade_batch
 
     torch.manual_seed(0)
     x = torch.full((64, 3, 24, 94), -0.6)
@@ -282,9 +282,9 @@ def test_degradation_softens_and_casts_crops_but_keeps_their_text() -> None:
 
 
 def test_degrade_reaches_the_training_batches_and_the_run_config(shards: Path, tmp_path: Path) -> None:
-    from lprtrain.data import load_data
-    from lprtrain.preprocess import to_input
-    from lprtrain.train_loop import TrainTensors
+    from lprtrain.data.plate_data import load_data
+    from lprtrain.model.preprocess import to_input
+    from lprtrain.train.loop import TrainTensors
 
     data = load_data(shards)
     idx = torch.arange(4)

@@ -11,14 +11,14 @@ from click.testing import CliRunner
 from safetensors.torch import load_file
 
 from cli.lprtrain import lprtrain as main
-from lprtrain.config import FitConfig
 from lprtrain.errors import ConfigError, TrainingError, WeightsError
-from lprtrain.fit import fit
-from lprtrain.model import LPRNet, ModelConfig
-from lprtrain.run import load_model, save_run
-from lprtrain.sources import Source
+from lprtrain.model.lprnet import LPRNet, ModelConfig
+from lprtrain.model.run import load_model, save_run
+from lprtrain.train.config import FitConfig
+from lprtrain.train.fit import fit
+from lprtrain.train.sources import Source
 from plategen.io import read_jsonl
-from plategen.paper_label import paper_label
+from plategen.labels.paper import paper_label
 
 
 def quick(**kw) -> FitConfig:
@@ -113,8 +113,8 @@ def test_preset_paper_is_the_paper_code(shards: Path, tmp_path: Path) -> None:
 
 
 def test_paper_labels_are_drawn_from_the_texts(shards: Path) -> None:
-    from lprtrain.distributed import Dist
-    from lprtrain.fit import load_sources
+    from lprtrain.train.distributed import Dist
+    from lprtrain.train.fit import load_sources
 
     train, _, _ = load_sources((Source("a", str(shards)),), quick(labels="paper", aux="joint"), Dist(0, 1, 0))
     for i in (0, len(train) - 1):

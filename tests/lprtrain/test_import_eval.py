@@ -7,8 +7,8 @@ import json
 from click.testing import CliRunner
 
 from cli.lprtrain import lprtrain
-from lprtrain.model import LPRNET_PYTORCH_CHARSET
-from lprtrain.run import read_config
+from lprtrain.model.lprnet import LPRNET_PYTORCH_CHARSET
+from lprtrain.model.run import read_config
 
 
 def test_import_then_eval_reproduces_the_published_figure(tmp_path, pretrained_pth, plate_crops):

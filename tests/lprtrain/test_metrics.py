@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lprtrain.metrics import GAP, align, compute, outcome
+from lprtrain.metrics import GAP, align_texts, compute, outcome
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_accuracy_and_lcr_follow_the_paper():
     ],
 )
 def test_align(pred, true, pairs):
-    got = align(pred, true)
+    got = align_texts(pred, true)
     assert [(t, p) for t, p in got if GAP not in (t, p)] == [(t, p) for t, p in pairs if GAP not in (t, p)]
     assert len(got) == len(pairs) and sorted(got) == sorted(pairs)
 

@@ -12,8 +12,7 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
-from lprtrain.allocator import keep_freed_memory
-from lprtrain.model import (
+from lprtrain.model.lprnet import (
     LPRNET_PYTORCH_CHARSET,
     ChannelStridePool,
     Dropout,
@@ -22,7 +21,8 @@ from lprtrain.model import (
     TrainingModel,
     count_parameters,
 )
-from lprtrain.run import MODEL_FILE, read_pth, save_run
+from lprtrain.model.run import MODEL_FILE, read_pth, save_run
+from lprtrain.train.allocator import keep_freed_memory
 from tests.conftest import SHARED_DATA
 
 PRETRAINED = SHARED_DATA / "lprnet-pretrained" / "Final_LPRNet_model.pth"
@@ -160,7 +160,7 @@ def test_dropout_follows_the_torch_seed_and_falls_back_for_other_rates():
 RESIDENT_AFTER_FREE = """
 import os, sys, torch
 from pathlib import Path
-from lprtrain.allocator import keep_freed_memory
+from lprtrain.train.allocator import keep_freed_memory
 def resident_mb():
     return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 switched = keep_freed_memory() if sys.argv[1] == "keep" else False
@@ -197,7 +197,7 @@ def test_keep_freed_memory_switches_glibc_malloc_to_reuse():
 BIG_TOP_AFTER_FREE = """
 import ctypes, ctypes.util, os
 from pathlib import Path
-from lprtrain.allocator import keep_freed_memory
+from lprtrain.train.allocator import keep_freed_memory
 def resident_mb():
     return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 keep_freed_memory()

@@ -10,11 +10,11 @@ import torch
 from click.testing import CliRunner
 
 from cli.lprtrain import lprtrain
-from lprtrain import precision
 from lprtrain.errors import ConfigError
-from lprtrain.model import ModelConfig, TrainingModel
-from lprtrain.precision import autocast_for, cpu_flags, resolve_precision
-from lprtrain.train_loop import Batch, train_step
+from lprtrain.model.lprnet import ModelConfig, TrainingModel
+from lprtrain.train import precision
+from lprtrain.train.loop import Batch, train_step
+from lprtrain.train.precision import autocast_for, cpu_flags, resolve_precision
 
 CPU = torch.device("cpu")
 

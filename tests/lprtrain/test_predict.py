@@ -10,11 +10,11 @@ import torch
 from click.testing import CliRunner
 
 from cli.lprtrain import lprtrain
-from lprtrain.export import export_onnx
-from lprtrain.model import ModelConfig, TrainingModel
-from lprtrain.predict import PREVIEW_SCALE, predict
-from lprtrain.run import save_run
-from lprtrain.testdata import synthetic_plates
+from lprtrain.data.testdata import synthetic_plates
+from lprtrain.deploy.export import export_onnx
+from lprtrain.evaluation.predict import PREVIEW_SCALE, predict
+from lprtrain.model.lprnet import ModelConfig, TrainingModel
+from lprtrain.model.run import save_run
 from plategen.io import read_image, write_image_atomic
 
 

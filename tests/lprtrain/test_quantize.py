@@ -10,14 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from cli.lprtrain import lprtrain
-from lprtrain.data import load_data
-from lprtrain.evaluate import predict_texts
-from lprtrain.export import write_onnx
-from lprtrain.inference import ort_session
-from lprtrain.model import TrainingModel
-from lprtrain.quantize import calibration_sample, quantize_onnx
-from lprtrain.run import lprnet_pytorch_model, save_run
-from lprtrain.testdata import synthetic_plates
+from lprtrain.data.plate_data import load_data
+from lprtrain.data.testdata import synthetic_plates
+from lprtrain.deploy.export import write_onnx
+from lprtrain.deploy.quantize import calibration_sample, quantize_onnx
+from lprtrain.evaluation.scoring import predict_texts
+from lprtrain.model.inference import ort_session
+from lprtrain.model.lprnet import TrainingModel
+from lprtrain.model.run import lprnet_pytorch_model, save_run
 from plategen.io import write_image_atomic
 
 from .test_export import trained_like

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from lprtrain.errors import ConfigError
-from lprtrain.schedule import PAPER_MILESTONES, Schedule
+from lprtrain.train.schedule import PAPER_MILESTONES, Schedule
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from lprtrain.errors import ConfigError
-from lprtrain.sources import MixedBatches, Source, batch_counts, check_sources
+from lprtrain.train.sources import MixedBatches, Source, batch_counts, check_sources
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from lprtrain.errors import WeightsError
-from lprtrain.model import LPRNet, ModelConfig, UpsamplingDecoder
-from lprtrain.run import save_run
-from lprtrain.warm_start import warm_start
+from lprtrain.model.lprnet import LPRNet, ModelConfig, UpsamplingDecoder
+from lprtrain.model.run import save_run
+from lprtrain.train.warm_start import warm_start
 
 
 def _trained_like(charset: str, seed: int = 0) -> LPRNet:

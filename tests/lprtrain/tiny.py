@@ -9,10 +9,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from plategen.align import align_images
-from plategen.crop import crop_dataset
-from plategen.labels import render_labels
-from plategen.synth import synthesize
+from plategen.align.stage import align_images
+from plategen.crop.stage import crop_dataset
+from plategen.labels.stage import render_labels
+from plategen.synth.stage import synthesize
 
 COUNT = 40
 

@@ -1,4 +1,4 @@
-"""plategen.align: mean image, polarity, projections, template fallback, spread, bad input, Fig. 3."""
+"""plategen.align.stage: mean image, polarity, projections, template fallback, spread, bad input, Fig. 3."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import cv2
 import numpy as np
 import pytest
 
-from plategen.align import AlignConfig, align_images, detect_polarity, mean_images, to_grey
+from plategen.align.layout import Alignment
+from plategen.align.spans import STANDARDS, standard_chars
+from plategen.align.stage import AlignConfig, align_images, detect_polarity, mean_images, to_grey
+from plategen.data import load_samples
 from plategen.errors import ConfigError, DatasetError
-from plategen.fonts import default_font_path
-from plategen.geometry import BLUE
 from plategen.io import write_image_atomic
-from plategen.labels import render_labels
-from plategen.layout import Alignment
-from plategen.plate_render import render_plate
-from plategen.samples import load_samples
-from plategen.spans import STANDARDS, standard_chars
+from plategen.labels.stage import render_labels
+from plategen.plates.fonts import default_font_path
+from plategen.plates.geometry import BLUE
+from plategen.synth.plate import render_plate
 from tests.conftest import shared
 
 W, H = 94, 24
@@ -220,7 +220,7 @@ def test_mean_is_the_same_with_worker_processes_and_resizes_odd_sizes(tmp_path):
 
 
 def test_alignment_png_is_drawn_headless(tmp_path, monkeypatch):
-    from plategen.figures import draw_alignment
+    from plategen.align.figures import draw_alignment
 
     monkeypatch.delenv("DISPLAY", raising=False)
     write_index(tmp_path, lines(12), ["皖A12345"] * 12)
@@ -233,7 +233,7 @@ def test_alignment_png_is_drawn_headless(tmp_path, monkeypatch):
 
 def test_real_ccpd_crops_blue_layout_matches_ga36_2018(tmp_path):
     """The check against reality: 20 real blue plates must give the standard's character pitch."""
-    from plategen.crop import CropConfig, crop_dataset
+    from plategen.crop.stage import CropConfig, crop_dataset
 
     crop_dataset(shared("ccpd-images"), tmp_path / "crops", CropConfig(), workers=1, progress=False)
     result = align_images(tmp_path / "crops", AlignConfig(), workers=1, progress=False)

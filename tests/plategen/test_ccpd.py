@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cli.plategen import plategen
-from plategen.ccpd import (
+from plategen.data.ccpd import (
     ADS,
     ALPHABETS,
     PROVINCES,

@@ -10,13 +10,13 @@ import cv2
 import numpy as np
 import pytest
 
-from plategen.ccpd import PlateName, format_name, parse_name
-from plategen.crop import CropConfig, crop_dataset
-from plategen.datasets import hash_split
+from plategen.crop.stage import CropConfig, crop_dataset
+from plategen.data import load_samples
+from plategen.data.ccpd import PlateName, format_name, parse_name
+from plategen.data.readers.ccpd_tree import assign_split
+from plategen.data.registry import hash_split
 from plategen.errors import ConfigError, DatasetError
 from plategen.io import read_image, read_jsonl
-from plategen.readers.ccpd_tree import assign_split
-from plategen.samples import load_samples
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ccpd-images"
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from plategen import datasets
-from plategen.ccpd import parse_name
-from plategen.datasets import Dataset, ReadOptions, hash_split, read_dataset, register
+from plategen.data import Sample, load_samples
+from plategen.data import registry as datasets
+from plategen.data.ccpd import parse_name
+from plategen.data.registry import Dataset, ReadOptions, hash_split, read_dataset, register
 from plategen.errors import DatasetError
-from plategen.samples import Sample, load_samples
 
 NAME = "025-95_113-154&383_386&473-386&473_177&454_154&383_363&402-0_0_22_27_27_33_16-37-15.jpg"
 

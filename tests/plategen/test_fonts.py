@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from plategen.ccpd import ADS, ALPHABETS, PROVINCES
+from plategen.data.ccpd import ADS, ALPHABETS, PROVINCES
 from plategen.errors import FontCoverageError, FontError
-from plategen.fonts import bundled_latin_fonts, check_coverage, default_font_path, font_cmap
+from plategen.plates.fonts import bundled_latin_fonts, check_coverage, default_font_path, font_cmap
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,8 +54,13 @@ def test_licence_ships_with_the_font() -> None:
 
 @pytest.mark.slow
 def test_non_editable_install_finds_the_font(tmp_path: Path) -> None:
-    """Build a real wheel-style install into a folder and import plategen from there, not the repo."""
+    """Build a real wheel-style install into a folder and import plategen from there, not the repo:
+    the font, every subpackage and the CLI (as `plategen_cli`; `import cli` finds nothing)."""
     target = tmp_path / "site"
+    # Build from a copy: pip builds in the source tree, and a stale build/lib there would install
+    # modules that have since moved.
+    source = tmp_path / "src"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info"))
     subprocess.run(
         [
             sys.executable,
@@ -66,17 +72,20 @@ def test_non_editable_install_finds_the_font(tmp_path: Path) -> None:
             "--no-build-isolation",
             "--target",
             str(target),
-            str(REPO),
+            str(source),
         ],
         check=True,
         capture_output=True,
         timeout=300,
     )
     code = (
-        "import plategen, plategen.fonts as f; p = f.default_font_path();"
+        "import plategen, plategen.plates.fonts as f; p = f.default_font_path();"
         "assert 'site' in plategen.__file__, plategen.__file__;"
         "assert p.is_file(), p; print(p); print(len(f.font_cmap(p)));"
-        "assert all(q.is_file() and 'site' in str(q) for q in f.bundled_latin_fonts())"
+        "assert all(q.is_file() and 'site' in str(q) for q in f.bundled_latin_fonts());"
+        # every subpackage is installed, and the CLI installs under our name, never as a bare `cli`
+        "import plategen.crop, plategen.align, plategen.labels, plategen.synth, plategen_cli.plategen;"
+        "import importlib.util as u; assert u.find_spec('cli') is None, u.find_spec('cli')"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from plategen import geometry, plate_render, spans
-from plategen.geometry import BLUE, GREEN, STANDARDS
+from plategen.align import spans
+from plategen.plates import geometry
+from plategen.plates.geometry import BLUE, GREEN, STANDARDS
+from plategen.synth import plate as plate_render
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
+from plategen.crop.rectify import REDUCED_FLAGS, decode_scaled
 from plategen.errors import ImageReadError
 from plategen.io import decode_image, decode_jpeg, jpeg_frame
-from plategen.rectify import REDUCED_FLAGS, decode_scaled
 
 from ..conftest import shared
 

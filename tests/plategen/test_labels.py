@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from plategen.align.layout import Alignment
+from plategen.data.shards import load_split, read_manifest, sha256_file, verify_shards
 from plategen.errors import AlignmentError, DatasetError, FontCoverageError, FontError
 from plategen.io import read_image, read_jsonl, write_image_atomic
-from plategen.labels import render_labels
-from plategen.layout import Alignment
-from plategen.render import LabelRenderer, RenderConfig
-from plategen.shards import load_split, read_manifest, sha256_file, verify_shards
+from plategen.labels.renderer import LabelRenderer, RenderConfig
+from plategen.labels.stage import render_labels
 
 from .test_render import DATA, standard_layout
 
@@ -183,9 +183,9 @@ def test_labels_overlap_real_glyphs(tmp_path) -> None:
         pytest.skip("real CCPD photos not available")
     from skimage.filters import threshold_otsu
 
-    from plategen.align import AlignConfig, align_images, binarize, detect_polarity, to_grey
-    from plategen.crop import CropConfig, crop_dataset
-    from plategen.samples import load_samples
+    from plategen.align.stage import AlignConfig, align_images, binarize, detect_polarity, to_grey
+    from plategen.crop.stage import CropConfig, crop_dataset
+    from plategen.data import load_samples
 
     crop_dataset(DATA / "ccpd-images", tmp_path / "crops", CropConfig(), progress=False)
     result = align_images(tmp_path / "crops", AlignConfig(), workers=1, progress=False)

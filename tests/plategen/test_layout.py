@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from plategen.align.layout import Alignment
 from plategen.errors import AlignmentError
-from plategen.layout import Alignment
 
 GOOD = {
     "version": 1,

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from plategen.paper_label import glyph_origin, paper_label
+from plategen.labels.paper import glyph_origin, paper_label
 
 
 def test_origins_are_the_paper_codes():

@@ -10,10 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from plategen.ccpd import PlateName, parse_name
-from plategen.errors import GeometryError, ImageReadError
-from plategen.fonts import default_font_path
-from plategen.rectify import (
+from plategen.crop.rectify import (
     MODES,
     crop_bytes,
     decode_scaled,
@@ -24,6 +21,9 @@ from plategen.rectify import (
     rows_read,
     warp,
 )
+from plategen.data.ccpd import PlateName, parse_name
+from plategen.errors import GeometryError, ImageReadError
+from plategen.plates.fonts import default_font_path
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ccpd-images"
 W, H = 94, 24

@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from plategen.align.layout import Layout
 from plategen.errors import AlignmentError, ConfigError, FontError
-from plategen.layout import Layout
-from plategen.plate_render import BLUE
-from plategen.render import LabelRenderer, RenderConfig, contact_sheet, overlay
+from plategen.labels.renderer import LabelRenderer, RenderConfig, contact_sheet, overlay
+from plategen.synth.plate import BLUE
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 

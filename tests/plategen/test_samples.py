@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from plategen.data import load_samples
 from plategen.errors import DatasetError
-from plategen.samples import load_samples
 
 
 def test_folder_named_by_text(plate_crops) -> None:

@@ -6,9 +6,7 @@ import tarfile
 import numpy as np
 import pytest
 
-from plategen.errors import ShardError
-from plategen.io import encode_image
-from plategen.shards import (
+from plategen.data.shards import (
     iter_shard,
     load_split,
     read_manifest,
@@ -17,6 +15,8 @@ from plategen.shards import (
     write_manifest,
     write_shard,
 )
+from plategen.errors import ShardError
+from plategen.io import encode_image
 
 
 def _sample(i: int) -> tuple[str, dict[str, bytes]]:

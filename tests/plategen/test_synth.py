@@ -10,13 +10,13 @@ import cv2
 import numpy as np
 import pytest
 
-from plategen.ccpd import parse_name
-from plategen.crop import crop_dataset
+from plategen.crop.stage import crop_dataset
+from plategen.data.ccpd import parse_name
 from plategen.errors import ConfigError, FontError
-from plategen.fonts import bundled_latin_fonts, resolve_font
 from plategen.io import read_image
-from plategen.plate_render import BLUE, GREEN, draw_style, render_plate
-from plategen.synth import SynthConfig, is_green, plan_image, synthesize
+from plategen.plates.fonts import bundled_latin_fonts, resolve_font
+from plategen.synth.plate import BLUE, GREEN, draw_style, render_plate
+from plategen.synth.stage import SynthConfig, is_green, plan_image, synthesize
 
 SMALL = SynthConfig(green_fraction=0.5, image_size=(240, 320), plate_width=(70, 160))
 # No blur or noise, moderate pose: the rectified plate must then match its own text clearly.

@@ -1,0 +1,6 @@
+"""Plate data as in-memory tensors (`plate_data`), its batch augmentation (`augment`), and plate-like
+images made from nothing (`testdata`)."""
+
+from .plate_data import PlateData, load_data
+
+__all__ = ["PlateData", "load_data"]

@@ -1,0 +1,127 @@
+"""Training-time augmentation of whole batches, on the model's normalised input.
+
+`augment_batch` is the geometric jitter (`--augment`): crop and image label move together.
+`degrade_batch` (`--degrade`) adds what cameras and crop tools do to a plate and leave the text
+alone: looser or tighter framing, blur, low resolution, colour casts, sensor noise and JPEG at the
+model's input size. Both draw from torch's global RNG, which `fit` seeds and checkpoints, so a
+resumed run draws what an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..model.preprocess import to_input, to_pixels
+
+# --degrade's ranges, in the 94x24 input's pixels where a size is meant
+ZOOM = (0.9, 1.25)  # >1 samples a larger region: a looser crop (real crops are cut loose, CCPD tight)
+BLUR_SIGMA = (0.3, 1.1)  # Gaussian blur, applied to a third of the batch
+LOW_RES = (0.45, 0.85)  # down- then up-sampling factor, applied to another quarter
+CHANNEL_GAIN = 0.15  # per-channel gain ±15 %: white balance and plate-paint casts
+NOISE_SIGMA = 0.06  # additive noise up to this s.d. (the input spans [-1, 1])
+JPEG_QUALITY = (30, 90)  # re-encoded at the input size, applied to a third of the batch
+
+
+def _uniform(b: int, lo: float, hi: float, device: torch.device) -> torch.Tensor:
+    return lo + torch.rand(b, device=device) * (hi - lo)
+
+
+def augment_batch(
+    x: torch.Tensor, label: torch.Tensor | None, degrade: bool = False
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """A random affine jitter per sample (rotation ±4°, scale ±10%, shear, shift ±4% x / ±10% y),
+    applied to the crop and its image label alike so they stay aligned, plus contrast and brightness
+    jitter on the crop. Real crops are looser and less square than rectified ones; this bridges it.
+    With `degrade`, the framing also zooms by `ZOOM` and `degrade_batch` follows."""
+    b = x.shape[0]
+
+    def u(scale: float) -> torch.Tensor:
+        return (torch.rand(b, device=x.device) * 2 - 1) * scale
+
+    angle, shear = u(math.radians(4)), u(0.12)
+    sx, sy = 1 + u(0.10), 1 + u(0.12)
+    if degrade:
+        zoom = _uniform(b, *ZOOM, x.device)
+        sx, sy = sx * zoom, sy * zoom
+    theta = torch.stack(
+        [
+            torch.stack([sx * angle.cos(), -sy * angle.sin() + shear, u(0.04)], dim=1),
+            torch.stack([sx * angle.sin(), sy * angle.cos(), u(0.10)], dim=1),
+        ],
+        dim=1,
+    )  # (B, 2, 3): output → input coordinates
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+    x = x * (1 + u(0.3))[:, None, None, None] + u(0.25)[:, None, None, None]
+    if label is not None:
+        grid = F.affine_grid(theta, list(label.shape), align_corners=False)
+        label = F.grid_sample(label, grid, padding_mode="zeros", align_corners=False)
+    if degrade:
+        x = degrade_batch(x)
+    return x, label
+
+
+def degrade_batch(x: torch.Tensor) -> torch.Tensor:
+    """Photometric degradations of normalised crops (B, 3, H, W); the geometry is left as it is, so
+    image labels need no change."""
+    b, c, h, w = x.shape
+    dev = x.device
+    # colour cast: a gain per channel on the [0, 2] pixel scale, so black stays black
+    gain = 1 + (torch.rand(b, c, 1, 1, device=dev) * 2 - 1) * CHANNEL_GAIN
+    x = (x + 1) * gain - 1
+    soften = torch.rand(b, device=dev)  # blur or low resolution, never both: both together erase text
+    x = _blur(x, soften < 1 / 3)
+    x = _low_res(x, soften > 3 / 4)
+    x = x + torch.randn_like(x) * _uniform(b, 0.0, NOISE_SIGMA, dev)[:, None, None, None]
+    x = x.clamp(-1, 1)
+    return _jpeg(x, torch.rand(b, device=dev) < 1 / 3)
+
+
+def _blur(x: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
+    n = int(which.sum())
+    if n == 0:
+        return x
+    b, c, h, w = x.shape
+    sigma = _uniform(n, *BLUR_SIGMA, x.device)
+    r = 3  # a 7-tap kernel covers 2.3 s.d. of the widest blur
+    taps = torch.arange(-r, r + 1, device=x.device, dtype=x.dtype)
+    k = torch.exp(-(taps[None] ** 2) / (2 * sigma[:, None] ** 2))
+    k = (k / k.sum(dim=1, keepdim=True)).repeat_interleave(c, dim=0)  # (n*c, 7): one kernel per plane
+    sub = x[which].reshape(1, n * c, h, w)
+    sub = F.conv2d(F.pad(sub, (r, r, 0, 0), mode="replicate"), k[:, None, None, :], groups=n * c)
+    sub = F.conv2d(F.pad(sub, (0, 0, r, r), mode="replicate"), k[:, None, :, None], groups=n * c)
+    x = x.clone()
+    x[which] = sub.reshape(n, c, h, w)
+    return x
+
+
+def _low_res(x: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
+    if not bool(which.any()):
+        return x
+    h, w = x.shape[2:]
+    f = float(_uniform(1, *LOW_RES, x.device))  # one factor for the chosen samples: a batch op
+    small = F.interpolate(x[which], size=(max(4, round(h * f)), max(8, round(w * f))), mode="area")
+    x = x.clone()
+    x[which] = F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
+    return x
+
+
+def _jpeg(x: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
+    """JPEG round trip at the input size, as crops stored small (94x24 JPEGs) have been."""
+    idx = which.nonzero().flatten().tolist()
+    if not idx:
+        return x
+    quality = torch.randint(JPEG_QUALITY[0], JPEG_QUALITY[1] + 1, (len(idx),)).tolist()
+    pixels = to_pixels(x[idx]).cpu().numpy()  # (n, H, W, 3) BGR
+    out = np.empty_like(pixels)
+    for i, (img, q) in enumerate(zip(pixels, quality, strict=True)):
+        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(q)])
+        out[i] = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else img
+    x = x.clone()
+    x[idx] = to_input(torch.from_numpy(out).to(x.device))
+    return x

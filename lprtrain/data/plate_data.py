@@ -1,0 +1,122 @@
+"""Plate data as compact in-memory tensors: uint8 crops (and image labels) with their texts.
+
+Sources: a shard folder from `plategen render-labels`, a crop folder/index, a folder of crops named
+after their text, or a `path<TAB>text` manifest. Per-sample Python stays out of the training loop:
+images are decoded once here, then batches are tensor slices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from plategen.data.registry import load_samples
+from plategen.data.samples import INDEX_NAME
+from plategen.data.shards import MANIFEST, load_split, read_manifest
+from plategen.errors import DatasetError
+
+from ..errors import CharsetError
+from ..model.preprocess import read_crops, resize_all, to_input
+
+
+@dataclass
+class PlateData:
+    images: torch.Tensor  # (N, H, W, 3) uint8 BGR
+    texts: list[str]
+    labels: torch.Tensor | None = None  # (N, h, w) uint8 image labels, 255 = glyph
+    subsets: list[str | None] | None = None
+    paths: list[str] | None = None
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): crops left out
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def is_shards(source: str | Path) -> bool:
+    return (Path(source) / MANIFEST).is_file()
+
+
+def default_split(source: str | Path, preferred: tuple[str, ...] = ("test", "val", "train")) -> str:
+    splits = read_manifest(source)["splits"]
+    return next((s for s in preferred if s in splits), next(iter(splits)))
+
+
+def load_data(
+    source: str | Path,
+    split: str | None = None,
+    input_size: tuple[int, int] = (94, 24),
+    rank: int = 0,
+    world: int = 1,
+    verify: bool = True,
+    skip_unreadable: bool = False,
+) -> PlateData:
+    """Load shards (one split) or crops into memory, resized to `input_size` (W, H) by `preprocess`.
+
+    With `skip_unreadable`, a crop that cannot be read is left out and listed in `.skipped` with the
+    reason (a batch stage's way); without it, its ImageReadError (naming the file) propagates.
+    Raises plategen's ShardError/DatasetError (bad shards, index or manifest, naming the file).
+    """
+    if is_shards(source):
+        arrays = load_split(source, split or default_split(source), verify=verify, rank=rank, world=world)
+        images = resize_all(arrays.crops, input_size)
+        return PlateData(
+            torch.from_numpy(images),
+            arrays.texts,
+            torch.from_numpy(arrays.labels),
+            [m.get("subset") for m in arrays.meta],
+            [m.get("source") or m.get("crop") for m in arrays.meta],
+        )
+    samples = _samples(Path(source))
+    if split is not None:
+        samples = [s for s in samples if s.split == split] or samples
+    samples = samples[rank::world]
+    skipped: list[tuple[str, str]] = []
+    kept, images = read_crops([s.path for s in samples], input_size, skipped if skip_unreadable else None)
+    if samples and not kept:  # skipping every crop leaves nothing to report on: say why instead
+        raise DatasetError(
+            f"{source}: none of its {len(samples)} crops could be read; first: {skipped[0][1]}"
+        )
+    samples = [samples[i] for i in kept]
+    return PlateData(
+        images,
+        [s.text for s in samples],
+        None,
+        [s.subset for s in samples],
+        [str(s.path) for s in samples],
+        skipped,
+    )
+
+
+def _samples(source: Path) -> list:
+    """plategen's samples of `source`; a manifest or index that is not UTF-8 is a DatasetError
+    naming the file (plategen raises its own for this too; this guard keeps lprtrain's paths safe)."""
+    try:
+        return load_samples(source)
+    except UnicodeDecodeError as exc:
+        path = source / INDEX_NAME if source.is_dir() else source
+        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def encode_texts(texts: list[str], charset: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """CTC targets: concatenated class indices and per-text lengths.
+
+    Raises CharsetError naming the characters the charset lacks and how many texts use them.
+    """
+    index = {c: i for i, c in enumerate(charset)}
+    missing: dict[str, int] = {}
+    for t in texts:
+        for c in set(t) - index.keys():
+            missing[c] = missing.get(c, 0) + 1
+    if missing:
+        detail = ", ".join(
+            f"{c!r} ({n} texts)" for c, n in sorted(missing.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        raise CharsetError(f"the model's charset lacks {len(missing)} characters used by the data: {detail}")
+    targets = torch.tensor([index[c] for t in texts for c in t], dtype=torch.long)
+    lengths = torch.tensor([len(t) for t in texts], dtype=torch.long)
+    return targets, lengths
+
+
+__all__ = ["PlateData", "load_data", "to_input", "encode_texts", "is_shards", "default_split"]

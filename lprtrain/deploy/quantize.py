@@ -1,0 +1,206 @@
+"""int8 LPRNet for CPUs with VNNI/AMX: ONNX Runtime static quantization (QDQ) of the exported model,
+calibrated on real crops read through `lprtrain.model.preprocess`.
+
+What is quantized, and why (measured by `benchmarks/infer.py` and the export check on plate-crops and
+the val split of real-crops):
+- the backbone's convolutions, per output channel, with uint8 activations and int8 weights (U8S8: the
+  form ORT's VNNI kernels run fastest; S8S8 ran at about half the speed here);
+- the global-context branch stays fp32: the four context maps are divided by their mean square and
+  concatenated, and one int8 scale over the concatenation loses the small ones (-2 points); it is a
+  1×1 conv on a 4×18 map, a few percent of the FLOPs;
+- activation ranges are the 99.99th percentile of the calibration values, not their min/max: one
+  bright outlier otherwise stretches a scale (min/max lost 1-3 points).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from plategen.io import atomic_path
+
+from ..data.plate_data import PlateData, load_data
+from ..errors import DependencyError, RunError
+from ..evaluation.scoring import evaluate
+from ..model.inference import MICRO_BATCH, forward_batch, ort_session
+from ..model.lprnet import LPRNet
+from ..model.preprocess import to_input
+from ..model.run import load_model, read_config
+from .export import write_onnx
+
+CALIBRATION_SAMPLES = 512  # crops drawn for calibration; more changed no reading on plate-crops
+PERCENTILE = 99.99
+
+
+@dataclass(frozen=True)
+class Int8Report:
+    path: Path
+    calibration: str  # what was read, and how many crops
+    check: dict | None  # {"data": name, "fp32": accuracy, "int8": accuracy, "same": n, "total": n}
+
+    def summary(self) -> str:
+        lines = [f"wrote {self.path} (int8, QDQ; calibrated on {self.calibration})"]
+        if self.check:
+            c = self.check
+            lines.append(
+                f"exact-plate accuracy on {c['data']} ({c['total']} plates): fp32 {c['fp32']:.4f}, "
+                f"int8 {c['int8']:.4f} ({100 * (c['int8'] - c['fp32']):+.2f} points); "
+                f"{c['same']} of {c['total']} readings identical"
+            )
+        return "\n".join(lines)
+
+
+def _quantization_tools():
+    """onnxruntime.quantization, or DependencyError naming the extra."""
+    try:
+        import onnxruntime.quantization as quantization
+    except ImportError:
+        raise DependencyError(
+            "int8 export needs onnxruntime's quantization tools (onnxruntime.quantization, with onnx): "
+            "pip install 'plategen[export]'"
+        ) from None
+    return quantization
+
+
+def calibration_sample(data: PlateData, source: str | Path, n: int = CALIBRATION_SAMPLES, seed: int = 0):
+    """uint8 (≤ n, H, W, 3) BGR crops drawn from `data` without replacement.
+
+    Raises RunError naming `source` when it holds no readable crop."""
+    if len(data) == 0:
+        reason = f" ({len(data.skipped)} unreadable, e.g. {data.skipped[0][1]})" if data.skipped else ""
+        raise RunError(f"{source}: no readable crops to calibrate the int8 model on{reason}")
+    idx = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n]
+    return data.images[idx.sort().values]
+
+
+def quantize_onnx(fp32_path: Path, out: Path, images: torch.Tensor, batch: int = MICRO_BATCH) -> None:
+    """Write the int8 (QDQ) form of the ONNX model at `fp32_path` to `out` (atomic), calibrated on
+    uint8 (N, H, W, 3) BGR `images` in passes of `batch`. Raises DependencyError without the tools."""
+    q = _quantization_tools()
+    import onnx
+
+    # equal batches only: the percentile calibrator stacks every batch's values into one array
+    full = max(len(images) // batch * batch, min(len(images), batch))
+    batches = [{"images": to_input(images[i : i + batch]).numpy()} for i in range(0, full, batch)]
+
+    class Reader(q.CalibrationDataReader):
+        def __init__(self) -> None:
+            self.it = iter(batches)
+
+        def get_next(self):
+            return next(self.it, None)
+
+    with tempfile.TemporaryDirectory() as tmp, atomic_path(Path(out)) as dest:
+        prepared = Path(tmp) / "prepared.onnx"
+        q.shape_inference.quant_pre_process(str(fp32_path), str(prepared))
+        # every node outside the backbone: the context maps, their scaling and concat, the classifier
+        keep_fp32 = [
+            n.name for n in onnx.load(str(prepared)).graph.node if not n.name.startswith("/backbone")
+        ]
+        quiet = contextlib.redirect_stdout(io.StringIO())  # its calibrator prints progress notes
+        with quiet, _logging_off():
+            _quantize(q, prepared, dest, Reader(), keep_fp32)
+
+
+@contextlib.contextmanager
+def _logging_off():
+    """Silence the quantizer's advisory log warnings (pre-processing hints) for the duration."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
+
+
+def _quantize(q, prepared: Path, dest: Path, reader, keep_fp32: list[str]) -> None:
+    q.quantize_static(
+        str(prepared),
+        str(dest),
+        reader,
+        quant_format=q.QuantFormat.QDQ,
+        per_channel=True,
+        activation_type=q.QuantType.QUInt8,
+        weight_type=q.QuantType.QInt8,
+        calibrate_method=q.CalibrationMethod.Percentile,
+        nodes_to_exclude=keep_fp32,
+        extra_options={"CalibPercentile": PERCENTILE},
+    )
+
+
+def export_int8(
+    model: LPRNet,
+    out: str | Path,
+    calibration: torch.Tensor,
+    calibration_name: str,
+    check: PlateData | None = None,
+    check_name: str = "",
+    opset: int = 17,
+    batch_size: int = 100,
+) -> Int8Report:
+    """Export `model` to ONNX, quantize it to int8 at `out`, and with `check` compare the exact-plate
+    accuracy of the fp32 and int8 models under ONNX Runtime (read as `lprtrain eval` reads).
+
+    Raises DependencyError when onnx or onnxruntime's quantization tools are missing."""
+    _quantization_tools()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    step = forward_batch(model.config, batch_size)
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(tmp) / "fp32.onnx"
+        write_onnx(model, fp32, opset)
+        quantize_onnx(fp32, out, calibration, step)
+        result = None
+        if check is not None:
+            a = evaluate(model, check, batch_size, session=ort_session(fp32, config=model.config))
+            b = evaluate(model, check, batch_size, session=ort_session(out, config=model.config))
+            same = sum(x["pred"] == y["pred"] for x, y in zip(a.predictions, b.predictions))
+            result = {
+                "data": check_name,
+                "fp32": a.accuracy,
+                "int8": b.accuracy,
+                "same": same,
+                "total": len(check),
+            }
+    return Int8Report(out, f"{len(calibration)} crops from {calibration_name}", result)
+
+
+__all__ = ["CALIBRATION_SAMPLES", "Int8Report", "calibration_sample", "export_int8", "quantize_onnx"]
+
+
+def int8_from_run(
+    run: str | Path,
+    path: str | Path,
+    calibrate: str | Path | None = None,
+    check: str | Path | None = None,
+    opset: int = 17,
+):
+    """Quantize RUN's deployable LPRNet to an int8 ONNX model at `path` (`lprtrain.deploy.quantize`).
+
+    Calibrates on a sample of the train split of `calibrate` (any dataset `load_data` reads; all of
+    it when it has no splits), by default of the training shards the run's config.json names; with
+    `check` (labelled crops) the report gives fp32 and int8 accuracy. Raises RunError when no
+    calibration data is named or readable, DependencyError when onnxruntime's quantization tools are
+    missing."""
+    from .quantize import _quantization_tools, calibration_sample, export_int8
+
+    _quantization_tools()  # before any slow reading
+    model = load_model(run)
+    size = model.config.input_size
+    if calibrate is None:
+        run_dir = Path(run) if Path(run).is_dir() else Path(run).parent
+        calibrate = (read_config(run_dir) if (run_dir / "config.json").is_file() else {}).get("shards")
+        if calibrate is None:
+            raise RunError(
+                f"{run}: the run names no training shards (config.json 'shards'); pass --calibrate"
+            )
+    data = load_data(calibrate, "train", size, skip_unreadable=True)  # a folder without splits: all
+    images = calibration_sample(data, calibrate)
+    labelled = load_data(check, None, size, skip_unreadable=True) if check is not None else None
+    return export_int8(model, path, images, str(calibrate), labelled, str(check), opset)

@@ -1,0 +1,115 @@
+"""Read plate crops: text + confidence per image, with torch or ONNX Runtime, and the label preview.
+
+The label preview is the paper's Fig. 12(b): each input crop next to the image label the auxiliary
+decoder redraws from it. It needs a run that kept its decoder (`decoder.safetensors`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from plategen.data.samples import IMAGE_EXTENSIONS
+from plategen.io import write_image_atomic
+
+from ..errors import RunError
+from ..model.decode import greedy_decode
+from ..model.inference import ort_session, reader
+from ..model.preprocess import read_crops, to_input
+from ..model.run import load_decoder, load_model, read_config, shipped_model
+from .scoring import DEFAULT_BATCH
+
+PREVIEW_SCALE = 4  # previews are tiny otherwise (94×24)
+
+
+@dataclass
+class PredictReport:
+    """One row per readable image, plus the images skipped and why."""
+
+    rows: list[dict] = field(default_factory=list)  # {path, text, confidence}
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    previews: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [f"{r['path']}\t{r['text']}\t{r['confidence']:.4f}" for r in self.rows]
+
+
+def collect_images(inputs: list[str | Path]) -> list[Path]:
+    """Files as given, folders expanded (recursively, sorted) to their images.
+
+    Raises RunError for a path that does not exist."""
+    found: list[Path] = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            found += sorted(
+                p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+            )
+        elif item.is_file():
+            found.append(item)
+        else:
+            raise RunError(f"{item}: no such image or folder")
+    return found
+
+
+def predict(
+    run: str | Path | None,
+    inputs: list[str | Path],
+    onnx: str | Path | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    label_preview: str | Path | None = None,
+    progress: bool = False,
+) -> PredictReport:
+    """Read every crop in `inputs` (files or folders) with RUN's model (None: the shipped model), or
+    the ONNX file `onnx`.
+
+    Unreadable images are skipped and reported. `label_preview` = a folder receiving one PNG per
+    image: the crop beside the decoder's predicted image label. Raises RunError/WeightsError for a
+    bad run (including one without a decoder when a preview is asked for).
+    """
+    run = shipped_model() if run is None else run
+    model = load_model(run)
+    decoder = None
+    if label_preview is not None:
+        label_size = tuple(read_config(_run_dir(run)).get("label_size") or ()) or model.config.input_size
+        decoder = load_decoder(_run_dir(run), model, label_size)
+    session = ort_session(onnx, config=model.config) if onnx is not None else None
+    report = PredictReport()
+    found = collect_images(inputs)
+    kept, images = read_crops(found, model.config.input_size, report.skipped)
+    paths = [found[i] for i in kept]
+    read = reader(model, batch_size, session)
+    with torch.inference_mode():
+        for i in tqdm(range(0, len(paths), batch_size), desc="predict", unit="batch", disable=not progress):
+            x = to_input(images[i : i + batch_size])
+            for p, (text, conf) in zip(
+                paths[i : i + batch_size], greedy_decode(read(x), model.config.charset)
+            ):
+                report.rows.append({"path": str(p), "text": text, "confidence": conf})
+            if decoder is not None:
+                drawn = decoder(model.features(x))[:, 0].clamp(0, 1)  # (B, h, w); the paper's is unbounded
+                for k, p in enumerate(paths[i : i + batch_size]):
+                    out = Path(label_preview) / f"{i + k:05d}_{p.stem}.png"
+                    write_image_atomic(out, preview_image(images[i + k].numpy(), drawn[k].numpy()))
+                    report.previews.append(str(out))
+    return report
+
+
+def _run_dir(run: str | Path) -> Path:
+    run = Path(run)
+    return run if run.is_dir() else run.parent
+
+
+def preview_image(crop: np.ndarray, label: np.ndarray, gap: int = 4) -> np.ndarray:
+    """BGR crop (H, W, 3) and predicted label (h, w) in [0, 1] side by side, scaled up."""
+    h, w = crop.shape[:2]
+    size = (w * PREVIEW_SCALE, h * PREVIEW_SCALE)
+    left = cv2.resize(crop, size, interpolation=cv2.INTER_NEAREST)
+    gray = (np.clip(label, 0, 1) * 255).astype(np.uint8)
+    right = cv2.cvtColor(cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR), cv2.COLOR_GRAY2BGR)
+    spacer = np.full((size[1], gap, 3), 255, np.uint8)
+    return np.concatenate([left, spacer, right], axis=1)

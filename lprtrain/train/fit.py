@@ -1,0 +1,366 @@
+"""`fit`: train LPRNet from shards, with the paper's auxiliary image-label decoder.
+
+    alternate  for each batch an optimizer step on MSE (decoder vs image label), then one on CTC,
+               on the same data with shared weights (the paper's Fig. 5)
+    joint      one step on CTC + w·MSE (the cheap variant eq. (9) motivates)
+    off        plain LPRNet
+
+Runs single-process, or under `torchrun` with DistributedDataParallel (see `distributed`). Writes
+RUN/{model,decoder}.safetensors (the best epoch by validation accuracy, then LCR), config.json,
+train_state.pt, metrics.jsonl and curves.png. The settings are `config.FitConfig`; what may be
+written into RUN, and what a resume must match, is `resume`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from ..errors import TrainingError
+from ..model.lprnet import TrainingModel, time_steps
+from ..model.run import CONFIG_FILE, CURVES_FILE, DECODER_FILE, METRICS_FILE, MODEL_FILE, STATE_FILE, save_run
+from . import distributed
+from .allocator import keep_freed_memory
+from .config import AUX_MODES, FitConfig
+from .curves import MetricsLog, plot_curves
+from .loop import TrainTensors, check_ctc_lengths, train_step, validate
+from .precision import autocast_for, resolve_precision
+from .resume import check_run_folder, load_train_state, provenance, restore, save_train_state, stored_schedule
+from .sources import MixedBatches, Source, as_sources, check_sources, load_sources, load_splits
+
+
+@dataclass
+class FitResult:
+    """What a fit did. Best metrics are known on rank 0 only (None elsewhere)."""
+
+    run: Path
+    steps: int
+    epoch: int
+    best_accuracy: float | None
+    best_lcr: float | None
+    best_step: int | None
+    train_samples: int
+    val_samples: int
+    seconds: float  # this call's
+    images_per_s: float  # this call's
+    stopped: str  # "epochs", "max_steps" or "time_budget"
+    files: list[Path] = field(default_factory=list)
+    trained_seconds: float = 0.0  # training time across every call that built this run
+    init: str | None = None  # what --init mapped (rank 0, fresh runs)
+
+    def summary(self) -> str:
+        best = (
+            "n/a"
+            if self.best_accuracy is None
+            else f"{self.best_accuracy:.4f} (LCR {self.best_lcr:.4f}, step {self.best_step})"
+        )
+        lines = [
+            f"trained {self.steps} steps ({self.epoch} epochs, stopped by {self.stopped}) "
+            f"on {self.train_samples} samples in {self.seconds:.1f}s ({self.images_per_s:.1f} img/s)",
+            f"best validation accuracy on {self.val_samples} samples: {best}",
+        ]
+        return "\n".join(lines + [f"  {p}" for p in self.files])
+
+
+def fit(
+    data: str | Path | Source | Sequence[str | Path | Source],
+    out: str | Path,
+    config: FitConfig = FitConfig(),
+    progress: bool = True,
+) -> FitResult:
+    """Train on DATA and write the run to OUT; under torchrun every rank calls this. Returns a FitResult.
+
+    DATA is one source (shards, or crops with --aux off) or several `Source`s (or `NAME=PATH:WEIGHT`
+    strings), each batch drawing from them by weight; every source is validated on its own, and
+    `config.select_on` names the one whose accuracy picks the best model.
+
+    Raises ConfigError (bad sources), ShardError (bad shards), CharsetError (data characters missing
+    from the charset),
+    TrainingError (labels too long for the CTC, or a NaN/inf loss, naming the step), RunError
+    (OUT already holds a run without `resume`, or an incompatible run with it).
+    """
+    d = distributed.from_env()
+    device = distributed.setup(d, config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    keep_freed_memory()
+    try:
+        result = _Trainer(as_sources(data), Path(out), config, d, device, progress).run()
+        distributed.barrier(d)
+        return result
+    finally:
+        distributed.teardown(d)
+
+
+class _Trainer:
+    """One fit: data, model, optimizer and run folder, then the epoch loop."""
+
+    def __init__(
+        self,
+        sources: tuple[Source, ...],
+        out: Path,
+        config: FitConfig,
+        d: distributed.Dist,
+        device: torch.device,
+        progress: bool,
+    ) -> None:
+        self.cfg, self.d, self.device, self.out, self.progress = config, d, device, out, progress
+        self.autocast = autocast_for(resolve_precision(config.precision, device), device)  # precision
+        self.mc = config.model_config()
+        check_sources(sources, config.select_on)
+        self.sources = sources
+        train, vals, sizes = load_sources(sources, config, d)
+        self.label_size = (train.labels.shape[2], train.labels.shape[1]) if train.labels is not None else None
+        check_run_folder(out, config, self.label_size)
+        texts = train.texts + [t for v in vals.values() for t in v.texts]
+        check_ctc_lengths(texts, time_steps(self.mc), self.mc.input_size)
+        channels_last = config.channels_last
+        labels = train.labels if config.aux != "off" else None
+        self.train = TrainTensors(
+            train.images,
+            labels,
+            train.texts,
+            self.mc.charset,
+            device,
+            channels_last,
+            self.cfg.augment,
+            self.cfg.degrade,
+        )
+        self.mix = (
+            MixedBatches(
+                sizes, [s.weight for s in sources], max(1, config.batch_size // d.world), config.seed
+            )
+            if len(sources) > 1
+            else None
+        )
+        self.vals = {
+            name: (TrainTensors(v.images, None, v.texts, self.mc.charset, device, channels_last), v.texts)
+            for name, v in vals.items()
+        }
+        self.select_on = config.select_on or sources[0].name
+        self.val_texts = self.vals[self.select_on][1] if self.select_on in self.vals else []
+        first = sources[0].path
+        self.meta = {
+            "charset": self.mc.charset,
+            "input_size": list(self.mc.input_size),
+            "label_size": list(self.label_size) if self.label_size else None,
+            **provenance(Path(first)),
+            "sources": [s.spec() for s in sources],
+            "fit": config.to_dict(),
+            "world_size": d.world,
+        }
+        self._build(channels_last)
+
+    def _build(self, channels_last: bool) -> None:
+        torch.manual_seed(self.cfg.seed)  # the same initial weights on every rank
+        label_size = self.label_size if self.cfg.aux != "off" else None
+        self.heads = TrainingModel(self.mc, label_size).to(self.device)
+        if channels_last:
+            self.heads = self.heads.to(memory_format=torch.channels_last)
+        self.init_summary = self._warm_start() if self.cfg.init and not self.cfg.resume else None
+        self.opt = torch.optim.Adam(
+            self.heads.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay
+        )
+        # a resumed run goes on with the schedule it started with (config.json), whatever this call says
+        self.schedule = stored_schedule(self.out) if self.cfg.resume else self.cfg.lr_schedule()
+        self.net = distributed.wrap(self.heads, self.d, self.device, find_unused=self.cfg.aux == "alternate")
+        # seconds: training time of earlier calls, so a time budget spans resumes as max_steps does
+        self.state = {
+            "step": 0,
+            "epoch": 0,
+            "batch_in_epoch": 0,
+            "best": None,
+            "best_step": None,
+            "seconds": 0.0,
+        }
+        if self.cfg.resume:
+            self._load_state()
+        torch.manual_seed(self.cfg.seed * 7919 + self.d.rank + self.state["step"])  # dropout noise per rank
+        if self.cfg.resume and self.d.main and self._saved_rng is not None:
+            torch.set_rng_state(self._saved_rng)
+        self.log = MetricsLog(self.out / METRICS_FILE, self.state["step"] if self.cfg.resume else None)
+
+    def _warm_start(self) -> str:
+        from .warm_start import warm_start
+
+        start = warm_start(self.cfg.init, self.mc, self.heads.lprnet, self.heads.decoder)
+        self.heads.lprnet.load_state_dict(start.lprnet)
+        if start.decoder is not None:
+            self.heads.decoder.load_state_dict(start.decoder)
+        if self.progress and self.d.main:
+            tqdm.write(start.summary())
+        return start.summary()
+
+    def _save_state(self) -> None:
+        state = {**self.state, "model": self.heads.state_dict(), "optimizer": self.opt.state_dict()}
+        save_train_state(self.out, state, self.cfg)
+
+    def _load_state(self) -> None:
+        state = load_train_state(self.out, self.cfg, self.device)
+        restore(self.out / STATE_FILE, self.heads, self.opt, state)
+        self.state = {k: state[k] for k in ("step", "epoch", "batch_in_epoch", "best", "best_step")}
+        self.state["seconds"] = float(state.get("seconds", 0.0))  # states from before it was kept: 0
+        self._saved_rng = state.get("rng")
+
+    _saved_rng = None
+    _origin = 0.0  # perf_counter() minus the training seconds of earlier calls
+    _last: dict | None = None  # losses of the latest step
+
+    # ---- the loop ----
+
+    def run(self) -> FitResult:
+        per_rank = max(1, self.cfg.batch_size // self.d.world)
+        n = distributed.all_min(len(self.train), self.d)  # every rank runs the same number of steps
+        steps_per_epoch = self.mix.steps_per_epoch() if self.mix else -(-n // per_rank)
+        self.steps_per_epoch = steps_per_epoch
+        start, images, stopped = time.perf_counter(), 0, "epochs"
+        self._origin = start - self.state["seconds"]
+        total = self.cfg.epochs * steps_per_epoch
+        if self.cfg.max_steps:
+            total = min(total, self.cfg.max_steps)
+        self.total_steps = total
+        bar = tqdm(
+            total=total,
+            initial=min(self.state["step"], total),
+            unit="step",
+            desc=f"fit ({self.cfg.aux})",
+            disable=not (self.progress and self.d.main),
+        )
+        with bar:
+            while self.state["epoch"] < self.cfg.epochs and stopped == "epochs":
+                perm = self._permutation(n) if self.mix is None else None
+                for k in range(self.state["batch_in_epoch"], steps_per_epoch):
+                    stopped = self._stop_reason(first=self.state["step"] == 0)
+                    if stopped != "epochs":
+                        break
+                    if self.mix is None:
+                        rows = perm[k * per_rank : (k + 1) * per_rank]
+                    else:
+                        rows = self.mix.rows(self.state["epoch"] * steps_per_epoch + k)
+                    images += self._one_step(rows, bar)
+                    self.state["batch_in_epoch"] = k + 1
+                else:
+                    self.state["epoch"] += 1
+                    self.state["batch_in_epoch"] = 0
+                self._checkpoint(complete=stopped == "epochs")
+        seconds = time.perf_counter() - start
+        return self._result(stopped, seconds, images)
+
+    def _permutation(self, n: int) -> torch.Tensor:
+        gen = torch.Generator().manual_seed(
+            self.cfg.seed * 1_000_003 + self.state["epoch"] * 7919 + self.d.rank
+        )
+        return torch.randperm(len(self.train), generator=gen)[:n]
+
+    def _trained_seconds(self) -> float:
+        return time.perf_counter() - self._origin
+
+    def _stop_reason(self, first: bool) -> str:
+        if self.cfg.max_steps and self.state["step"] >= self.cfg.max_steps:
+            return "max_steps"
+        if self.cfg.time_budget_s is not None and not first:  # a budget always buys the run one step
+            over = torch.tensor(
+                [float(self._trained_seconds() >= self.cfg.time_budget_s)], device=self.device
+            )
+            if distributed.all_sum(over, self.d).item() > 0:  # ranks stop together
+                return "time_budget"
+        return "epochs"
+
+    def _one_step(self, idx: torch.Tensor, bar: tqdm) -> int:
+        step = self.state["step"] + 1
+        lr = self.schedule.lr_at(step - 1, self.steps_per_epoch, self.total_steps)
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        batch = self.train.batch(idx)
+        losses = train_step(
+            self.net,
+            self.opt,
+            batch,
+            self.cfg.aux,
+            self.cfg.aux_weight,
+            self.mc.blank,
+            lambda named: self._agree(named, step),
+            self.autocast,
+        )
+        self.state["step"] = step
+        bar.set_postfix({k: f"{v:.4f}" for k, v in losses.items()}, refresh=False)
+        bar.update(1)
+        self._last = {**losses, "lr": lr}
+        if step % self.cfg.log_every == 0 or step == 1:
+            self.log.add(kind="train", step=step, epoch=self.state["epoch"], **self._last)
+        return len(idx) * self.d.world
+
+    def _agree(self, named: dict[str, torch.Tensor], step: int) -> dict[str, float]:
+        """Average the losses over ranks; stop every rank on a NaN/inf in any of them."""
+        values = (
+            distributed.all_sum(torch.stack([v.detach().float() for v in named.values()]), self.d)
+            / self.d.world
+        )
+        out = dict(zip(named, values.tolist()))
+        if not torch.isfinite(values).all():
+            bad = ", ".join(f"{k}={v}" for k, v in out.items())
+            raise TrainingError(
+                f"step {step}: loss is not finite ({bad}); lower the learning rate (lr={self.cfg.lr})"
+            )
+        return out
+
+    def _checkpoint(self, complete: bool) -> None:
+        """Validate, keep the best model, save the train state, flush metrics and curves (rank 0)."""
+        self.state["seconds"] = self._trained_seconds()  # wall time of the loop, earlier validations included
+        if not self.d.main or self.state["step"] == 0:
+            return
+        logged = [r["step"] for r in self.log.rows if r["kind"] == "train"]
+        if self._last and (not logged or logged[-1] != self.state["step"]):  # the last step is always logged
+            self.log.add(kind="train", step=self.state["step"], epoch=self.state["epoch"], **self._last)
+        if complete or self.state["best"] is None or self.state["batch_in_epoch"]:
+            metrics = self._validate()
+            score = [metrics["accuracy"], metrics["lcr"]]
+            if self.state["best"] is None or score > self.state["best"]:  # ties broken by LCR
+                self.state["best"], self.state["best_step"] = score, self.state["step"]
+                save_run(
+                    self.out, self.heads.lprnet, {k: v for k, v in self.meta.items()}, self.heads.decoder
+                )
+        self._save_state()
+        self.log.flush()
+        plot_curves(self.log.rows, self.out / CURVES_FILE)
+
+    def _validate(self) -> dict:
+        """Validate on every source's held-out samples (one metrics row each; a single source's row
+        carries no name, as before); returns the metrics of the source that selects the model."""
+        chosen = {"accuracy": 0.0, "lcr": 0.0}
+        for name, (tensors, texts) in self.vals.items():
+            metrics = validate(self.heads.lprnet, tensors, texts, self.cfg.batch_size)
+            named = {"source": name} if len(self.sources) > 1 else {}
+            self.log.add(kind="val", step=self.state["step"], epoch=self.state["epoch"], **named, **metrics)
+            if name == self.select_on:
+                chosen = metrics
+        return chosen
+
+    def _result(self, stopped: str, seconds: float, images: int) -> FitResult:
+        best = self.state["best"] or [None, None]
+        names = [MODEL_FILE, DECODER_FILE, CONFIG_FILE, STATE_FILE, METRICS_FILE, CURVES_FILE]
+        files = [self.out / f for f in names if (self.out / f).is_file()] if self.d.main else []
+        return FitResult(
+            self.out,
+            self.state["step"],
+            self.state["epoch"],
+            best[0],
+            best[1],
+            self.state["best_step"],
+            len(self.train) * self.d.world,
+            len(self.val_texts),
+            seconds,
+            images / max(seconds, 1e-9),
+            stopped,
+            files,
+            self.state["seconds"],
+            self.init_summary,
+        )
+
+
+__all__ = ["AUX_MODES", "FitConfig", "FitResult", "fit", "load_splits", "load_sources", "as_sources"]

@@ -1,0 +1,153 @@
+"""The pieces of one training step: batches sliced from in-memory tensors, the two losses, the three
+schedules (alternate / joint / off), and validation by greedy decoding."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..data.augment import augment_batch
+from ..data.plate_data import encode_texts
+from ..errors import TrainingError
+from ..metrics import Counts, outcome
+from ..model.decode import greedy_decode
+from ..model.inference import reader
+from ..model.lprnet import LPRNet
+from ..model.preprocess import to_input
+
+
+@dataclass
+class Batch:
+    x: torch.Tensor  # (B, 3, H, W) float, normalised
+    label: torch.Tensor | None  # (B, 1, h, w) float in [0, 1]
+    targets: torch.Tensor  # (B, S) class indices, padded
+    lengths: torch.Tensor  # (B,)
+
+
+class TrainTensors:
+    """A split held as uint8 tensors plus padded CTC targets; a batch is one index_select each."""
+
+    def __init__(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor | None,
+        texts: list[str],
+        charset: str,
+        device: torch.device,
+        channels_last: bool,
+        augment: bool = False,
+        degrade: bool = False,
+    ) -> None:
+        flat, lengths = encode_texts(texts, charset)
+        targets = torch.zeros(len(texts), max(int(lengths.max()), 1), dtype=torch.long)
+        mask = torch.arange(targets.shape[1]) < lengths[:, None]
+        targets[mask] = flat
+        self.images, self.targets, self.lengths = images.to(device), targets.to(device), lengths.to(device)
+        self.labels = labels.to(device) if labels is not None else None
+        self.device, self.channels_last, self.augment = device, channels_last, augment
+        self.degrade = degrade
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def batch(self, idx: torch.Tensor) -> Batch:
+        idx = idx.to(self.device)
+        x = to_input(self.images.index_select(0, idx))
+        label = None
+        if self.labels is not None:
+            label = self.labels.index_select(0, idx).unsqueeze(1).float().div_(255.0)
+        if self.augment or self.degrade:
+            x, label = augment_batch(x, label, self.degrade)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return Batch(x, label, self.targets.index_select(0, idx), self.lengths.index_select(0, idx))
+
+
+def ctc_loss(logits: torch.Tensor, batch: Batch, blank: int) -> torch.Tensor:
+    log_probs = logits.float().permute(2, 0, 1).log_softmax(dim=2)  # (T, B, classes)
+    t, b = log_probs.shape[:2]
+    input_lengths = torch.full((b,), t, dtype=torch.long, device=log_probs.device)
+    return F.ctc_loss(log_probs, batch.targets, input_lengths, batch.lengths, blank=blank, reduction="mean")
+
+
+def mse_loss(pred: torch.Tensor, batch: Batch) -> torch.Tensor:
+    return F.mse_loss(pred.float(), batch.label)
+
+
+# check(name, losses) all-reduces the loss values and raises TrainingError on NaN/inf before backward
+Check = Callable[[dict[str, torch.Tensor]], dict[str, float]]
+
+
+def _optimize(opt: torch.optim.Optimizer, loss: torch.Tensor, losses: dict, check: Check) -> dict[str, float]:
+    values = check(losses)  # collective: every rank agrees whether to go on
+    opt.zero_grad(set_to_none=True)  # None grads: Adam leaves the other head's parameters alone
+    loss.backward()
+    opt.step()
+    return values
+
+
+def train_step(
+    net: nn.Module,
+    opt: torch.optim.Optimizer,
+    batch: Batch,
+    aux: str,
+    aux_weight: float,
+    blank: int,
+    check: Check,
+    autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+) -> dict[str, float]:
+    """One batch. alternate: an optimizer step on MSE, then one on CTC, same data (the paper's Fig. 5);
+    joint: one step on CTC + w·MSE; off: one step on CTC. Returns the (rank-averaged) losses.
+    The forward passes run under `autocast()` (bf16: `lprtrain.train.precision`); the losses in fp32."""
+
+    def forward(heads: str) -> tuple[torch.Tensor, torch.Tensor]:
+        with autocast():
+            return net(batch.x, heads)
+
+    if aux == "alternate":
+        mse = mse_loss(forward("mse")[1], batch)
+        out = _optimize(opt, mse, {"mse": mse}, check)
+        ctc = ctc_loss(forward("ctc")[0], batch, blank)
+        return {**out, **_optimize(opt, ctc, {"ctc": ctc}, check)}
+    if aux == "joint":
+        logits, pred = forward("joint")
+        ctc, mse = ctc_loss(logits, batch, blank), mse_loss(pred, batch)
+        return _optimize(opt, ctc + aux_weight * mse, {"ctc": ctc, "mse": mse}, check)
+    ctc = ctc_loss(forward("ctc")[0], batch, blank)
+    return _optimize(opt, ctc, {"ctc": ctc}, check)
+
+
+def check_ctc_lengths(texts: list[str], t: int, input_size: tuple[int, int]) -> None:
+    """CTC can emit a text only if T ≥ its length plus one blank between each pair of equal
+    neighbours. Raises TrainingError naming the worst text and the lengths."""
+
+    def need(text: str) -> int:
+        return len(text) + sum(a == b for a, b in zip(text, text[1:]))
+
+    worst = max(set(texts), key=need, default=None)
+    if worst is not None and need(worst) > t:
+        bad = sum(need(s) > t for s in texts)
+        raise TrainingError(
+            f"text {worst!r} needs {need(worst)} CTC time steps ({len(worst)} characters + "
+            f"{need(worst) - len(worst)} repeated neighbours) but input size {input_size[0]}x{input_size[1]} "
+            f"gives only T={t} ({bad} of {len(texts)} texts are too long); use a wider input size"
+        )
+
+
+@torch.no_grad()
+def validate(lprnet: LPRNet, data: TrainTensors, texts: list[str], batch_size: int) -> dict:
+    """The paper's accuracy and LCR on `data` (counted by `lprtrain.metrics`)."""
+    read = reader(lprnet, batch_size)  # a folded eval-mode copy: lprnet stays in training mode
+    preds: list[str] = []
+    for start in range(0, len(data), batch_size):
+        idx = torch.arange(start, min(start + batch_size, len(data)))
+        preds += [p for p, _ in greedy_decode(read(data.batch(idx).x), lprnet.config.charset)]
+    counts = Counts()
+    for p, t in zip(preds, texts):
+        counts.add(outcome(p, t))
+    return {**counts.to_dict(), "tp": counts.tp}

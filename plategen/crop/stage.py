@@ -1,0 +1,217 @@
+"""`plategen crop`: rectify the plate of every record that carries corners (a CCPD photo), write the
+crops, an index (`index.jsonl`) and a report of what was skipped (`skipped.jsonl`).
+
+The input is read through the dataset registry (`plategen.data.registry`): for a CCPD tree, the reader in
+`plategen.data.readers.ccpd_tree` finds the images, their annotations and splits.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+
+from ..data.readers.ccpd_tree import SPLITS
+from ..data.registry import ReadOptions, read_dataset
+from ..data.samples import INDEX_NAME, Sample
+from ..errors import ConfigError, DatasetError, PlategenError
+from ..io import encode_image, write_bytes_atomic, write_jsonl_atomic
+from ..pool import Workers
+from .rectify import MODES, corner_quad, crop_bytes
+
+SKIPPED_NAME = "skipped.jsonl"
+
+
+@dataclass(frozen=True)
+class CropConfig:
+    """How to crop. `size` is (width, height) of the output crop."""
+
+    mode: str = "point"  # point: perspective warp | affine: least-squares affine | rect: bbox resized
+    size: tuple[int, int] = (94, 24)
+    val_fraction: float = 0.1  # share of hash-assigned images that go to "val"
+    ext: str = ".png"  # lossless by default: crops feed a pixel-level MSE target downstream
+    # decode JPEGs at 1/2, 1/4 or 1/8 scale when the plate stays large enough, down to its rows only
+    fast_decode: bool = True
+    margin: float = 0.0  # extra border on each side, as a fraction of the plate size
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"mode: {self.mode!r} is not one of {', '.join(MODES)}")
+        if len(self.size) != 2 or any(not isinstance(v, int) or v < 4 for v in self.size):
+            raise ConfigError(f"size: {self.size!r} must be two integers >= 4 (width, height)")
+        if not 0.0 <= self.val_fraction <= 1.0:
+            raise ConfigError(f"val_fraction: {self.val_fraction!r} must lie in [0, 1]")
+        if self.ext.lower() not in (".png", ".jpg", ".jpeg", ".bmp", ".webp"):
+            raise ConfigError(f"ext: {self.ext!r} must be .png, .jpg, .jpeg, .bmp or .webp")
+        if not 0.0 <= self.margin < 0.5:
+            raise ConfigError(f"margin: {self.margin!r} must lie in [0, 0.5)")
+
+
+@dataclass
+class CropReport:
+    """What a crop run did. `path` is the skipped-inputs report."""
+
+    out: Path
+    written: int = 0
+    resumed: int = 0  # crops already present from an earlier run
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source path, reason)
+
+    @property
+    def path(self) -> Path:
+        return self.out / SKIPPED_NAME
+
+    @property
+    def index(self) -> Path:
+        return self.out / INDEX_NAME
+
+    def summary(self) -> str:
+        text = (
+            f"{self.written} crops written, {self.resumed} already done, {len(self.skipped)} skipped; "
+            f"index: {self.index}"
+        )
+        if self.skipped:
+            shown = "".join(f"\n  {path}: {reason}" for path, reason in self.skipped[:5])
+            more = f"\n  … and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else ""
+            text += f"\nskipped inputs and reasons (all in {self.path}):{shown}{more}"
+        return text
+
+
+@dataclass(frozen=True)
+class Item:
+    """One source image bound for one crop."""
+
+    source: str  # relative to the root, POSIX
+    crop: str  # relative to OUT, POSIX
+    sample: Sample
+
+
+def plan(root: Path, out: Path, config: CropConfig) -> tuple[list[Item], list[tuple[str, str]]]:
+    """Read the records under `root` and pick each one's crop path; return (items, skipped).
+
+    Raises DatasetError if `root` is missing or holds no images.
+    """
+    if not root.is_dir():
+        raise DatasetError(f"{root}: no such folder")
+    if out.resolve() == root.resolve():
+        raise DatasetError(f"{out}: the output folder must differ from the input folder")
+    dataset = read_dataset(root, options=ReadOptions(val_fraction=config.val_fraction, exclude=out))
+    items, skipped, claimed = [], list(dataset.skipped), {}
+    for sample in dataset.samples:
+        rel = sample.path.relative_to(root).as_posix()  # strings from here on: this loop runs per photo
+        if sample.corners is None:
+            skipped.append((rel, f"no plate corners (read as {dataset.reader}; crop needs CCPD names)"))
+            continue
+        # drop split folder names: ccpd_green/train/x.jpg → train/ccpd_green/x.png
+        *folders, name = rel.split("/")
+        folders = [part for part in folders if part not in SPLITS]
+        crop = "/".join([sample.split, *folders, os.path.splitext(name)[0] + config.ext])
+        if crop in claimed:
+            skipped.append((rel, f"duplicate: {claimed[crop]} already makes {crop}"))
+            continue
+        claimed[crop] = rel
+        items.append(Item(rel, crop, sample))
+    return items, skipped
+
+
+_worker: dict = {}
+
+
+def _init_worker(root: str, out: str, config: CropConfig) -> None:
+    _worker.update(root=Path(root), out=Path(out), config=config)
+
+
+Task = tuple[int, str, str, tuple, tuple | None]  # index, source, crop, corners, bbox
+
+
+def _task(index: int, item: Item) -> Task:
+    # What a worker needs and no more: a whole Item (its Sample, every name field) costs more to
+    # unpickle than the crop's warp.
+    return index, item.source, item.crop, item.sample.corners, item.sample.bbox
+
+
+def _crop_one(task: Task) -> tuple[int, str | None]:
+    """Crop one item into OUT; return (its index, None), or (its index, reason) when it must be
+    skipped. Only the index travels back: the parent holds the items."""
+    index, source, target, corners, bbox = task
+    root, out, config = _worker["root"], _worker["out"], _worker["config"]
+    try:
+        try:
+            data = (root / source).read_bytes()
+        except OSError as exc:
+            return index, f"unreadable file: {exc.strerror or exc}"
+        quad = corner_quad(corners, bbox, config.mode)
+        crop = crop_bytes(data, quad, config.size, config.mode, config.margin, config.fast_decode, source)
+        write_bytes_atomic(out / target, encode_image(crop, config.ext))
+    except PlategenError as exc:
+        return index, str(exc)
+    except (cv2.error, ValueError) as exc:  # an image OpenCV cannot handle must not stop the run
+        return index, f"{source}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}"
+    return index, None
+
+
+def finished_crops(out: Path) -> set[str]:
+    """The crops already in OUT (POSIX paths relative to it), found in one walk that also deletes
+    the temporary files a killed worker may have left (a crop appears only by atomic rename)."""
+    found = set()
+    for dirpath, _, filenames in os.walk(out):
+        rel = os.path.relpath(dirpath, out).replace(os.sep, "/")
+        for name in filenames:
+            if name.startswith(".") and ".part" in name:
+                os.unlink(os.path.join(dirpath, name))
+            else:
+                found.add(name if rel == "." else f"{rel}/{name}")
+    return found
+
+
+def index_row(item: Item) -> dict:
+    """One index.jsonl row: the crop path, then the record's own fields (for a CCPD photo: source
+    path, name, split, subset and every parsed field)."""
+    return {"crop": item.crop, **{k: v for k, v in item.sample.fields.items() if k != "crop"}}
+
+
+def crop_dataset(
+    root: str | Path,
+    out: str | Path,
+    config: CropConfig | None = None,
+    workers: int = 1,
+    progress: bool = True,
+) -> CropReport:
+    """Crop every annotated image under `root` into `out`; resume finished crops.
+
+    Writes OUT/<split>/<folders>/<stem><ext>, OUT/index.jsonl (sorted by crop path) and
+    OUT/skipped.jsonl. Bad inputs are skipped with a reason, never raised. Raises DatasetError if
+    `root` is missing or holds no images.
+    """
+    root, out, config = Path(root), Path(out), config or CropConfig()
+    # the workers start importing now, while this process reads the dataset and checks OUT
+    with Workers(workers, _init_worker, (str(root), str(out), config)) as pool:
+        items, skipped = plan(root, out, config)
+        report = CropReport(out, skipped=skipped)
+        present = finished_crops(out)
+        done = [item for item in items if item.crop in present]
+        report.resumed = len(done)
+        todo = [item for item in items if item.crop not in present]
+        chunk = max(1, min(64, len(todo) // (max(workers, 1) * 8)))
+        for index, reason in pool.map(
+            _crop_one,
+            [_task(i, item) for i, item in enumerate(todo)],
+            chunksize=chunk,
+            desc="crop",
+            unit="img",
+            progress=progress,
+        ):
+            if reason is None:
+                done.append(todo[index])
+                report.written += 1
+            else:
+                report.skipped.append((todo[index].source, reason))
+    report.skipped.sort()
+    out.mkdir(parents=True, exist_ok=True)
+    write_jsonl_atomic(report.index, [index_row(item) for item in sorted(done, key=lambda i: i.crop)])
+    write_jsonl_atomic(report.path, [{"path": path, "reason": reason} for path, reason in report.skipped])
+    return report
+
+
+__all__ = ["CropConfig", "CropReport", "crop_dataset"]

@@ -1,0 +1,35 @@
+"""A folder of crops named by their text: `皖A12345.jpg`, `皖A12345_2.jpg` (a suffix tells apart
+plates that share a text). The catch-all reader: it accepts any folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...errors import DatasetError
+from ..registry import Dataset, ReadOptions, hash_split, register
+from ..samples import IMAGE_EXTENSIONS, Sample, length_layout
+
+# Held out for validation, by a hash of the text: plates with the same text (other photos of one
+# car) land in the same split, so validation never sees a text that training saw.
+VAL_FRACTION = 0.2
+
+
+@register("text-folder", detect=Path.is_dir, order=90)
+def read_text_folder(source: Path, options: ReadOptions) -> Dataset:
+    """Every image under `source`; split train/val by a hash of the text. Raises DatasetError if
+    there are no images."""
+    val_fraction = VAL_FRACTION if options.val_fraction is None else options.val_fraction
+    files = sorted(p for p in source.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+    if options.exclude is not None:
+        files = [p for p in files if not p.is_relative_to(options.exclude)]
+    if not files:
+        raise DatasetError(f"{source}: no images found")
+    samples, skipped = [], []
+    for p in files:
+        text, rel = p.stem.split("_")[0], p.relative_to(source).as_posix()
+        if not text:
+            skipped.append((rel, "the file name holds no text before '_'"))
+            continue
+        fields = {"crop": rel, "text": text}
+        samples.append(Sample(p, text, length_layout(text), hash_split(text, val_fraction), None, fields))
+    return Dataset(samples, skipped)
