@@ -8,54 +8,31 @@ import click
 
 from plategen.align.stage import AlignConfig, align_images
 
-from .common import library_errors, workers_option
+from .common import library_errors, path_option, strict_option, workers_option
+from .options import config_options
 
 
 @click.command("align")
 @click.argument("crops", type=click.Path(path_type=Path))
-@click.option(
-    "--manifest", type=click.Path(path_type=Path), help="path<TAB>text lines for a folder of crops."
-)
-@click.option(
+@path_option("--manifest", "path<TAB>text lines for a folder of crops.")
+@path_option(
     "--out",
-    type=click.Path(path_type=Path),
+    "Where to write alignment.json (alignment.png goes next to it).",
     default=Path("alignment.json"),
     show_default=True,
-    help="Where to write alignment.json (alignment.png goes next to it).",
 )
 @click.option(
     "--show", is_flag=True, help="Draw the Fig. 3 diagnostics; opens a window when a display exists."
 )
-@click.option(
-    "--layout",
-    "layout_mode",
-    type=click.Choice(["auto", "spread"]),
-    default="auto",
-    show_default=True,
-    help="spread: uniform boxes across the measured text band for groups too small to measure.",
-)
-@click.option(
-    "--layout-key", help="Index field that defines the layout (default: plate type, else text length)."
-)
-@click.option(
-    "--min-images",
-    type=click.IntRange(min=1),
-    default=AlignConfig.min_images,
-    show_default=True,
-    help="A layout with fewer crops falls back to a template.",
-)
+@config_options(AlignConfig, ("spread", "layout_key", "min_images"))
 @workers_option
-@click.option(
-    "--strict", is_flag=True, help="Exit non-zero if any crop was skipped or any layout is a template."
-)
+@strict_option("Exit non-zero if any crop was skipped or any layout is a template.")
 def align(
     crops: Path,
     manifest: Path | None,
     out: Path,
     show: bool,
-    layout_mode: str,
-    layout_key: str | None,
-    min_images: int,
+    config: AlignConfig,
     workers: int,
     strict: bool,
 ) -> None:
@@ -66,7 +43,6 @@ def align(
     Example: plategen align crops --out alignment.json --show
     """
     with library_errors():
-        config = AlignConfig(spread=layout_mode == "spread", layout_key=layout_key, min_images=min_images)
         result = align_images(crops, config, workers=workers, manifest=manifest)
         result.alignment.save(out)
         if show:

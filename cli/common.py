@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,6 +42,19 @@ workers_option = click.option(
     show_default="all cores",
     help="Worker processes.",
 )
+
+
+def strict_option(help: str) -> Callable:
+    """--strict: make skipped inputs an error (the message says what was skipped)."""
+    return click.option("--strict", is_flag=True, help=help)
+
+
+def path_option(flag: str, help: str, dest: str | None = None, **kwargs) -> Callable:
+    """An optional filesystem path (None when not given). No explicit `default=None`: click 8.5 takes
+    that as a given value, and a `required` option would then pass unset."""
+    names = (flag, dest) if dest else (flag,)
+    kind = click.Path(path_type=Path, allow_dash=kwargs.pop("allow_dash", False))
+    return click.option(*names, type=kind, help=help, **kwargs)
 
 
 def parse_size(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:

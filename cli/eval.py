@@ -7,48 +7,47 @@ from pathlib import Path
 
 import click
 
-from .common import library_errors, split_model
+from lprtrain.evaluation.scoring import evaluate
+
+from .common import library_errors, path_option, split_model, strict_option
+from .options import param_option
 
 
 @click.command("eval")
 @click.argument("paths", nargs=-1, required=True, metavar="[MODEL] DATA", type=click.Path(path_type=Path))
-@click.option("--split", default=None, help="Shard split to read (default: test, else val, else train).")
-@click.option(
-    "--batch-size",
-    type=click.IntRange(min=1),
-    default=100,
-    show_default=True,
-    help="Plates per forward pass. Imported LPRNet_Pytorch models scale their context over "
+@click.option("--split", help="Shard split to read (default: test, else val, else train).")
+@param_option(
+    evaluate,
+    "batch_size",
+    "Plates per forward pass. Imported LPRNet_Pytorch models scale their context over "
     "the whole batch, so their published figures hold at that code's batch of 100.",
+    type=click.IntRange(min=1),
 )
-@click.option(
+@path_option(
     "--json",
+    "Also write the report as JSON to FILE ('-' for stdout, replacing the table).",
     "json_out",
-    type=click.Path(path_type=Path, allow_dash=True),
-    default=None,
-    help="Also write the report as JSON to FILE ('-' for stdout, replacing the table).",
+    allow_dash=True,
 )
-@click.option(
-    "--top-confusions",
+@param_option(
+    evaluate,
+    "top",
+    "How many of the most frequent confusions to list.",
+    flag="--top-confusions",
     type=click.IntRange(min=0),
-    default=10,
-    show_default=True,
-    help="How many of the most frequent confusions to list.",
 )
-@click.option(
+@path_option(
     "--onnx",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Read with this ONNX file (from `lprtrain export`, fp32 or --int8) under ONNX Runtime; "
+    "Read with this ONNX file (from `lprtrain export`, fp32 or --int8) under ONNX Runtime; "
     "MODEL gives the charset.",
 )
-@click.option("--strict", is_flag=True, help="Exit non-zero if any crop was skipped as unreadable.")
+@strict_option("Exit non-zero if any crop was skipped as unreadable.")
 def eval_(
     paths: tuple[Path, ...],
     split: str | None,
     batch_size: int,
     json_out: Path | None,
-    top_confusions: int,
+    top: int,
     onnx: Path | None,
     strict: bool,
 ) -> None:
@@ -64,7 +63,6 @@ def eval_(
     Example: lprtrain eval ../shared/data/plate-crops   (or: lprtrain eval runs/alt DATA --json r.json)
     """
     from lprtrain.data.plate_data import load_data
-    from lprtrain.evaluation.scoring import evaluate
     from lprtrain.model.inference import ort_session
     from lprtrain.model.run import load_model
 
@@ -73,7 +71,7 @@ def eval_(
         net = load_model(model)
         plates = load_data(data, split, net.config.input_size, skip_unreadable=True)
         session = ort_session(onnx, config=net.config) if onnx is not None else None
-        report = evaluate(net, plates, batch_size, top_confusions, progress=True, session=session)
+        report = evaluate(net, plates, batch_size, top, progress=True, session=session)
         if json_out is not None:
             text = json.dumps(report.to_json(), ensure_ascii=False, indent=2)
             if str(json_out) == "-":

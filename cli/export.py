@@ -6,7 +6,10 @@ from pathlib import Path
 
 import click
 
-from .common import library_errors
+from lprtrain.deploy.export import export_onnx
+
+from .common import library_errors, path_option
+from .options import param_option
 
 # Real crops for the check, when the shared data sits beside the repository (as on dev machines).
 DEFAULT_CHECK_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "plate-crops"
@@ -14,35 +17,21 @@ DEFAULT_CHECK_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "da
 
 @click.command("export")
 @click.argument("paths", nargs=-1, metavar="[RUN]", type=click.Path(path_type=Path))
-@click.option(
-    "--onnx",
-    "onnx_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Where to write the fp32 ONNX model.",
-)
-@click.option(
+@path_option("--onnx", "Where to write the fp32 ONNX model.", "onnx_path")
+@path_option(
     "--int8",
+    "Also (or only) write an int8 ONNX model here: ONNX Runtime static quantization, QDQ.",
     "int8_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Also (or only) write an int8 ONNX model here: ONNX Runtime static quantization, QDQ.",
 )
-@click.option(
+@path_option(
     "--calibrate",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Crops to calibrate --int8 on (shards, a crop folder or index, a manifest; default: a sample "
+    "Crops to calibrate --int8 on (shards, a crop folder or index, a manifest; default: a sample "
     "of the run's training shards).",
 )
-@click.option(
-    "--opset", type=click.IntRange(min=11), default=17, show_default=True, help="ONNX opset version."
-)
-@click.option(
+@param_option(export_onnx, "opset", "ONNX opset version.", type=click.IntRange(min=11))
+@path_option(
     "--check-data",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Real crops for the ONNX Runtime check (default: ../shared/data/plate-crops if present, "
+    "Real crops for the ONNX Runtime check (default: ../shared/data/plate-crops if present, "
     "else synthetic plates).",
 )
 def export(
@@ -65,7 +54,7 @@ def export(
     Example: lprtrain export runs/alt --onnx runs/alt/model.onnx --int8 runs/alt/model-int8.onnx
     """
     from lprtrain.data.plate_data import load_data
-    from lprtrain.deploy.export import TOLERANCE, export_onnx
+    from lprtrain.deploy.export import TOLERANCE
     from lprtrain.deploy.quantize import int8_from_run
 
     if onnx_path is None and int8_path is None:

@@ -1,38 +1,79 @@
 """Command-line options built from a config dataclass, so a setting's default, help and check live
-once, in the dataclass (`lprtrain.train.config.FitConfig`), and `fit` and `compare` cannot drift apart."""
+once, in the dataclass (`FitConfig`, `CropConfig`, `AlignConfig`, …; metadata keys in
+`plategen.config`), and two commands that share a setting cannot drift apart."""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import typing
 from collections.abc import Callable
+from pathlib import Path
 
 import click
+
+from plategen.errors import ConfigError
 
 from .common import parse_size
 
 
 def _option(f: dataclasses.Field, hints: dict) -> Callable:
+    """The click option of one config field, from its metadata (see `plategen.config`)."""
     meta = f.metadata
     name = "--" + meta.get("option", f.name).replace("_", "-")
     kind = hints[f.name]
-    extra: dict = {}
-    if kind is bool:
+    if kind is bool and not meta.get("choice_values"):
         return click.option(name, f.name, is_flag=True, help=meta["help"])
+    return click.option(name, f.name, help=meta["help"], **_value_type(f, kind, meta))
+
+
+def _value_type(f: dataclasses.Field, kind, meta) -> dict:
+    default = f.default
     if meta.get("ints"):
-        default = ",".join(map(str, f.default))
-        extra = {"callback": parse_ints, "default": default, "show_default": True}
-    elif meta.get("size"):
-        default = "x".join(map(str, f.default))
-        extra = {"callback": parse_size, "default": default, "show_default": True}
-    elif meta.get("choices"):
-        extra = {"type": click.Choice(list(meta["choices"])), "default": f.default}
-    else:
-        base = next(t for t in (int, float, str) if t == kind or t in typing.get_args(kind))
-        extra = {"type": base, "default": f.default}
-    extra.setdefault("show_default", f.default is not None)
-    return click.option(name, f.name, help=meta["help"], **extra)
+        return {"callback": parse_ints, "default": ",".join(map(str, default)), "show_default": True}
+    if meta.get("size"):
+        shown = default is not None
+        return {"callback": parse_size, "default": "x".join(map(str, default)) if shown else None} | (
+            {"show_default": True} if shown else {}
+        )
+    if meta.get("choice_values"):  # a word per value: `--layout spread` sets spread=True
+        words = meta["choice_values"]
+        word = next(w for w, v in words.items() if v == default)
+        return {
+            "type": click.Choice(list(words)),
+            "default": word,
+            "show_default": True,
+            "callback": lambda ctx, param, value: words[value],
+        }
+    if meta.get("choices"):
+        return {"type": click.Choice(list(meta["choices"])), "default": default, "show_default": True}
+    if meta.get("path"):
+        extra = {"type": click.Path(dir_okay=False, path_type=Path)}
+        if meta.get("multiple"):
+            return extra | {"multiple": True, "default": None}
+        return extra | {"default": default}
+    base = next(t for t in (int, float, str) if t == kind or t in typing.get_args(kind))
+    if "range" in meta:
+        low, high = meta["range"]
+        ranged = click.IntRange if base is int else click.FloatRange
+        base = ranged(low, high, max_open=meta.get("max_open", False))
+    return {"type": base, "default": default, "show_default": default is not None}
+
+
+def param_option(function: Callable, name: str, help: str, flag: str | None = None, **kwargs) -> Callable:
+    """A click option for a library function's keyword `name`, its default read from the function's
+    signature (so the default lives once, where the function uses it)."""
+    default = inspect.signature(function).parameters[name].default
+    kwargs.setdefault("show_default", default is not None and not isinstance(default, bool))
+    if isinstance(default, bool):
+        return click.option(flag or "--" + name.replace("_", "-"), name, is_flag=True, help=help)
+    return click.option(flag or "--" + name.replace("_", "-"), name, default=default, help=help, **kwargs)
+
+
+def _multiple(cls: type, name: str) -> bool:
+    """A repeatable option given no times keeps the field's own default."""
+    return bool(next(f for f in dataclasses.fields(cls) if f.name == name).metadata.get("multiple"))
 
 
 def parse_ints(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, ...] | None:
@@ -63,9 +104,8 @@ def config_options(
     def decorate(command: Callable) -> Callable:
         @functools.wraps(command)
         def wrapper(**kwargs):
-            from lprtrain.errors import ConfigError
-
             values = {name: kwargs.pop(name) for name in flags}
+            values = {k: v for k, v in values.items() if not (v == () and _multiple(cls, k))}
             preset = kwargs.pop("preset", None)
             if preset:
                 ctx = click.get_current_context()
@@ -80,7 +120,7 @@ def config_options(
             try:
                 kwargs[into] = cls(**values)
             except ConfigError as exc:
-                field = str(exc).split(":")[0]
+                field = str(exc).split(":")[0].rpartition(".")[2]  # "SynthConfig.x: …" names x
                 raise click.BadParameter(str(exc), param_hint=f"'{flags.get(field, field)}'") from None
             return command(**kwargs)
 
@@ -102,7 +142,6 @@ def config_options(
 
 def _parse_sources(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
     """click callback: each --data NAME=PATH[:WEIGHT] as a Source (a bad one is a usage error)."""
-    from lprtrain.errors import ConfigError
     from lprtrain.train.sources import Source
 
     try:

@@ -7,27 +7,23 @@ from pathlib import Path
 
 import click
 
-from .common import library_errors, split_model
+from lprtrain.evaluation.predict import predict as predict_crops
+
+from .common import library_errors, path_option, split_model
+from .options import param_option
 
 
 @click.command("predict")
 @click.argument("paths", nargs=-1, required=True, metavar="[RUN] IMAGES...", type=click.Path(path_type=Path))
-@click.option(
-    "--onnx",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Run this ONNX file (from `lprtrain export`) with ONNX Runtime; RUN gives the charset.",
+@path_option(
+    "--onnx", "Run this ONNX file (from `lprtrain export`) with ONNX Runtime; RUN gives the charset."
 )
-@click.option(
+@path_option(
     "--label-preview",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write one PNG per crop into this folder: the crop beside the image label the "
+    "Write one PNG per crop into this folder: the crop beside the image label the "
     "decoder redraws (needs a run with decoder.safetensors).",
 )
-@click.option(
-    "--batch-size", type=click.IntRange(min=1), default=100, show_default=True, help="Crops per forward pass."
-)
+@param_option(predict_crops, "batch_size", "Crops per forward pass.", type=click.IntRange(min=1))
 @click.option(
     "--json",
     "as_json",
@@ -50,7 +46,6 @@ def predict(
 
     Example: lprtrain predict runs/alt crops/ --label-preview previews/
     """
-    from lprtrain.evaluation.predict import predict as predict_crops
 
     run, images = split_model(paths, 1)
     with library_errors():

@@ -4,59 +4,37 @@ from pathlib import Path
 
 import click
 
-from plategen.labels.renderer import RESAMPLE, RenderConfig
+from plategen.labels.renderer import RenderConfig
 from plategen.labels.stage import render_labels as render_labels_
 
-from .common import library_errors, parse_size, workers_option
+from .common import library_errors, path_option, strict_option, workers_option
+from .options import config_options, param_option
 
 
 @click.command("render-labels")
 @click.argument("crops", type=click.Path(path_type=Path))
-@click.option(
-    "--alignment",
-    "alignment",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="alignment.json from `plategen align`.",
-)
+@path_option("--alignment", "alignment.json from `plategen align`.", required=True)
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--manifest", type=click.Path(path_type=Path), help="Lines of path<TAB>text (any OCR dataset).")
-@click.option(
-    "--font", type=click.Path(path_type=Path), help="Font file [default: the bundled CJK plate font]."
-)
-@click.option(
-    "--supersample", type=click.IntRange(1, 8), default=2, show_default=True, help="Draw at this multiple."
-)
-@click.option(
-    "--resample",
-    type=click.Choice(sorted(RESAMPLE)),
-    default="area",
-    show_default=True,
-    help="Downsampling filter.",
-)
-@click.option("--label-size", callback=parse_size, help="Label size WIDTHxHEIGHT [default: the crop size].")
-@click.option("--png-dir", type=click.Path(path_type=Path), help="Also write every label as a PNG here.")
-@click.option(
-    "--preview",
+@path_option("--manifest", "Lines of path<TAB>text (any OCR dataset).")
+@path_option("--font", "Font file [default: the bundled CJK plate font].")
+@config_options(RenderConfig, ("supersample", "resample", "label_size"))
+@path_option("--png-dir", "Also write every label as a PNG here.")
+@param_option(
+    render_labels_,
+    "preview",
+    "Write OUT/preview.png with this many crops and their labels overlaid.",
     type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Write OUT/preview.png with this many crops and their labels overlaid.",
 )
-@click.option(
-    "--shard-size", type=click.IntRange(min=1), default=10000, show_default=True, help="Samples per shard."
-)
+@param_option(render_labels_, "shard_size", "Samples per shard.", type=click.IntRange(min=1))
 @workers_option
-@click.option("--strict", is_flag=True, help="Fail if any crop is skipped.")
+@strict_option("Fail if any crop is skipped.")
 def render_labels(
     crops: Path,
     alignment: Path,
     out: Path,
     manifest: Path | None,
     font: Path | None,
-    supersample: int,
-    resample: str,
-    label_size: tuple[int, int] | None,
+    config: RenderConfig,
     png_dir: Path | None,
     preview: int,
     shard_size: int,
@@ -72,7 +50,6 @@ def render_labels(
     Example: plategen render-labels crops --alignment alignment.json shards --preview 32
     """
     with library_errors():
-        config = RenderConfig(supersample=supersample, resample=resample, label_size=label_size)
         report = render_labels_(
             crops,
             alignment,

@@ -29,6 +29,9 @@ from ..model.run import load_model
 TOLERANCE = 1e-4
 
 
+# The ONNX opset of every export (fp32 and int8) unless a caller asks for another.
+OPSET = 17
+
 @dataclass(frozen=True)
 class ExportReport:
     path: Path
@@ -70,7 +73,7 @@ def _diff(torch_out: np.ndarray, ort_out: np.ndarray) -> dict:
     return {"logits": logits, "relative": logits / scale, "probs": float(probs.max())}
 
 
-def write_onnx(model: LPRNet, path: Path, opset: int = 17) -> None:
+def write_onnx(model: LPRNet, path: Path, opset: int = OPSET) -> None:
     """Trace `model` (eval mode) to ONNX at `path` (atomic), batch axis dynamic."""
     w, h = model.config.input_size
     dummy = torch.zeros(2, 3, h, w)
@@ -91,7 +94,7 @@ def write_onnx(model: LPRNet, path: Path, opset: int = 17) -> None:
 def export_onnx(
     run: str | Path,
     path: str | Path,
-    opset: int = 17,
+    opset: int = OPSET,
     real: PlateData | None = None,
     real_name: str = "synthetic plates",
     seed: int = 0,

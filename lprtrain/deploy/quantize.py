@@ -27,12 +27,12 @@ from plategen.io import atomic_path
 
 from ..data.plate_data import PlateData, load_data
 from ..errors import DependencyError, RunError
-from ..evaluation.scoring import evaluate
+from ..evaluation.scoring import DEFAULT_BATCH, evaluate
 from ..model.inference import MICRO_BATCH, forward_batch, ort_session
 from ..model.lprnet import LPRNet
 from ..model.preprocess import to_input
 from ..model.run import load_model, read_config
-from .export import write_onnx
+from .export import OPSET, write_onnx
 
 CALIBRATION_SAMPLES = 512  # crops drawn for calibration; more changed no reading on plate-crops
 PERCENTILE = 99.99
@@ -141,8 +141,8 @@ def export_int8(
     calibration_name: str,
     check: PlateData | None = None,
     check_name: str = "",
-    opset: int = 17,
-    batch_size: int = 100,
+    opset: int = OPSET,
+    batch_size: int = DEFAULT_BATCH,
 ) -> Int8Report:
     """Export `model` to ONNX, quantize it to int8 at `out`, and with `check` compare the exact-plate
     accuracy of the fp32 and int8 models under ONNX Runtime (read as `lprtrain eval` reads).
@@ -179,12 +179,13 @@ def int8_from_run(
     path: str | Path,
     calibrate: str | Path | None = None,
     check: str | Path | None = None,
-    opset: int = 17,
+    opset: int = OPSET,
 ):
     """Quantize RUN's deployable LPRNet to an int8 ONNX model at `path` (`lprtrain.deploy.quantize`).
 
     Calibrates on a sample of the train split of `calibrate` (any dataset `load_data` reads; all of
-    it when it has no splits), by default of the training shards the run's config.json names; with
+    it when it has no splits), by default of the training shards a run's config.json names by path
+    (runs from before provenance was recorded as names and hashes; later ones need `calibrate`); with
     `check` (labelled crops) the report gives fp32 and int8 accuracy. Raises RunError when no
     calibration data is named or readable, DependencyError when onnxruntime's quantization tools are
     missing."""
@@ -199,6 +200,11 @@ def int8_from_run(
         if calibrate is None:
             raise RunError(
                 f"{run}: the run names no training shards (config.json 'shards'); pass --calibrate"
+            )
+        if isinstance(calibrate, dict):  # runs record their data by name and hash, not where it lay
+            raise RunError(
+                f"{run}: the run records its training shards as {calibrate.get('name')!r} "
+                f"(sha256 {str(calibrate.get('sha256'))[:12]}…), not where they are; pass --calibrate"
             )
     data = load_data(calibrate, "train", size, skip_unreadable=True)  # a folder without splits: all
     images = calibration_sample(data, calibrate)

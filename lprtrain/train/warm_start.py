@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from ..errors import WeightsError
-from ..model.lprnet import LPRNet, ModelConfig
+from ..model.lprnet import CONTEXT_TAP_CHANNELS, LPRNet, ModelConfig
 from ..model.run import DECODER_FILE, load_model, read_safetensors
 
 # Keys whose axis 0 runs over the classes (the last conv of the backbone, its BN, the 1×1 head).
@@ -80,7 +80,8 @@ def map_state(
 
     Raises WeightsError naming the key when a tensor is missing or its shape cannot map."""
     new_rows, old_rows = class_index(old_charset, new_charset)
-    ctx = (torch.cat([torch.arange(448), 448 + new_rows]), torch.cat([torch.arange(448), 448 + old_rows]))
+    taps = CONTEXT_TAP_CHANNELS  # the context rows before the per-class ones
+    ctx = (torch.cat([torch.arange(taps), taps + new_rows]), torch.cat([torch.arange(taps), taps + old_rows]))
     out = {}
     for key, target in fresh.items():
         if key not in old:

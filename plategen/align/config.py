@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..config import setting
 from ..errors import ConfigError
 
 BINARIZE = ("otsu", "mean")
@@ -17,9 +18,17 @@ class AlignConfig:
     binarize: str = "otsu"
     polarity: str = "auto"
     size: tuple[int, int] | None = None  # (width, height); default: the size of each layout's first crop
-    min_images: int = 10  # fewer crops than this in a layout: too noisy to measure, use a template
-    spread: bool = False  # `--layout spread`: uniform boxes across the measured band for small groups
-    layout_key: str | None = None  # index field that defines the layout (default: plate type / length)
+    spread: bool = setting(
+        False,
+        "spread: uniform boxes across the measured text band for groups too small to measure.",
+        option="layout",
+        choice_values={"auto": False, "spread": True},
+    )
+    layout_key: str | None = setting(
+        None, "Index field that defines the layout (default: plate type, else text length)."
+    )
+    # fewer crops than this in a layout: too noisy to measure, use a template
+    min_images: int = setting(10, "A layout with fewer crops falls back to a template.", range=(1, None))
     first_glyph_scale: float = 0.8  # plate layouts draw the province glyph smaller (the paper's rule)
     row_threshold: float = 0.5  # text band: rows whose glyph fraction exceeds this × the maximum
     col_threshold: float = 0.35  # characters: columns whose glyph fraction exceeds this × the maximum

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ..config import INPUT_SIZE
 from ..data.samples import Sample
 from ..errors import ImageReadError
 from ..io import read_image, resize_to
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 # crops per worker task: enough to amortise the partial sums' pickling, few enough to balance
 CHUNK = (64, 1024)
-DEFAULT_SIZE = (94, 24)  # (W, H) of a layout whose crops differ in size: LPRNet's input
+DEFAULT_SIZE = INPUT_SIZE  # (W, H) of a layout whose crops differ in size: LPRNet's input
 SIZE_PROBE = 16  # crops per layout whose sizes are compared
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..config import INPUT_SIZE
 from ..data.ccpd import PlateName
 from ..errors import GeometryError, ImageReadError
 from ..io import decode_jpeg
@@ -204,7 +205,7 @@ def _rows_of(
 def rectify(
     image: np.ndarray,
     plate: PlateName | np.ndarray,
-    size: tuple[int, int] = (94, 24),
+    size: tuple[int, int] = INPUT_SIZE,
     mode: str = "point",
     factor: int = 1,
     margin: float = 0.0,
@@ -238,7 +239,7 @@ def _rectify(
 def crop_bytes(
     data: bytes,
     plate: PlateName | np.ndarray,
-    size: tuple[int, int] = (94, 24),
+    size: tuple[int, int] = INPUT_SIZE,
     mode: str = "point",
     margin: float = 0.0,
     fast: bool = True,

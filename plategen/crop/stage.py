@@ -13,6 +13,7 @@ from pathlib import Path
 
 import cv2
 
+from ..config import INPUT_SIZE, setting
 from ..data.readers.ccpd_tree import SPLITS
 from ..data.registry import ReadOptions, read_dataset
 from ..data.samples import INDEX_NAME, Sample
@@ -28,13 +29,22 @@ SKIPPED_NAME = "skipped.jsonl"
 class CropConfig:
     """How to crop. `size` is (width, height) of the output crop."""
 
-    mode: str = "point"  # point: perspective warp | affine: least-squares affine | rect: bbox resized
-    size: tuple[int, int] = (94, 24)
-    val_fraction: float = 0.1  # share of hash-assigned images that go to "val"
-    ext: str = ".png"  # lossless by default: crops feed a pixel-level MSE target downstream
+    mode: str = setting(
+        "point",
+        "point: perspective warp of the 4 corners; affine: least-squares affine; rect: bbox resized.",
+        choices=MODES,
+    )
+    size: tuple[int, int] = setting(INPUT_SIZE, "Crop size WIDTHxHEIGHT.", size=True)
+    val_fraction: float = setting(
+        0.1, "Share of images sent to val when neither split files nor folders give a split."
+    )
+    margin: float = setting(
+        0.0, "Extra border on each side, as a fraction of the plate size.", range=(0, 0.5), max_open=True
+    )
+    # lossless by default: crops feed a pixel-level MSE target downstream
+    ext: str = setting(".png", "Crop image format.")
     # decode JPEGs at 1/2, 1/4 or 1/8 scale when the plate stays large enough, down to its rows only
     fast_decode: bool = True
-    margin: float = 0.0  # extra border on each side, as a fraction of the plate size
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ..config import INPUT_SIZE
 from ..plates.fonts import resolve_font
 
 CANVAS = (188, 48)  # (W, H): 2× the crop
-LABEL_SIZE = (94, 24)
+LABEL_SIZE = INPUT_SIZE  # the paper's canvas is 2x LPRNet's input
 PROVINCE_PX, GLYPH_PX = 25, 40
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ..align.layout import Layout
+from ..config import setting
 from ..errors import AlignmentError, ConfigError, FontError
 from ..io import write_image_atomic
 from ..plates.fonts import font_cmap, resolve_font
@@ -37,9 +38,13 @@ RESAMPLE = {"area": cv2.INTER_AREA, "bicubic": cv2.INTER_CUBIC}
 class RenderConfig:
     """How labels are drawn."""
 
-    supersample: int = 2  # draw at this multiple, then downsample (the paper uses 2)
-    resample: str = "area"  # downsampling filter: "area" or "bicubic" (the paper's)
-    label_size: tuple[int, int] | None = None  # (W, H); None = the layout's crop size
+    # draw at this multiple, then downsample (the paper uses 2)
+    supersample: int = setting(2, "Draw at this multiple.", range=(1, 8))
+    # "area", or "bicubic" (the paper's)
+    resample: str = setting("area", "Downsampling filter.", choices=tuple(sorted(RESAMPLE)))
+    label_size: tuple[int, int] | None = setting(
+        None, "Label size WIDTHxHEIGHT [default: the crop size].", size=True
+    )
     font_size: int = 96  # pixel size at which each glyph is rasterised once, before fitting
     padding: float = 0.0  # label pixels trimmed from every side of a box before fitting
 

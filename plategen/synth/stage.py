@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..config import setting
 from ..data.ccpd import ADS, ALPHABETS, PROVINCES, PlateName, encode_text, format_name
 from ..errors import ConfigError, PlategenError
 from ..io import write_bytes_atomic
@@ -42,7 +43,10 @@ def _range(config, name: str, lo: float, hi: float) -> None:
 class SynthConfig:
     """How synthetic photos look. Ranges are (low, high), sampled uniformly per image."""
 
-    green_fraction: float = 0.1  # share of green 8-character plates (CCPD2020 style)
+    # CCPD2020 style
+    green_fraction: float = setting(
+        0.1, "Share of green 8-character new-energy plates.", range=(0.0, 1.0)
+    )
     image_size: tuple[int, int] = (720, 1160)  # (W, H), as CCPD
     plate_width: tuple[int, int] = (90, 420)  # px, log-uniform; CCPD plates are ~100-350 px
     max_roll: float = 10.0  # in-plane rotation, degrees
@@ -55,17 +59,30 @@ class SynthConfig:
     contrast: tuple[float, float] = (0.8, 1.25)
     colour_cast: float = 0.08  # max per-channel gain deviation
     jpeg_quality: tuple[int, int] = (55, 95)
-    font: str | Path | None = None  # None: the bundled font
+    font: str | Path | None = setting(None, "Font for the glyphs (default: the bundled font).", path=True)
     # Extra fonts for letters and digits; each plate draws them from (font, *latin_fonts). Models
     # trained on one font learn its glyph shapes; real plates use their own (see the README).
     # None: the bundled condensed Latin fonts; () for the plate font alone.
-    latin_fonts: tuple[str | Path, ...] | None = None
+    latin_fonts: tuple[str | Path, ...] | None = setting(
+        None,
+        "Font for letters and digits, picked per plate with --font (repeatable; default: the bundled "
+        "condensed Latin fonts).",
+        option="latin_font",
+        path=True,
+        multiple=True,
+    )
     # Text priors measured on the 91,979 CCPD2019 names in ccpd-splits: 88.3% of plates are Anhui (皖)
     # and 91.1% of those are Hefei (皖A). A reader learns the prior too: at 0.6/0.6, a model trained on
     # synthetic plates got the province of 27% of 200 real CCPD crops wrong (皖 read as 琼, 甘, 桂…).
     home_province: str = "皖"
-    home_fraction: float = 0.88  # the rest is uniform over the other provinces
-    home_letter_fraction: float = 0.91  # share of home plates with letter A (Hefei)
+    home_fraction: float = setting(
+        0.88,
+        "Share of plates from the home province (皖, as CCPD); the rest spread over the others.",
+        range=(0.0, 1.0),
+    )
+    home_letter_fraction: float = setting(
+        0.91, "Share of home-province plates with the letter A (Hefei in CCPD).", range=(0.0, 1.0)
+    )
 
     def __post_init__(self) -> None:
         for name in (
@@ -283,7 +300,7 @@ def _work(job: tuple[int, int, SynthConfig, Path, tuple[Path, ...]]) -> tuple[in
 def synthesize(
     out: str | Path,
     count: int,
-    seed: int,
+    seed: int = 0,
     config: SynthConfig = SynthConfig(),
     workers: int = 1,
     progress: bool = True,

@@ -68,7 +68,9 @@ def test_missing_root_and_bad_options(tmp_path):
     empty = run(str(tmp_path / "empty"), str(tmp_path / "out"))
     assert empty.exit_code == 1 and f"Error: {tmp_path / 'empty'}: no images found" in empty.output
     frac = run(str(make_root(tmp_path)), str(tmp_path / "out"), "--val-fraction", "2")
-    assert frac.exit_code == 1 and "Error: val_fraction: 2.0 must lie in [0, 1]" in frac.output
+    # the config's own check, reported as a usage error that names the option (as `fit` does)
+    assert frac.exit_code == 2
+    assert "Error: Invalid value for '--val-fraction': val_fraction: 2.0 must lie in [0, 1]" in frac.output
     size = run(str(tmp_path / "root"), str(tmp_path / "out"), "--size", "94by24")
     assert size.exit_code == 2 and "'94by24' is not WIDTHxHEIGHT" in size.output
 
