@@ -1,4 +1,4 @@
-# Two entry points: `make demo` (the main job on the embedded default) and `make test`.
+# Entry points: `make install`, `make test` (what CI runs), `make demo` and `make reader`.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python

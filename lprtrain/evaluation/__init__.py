@@ -1,4 +1,4 @@
-"""Reading plates and scoring the readings: the paper's metrics (`metrics`), `lprtrain eval`
+"""Reading plates and scoring the readings (with the paper's metrics, `lprtrain.metrics`): `lprtrain eval`
 (`scoring`), `lprtrain predict` (`predict`) and the paper's experiment (`compare`)."""
 
 from .compare import CompareConfig, compare
