@@ -99,13 +99,34 @@ def quantize_onnx(fp32_path: Path, out: Path, images: torch.Tensor, batch: int =
     with tempfile.TemporaryDirectory() as tmp, atomic_path(Path(out)) as dest:
         prepared = Path(tmp) / "prepared.onnx"
         q.shape_inference.quant_pre_process(str(fp32_path), str(prepared))
-        # every node outside the backbone: the context maps, their scaling and concat, the classifier
-        keep_fp32 = [
-            n.name for n in onnx.load(str(prepared)).graph.node if not n.name.startswith("/backbone")
-        ]
+        keep_fp32 = context_branch(onnx.load(str(prepared)).graph)
         quiet = contextlib.redirect_stdout(io.StringIO())  # its calibrator prints progress notes
         with quiet, _logging_off():
             _quantize(q, prepared, dest, Reader(), keep_fp32)
+
+
+def context_branch(graph) -> list[str]:
+    """Names of the nodes kept in fp32: everything after the backbone (the context maps, their
+    scaling and concat, the classifier), found from the graph's structure, not the exporter's names.
+
+    The backbone is the last ReLU (LPRNet's tap 22; the context branch has no ReLU) and everything it
+    is computed from; an ONNX graph lists its nodes in topological order. Raises RunError when the
+    graph has no ReLU or a node of the branch has no name to exclude it by."""
+    producers = {out: node for node in graph.node for out in node.output}
+    relus = [node for node in graph.node if node.op_type == "Relu"]
+    if not relus:
+        raise RunError("int8: the ONNX graph has no ReLU; not an LPRNet export")
+    backbone: set[int] = set()
+    stack = [relus[-1]]
+    while stack:
+        node = stack.pop()
+        if id(node) not in backbone:
+            backbone.add(id(node))
+            stack += [producers[name] for name in node.input if name in producers]
+    branch = [node for node in graph.node if id(node) not in backbone]
+    if any(not node.name for node in branch):
+        raise RunError("int8: a node after the backbone has no name, so it cannot be kept in fp32")
+    return [node.name for node in branch]
 
 
 @contextlib.contextmanager
@@ -184,8 +205,8 @@ def int8_from_run(
     """Quantize RUN's deployable LPRNet to an int8 ONNX model at `path` (`lprtrain.deploy.quantize`).
 
     Calibrates on a sample of the train split of `calibrate` (any dataset `load_data` reads; all of
-    it when it has no splits), by default of the training shards a run's config.json names by path
-    (runs from before provenance was recorded as names and hashes; later ones need `calibrate`); with
+    it when it has no splits). Without `calibrate`, a run whose config.json names its training shards
+    by path (one written before runs recorded their data by name and hash) calibrates on those. With
     `check` (labelled crops) the report gives fp32 and int8 accuracy. Raises RunError when no
     calibration data is named or readable, DependencyError when onnxruntime's quantization tools are
     missing."""

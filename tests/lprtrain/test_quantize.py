@@ -107,6 +107,58 @@ def test_int8_needs_calibration_data_or_a_run_with_shards(run, tmp_path) -> None
     assert "names no training shards" in result.output and "--calibrate" in result.output
 
 
+def test_int8_of_a_run_that_records_its_shards_by_name_asks_for_calibration_data(tmp_path) -> None:
+    shards = {"name": "synth-shards", "of": "shards", "sha256": "ab" * 32}
+    run = save_run(tmp_path / "run", trained_like(), {"shards": shards})
+    result = CliRunner().invoke(lprtrain, ["export", str(run), "--int8", str(tmp_path / "q.onnx")])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {run}: the run records its training shards as 'synth-shards' (sha256 abababababab…), "
+        "not where they are; pass --calibrate\n"
+    )
+
+
 def test_export_needs_an_output(run) -> None:
     result = CliRunner().invoke(lprtrain, ["export", str(run)])
     assert result.exit_code == 2 and "--onnx PATH and/or --int8 PATH" in result.output
+
+
+def _dequantized_inputs(graph, node) -> list[str]:
+    """The inputs of `node` that come straight from a DequantizeLinear (i.e. are int8 in QDQ form)."""
+    dq = {out for n in graph.node if n.op_type == "DequantizeLinear" for out in n.output}
+    return [name for name in node.input if name in dq]
+
+
+def test_int8_keeps_the_context_branch_in_fp32_and_quantizes_the_backbone(tmp_path: Path) -> None:
+    """The context maps are scaled by their mean square and concatenated; one int8 scale over the
+    concatenation loses the small ones (about -2 points), so the concat and the classifier conv must
+    read fp32 tensors, while the backbone's convs read int8 ones."""
+    import onnx
+
+    write_onnx(trained_like(), tmp_path / "fp32.onnx")
+    quantize_onnx(tmp_path / "fp32.onnx", tmp_path / "int8.onnx", synthetic_plates(16, (94, 24)), 8)
+    graph = onnx.load(str(tmp_path / "int8.onnx")).graph
+    (concat,) = [n for n in graph.node if n.op_type == "Concat" and len(n.input) == 4]
+    classifier = next(n for n in graph.node if n.op_type == "Conv" and concat.output[0] in n.input)
+    assert _dequantized_inputs(graph, concat) == []
+    assert _dequantized_inputs(graph, classifier) == []
+    first_conv = next(n for n in graph.node if n.op_type == "Conv")
+    assert len(_dequantized_inputs(graph, first_conv)) >= 2  # activations and weights
+
+
+def test_the_fp32_nodes_are_found_by_structure_not_by_name(tmp_path: Path) -> None:
+    """Renaming every node (as another torch release's exporter might) keeps the same nodes fp32."""
+    import onnx
+
+    from lprtrain.deploy.quantize import context_branch
+
+    write_onnx(trained_like(), tmp_path / "fp32.onnx")
+    graph = onnx.load(str(tmp_path / "fp32.onnx")).graph
+    kept = context_branch(graph)
+    ops = sorted(n.op_type for n in graph.node if n.name in kept)
+    assert "Concat" in ops and "Conv" in ops and "Relu" not in ops
+    assert ops.count("Conv") == 1  # the classifier alone; every backbone conv is quantized
+    index = {n.name: i for i, n in enumerate(graph.node)}
+    for i, node in enumerate(graph.node):
+        node.name = f"n{i:03d}"
+    assert context_branch(graph) == [f"n{index[name]:03d}" for name in kept]
