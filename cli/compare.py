@@ -21,6 +21,7 @@ COMPARE_FIT_OPTIONS = (
     "time_budget_s",
     "max_steps",
     "augment",
+    "augment_frame",
     "degrade",
     *FINE_TUNE_OPTIONS,
     "threads",

@@ -29,6 +29,7 @@ FIT_OPTIONS = (
     "device",
     "threads",
     "augment",
+    "augment_frame",
     "degrade",
     *FINE_TUNE_OPTIONS,
     "decoder",

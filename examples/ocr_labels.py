@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from plategen import Alignment, RenderConfig, default_font_path, render_labels
 from plategen.align.stage import AlignConfig, align_images
-from plategen.data.shards import load_split
+from plategen.data.shards import read_shard_split
 
 WORDS = ["DATA", "TEXT", "LINE", "WORD", "CODE", "READ", "FONT", "KEYS", "MEAN", "NOTE", "PAGE", "SCAN"]
 
@@ -74,7 +74,7 @@ def main(out: Path) -> None:
         progress=False,
     )
     print(report.summary())
-    train = load_split(out / "shards", "train")
+    train = read_shard_split(out / "shards", "train")
     print(f"train: crops {train.crops.shape}, labels {train.labels.shape}, first text {train.texts[0]!r}")
     print(f"alignment: {alignment_path}\nshards:    {out / 'shards'}")
     print(f"preview:   {out / 'shards' / 'preview.png'}")

@@ -1,14 +1,17 @@
-"""The lprtrain error hierarchy (importable without torch)."""
+"""The lprtrain error hierarchy (importable without torch).
+
+A bad setting is plategen's `ConfigError`, re-exported here: one class for every stage's config, so
+`except ConfigError` catches a bad `CropConfig` and a bad `FitConfig` alike. It is a PlategenError
+and a ValueError, not an LprtrainError.
+"""
 
 from __future__ import annotations
 
+from plategen.errors import ConfigError
+
 
 class LprtrainError(Exception):
-    """Base class of every error lprtrain raises on bad input."""
-
-
-class ConfigError(LprtrainError, ValueError):
-    """A training or model setting is out of range; the message names the field."""
+    """Base class of every error lprtrain raises on bad input, except a bad setting (ConfigError)."""
 
 
 class WeightsError(LprtrainError):
@@ -29,3 +32,14 @@ class TrainingError(LprtrainError):
 
 class DependencyError(LprtrainError):
     """An optional dependency is missing; the message names the pip extra to install."""
+
+
+__all__ = [
+    "LprtrainError",
+    "ConfigError",
+    "WeightsError",
+    "CharsetError",
+    "RunError",
+    "TrainingError",
+    "DependencyError",
+]

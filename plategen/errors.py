@@ -41,3 +41,16 @@ class DatasetError(PlategenError):
 
 class ShardError(PlategenError):
     """A training shard is missing a member, truncated, or fails its checksum."""
+
+
+def reject_unknown_keys(cls: type, d: object, where: str = "") -> None:
+    """Raise ConfigError naming the first key of `d` that is not a field of the dataclass `cls` (a
+    typo, or a file written by a newer version), or saying `d` is not a JSON object at all."""
+    if not isinstance(d, dict):
+        raise ConfigError(f"{where or cls.__name__}: expected a JSON object, got {type(d).__name__}")
+    unknown = [k for k in d if k not in cls.__dataclass_fields__]
+    if unknown:
+        raise ConfigError(
+            f"{where or cls.__name__}: unknown key {unknown[0]!r} (written by a newer version, or a typo?); "
+            f"known keys: {', '.join(cls.__dataclass_fields__)}"
+        )

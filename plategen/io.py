@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import simplejpeg
 
-from .errors import DatasetError, ImageReadError, PlategenError
+from .errors import DatasetError, ImageReadError
 
 _counter = itertools.count()
 
@@ -80,7 +80,7 @@ def write_jsonl_atomic(path: str | Path, rows: Iterable[dict]) -> None:
     write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
-def read_text(path: str | Path, what: str = "text file", error: type[PlategenError] = DatasetError) -> str:
+def read_text(path: str | Path, what: str = "text file", error: type[Exception] = DatasetError) -> str:
     """A UTF-8 text file's contents (a leading BOM dropped). Raises `error` naming the file and what
     it should be when it is missing, unreadable or not UTF-8 (with the line and byte at fault)."""
     try:
@@ -99,9 +99,28 @@ def read_text(path: str | Path, what: str = "text file", error: type[PlategenErr
         ) from None
 
 
-def read_jsonl(path: str | Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+def jsonl_rows(
+    path: str | Path, what: str = "JSON Lines file", error: type[Exception] = DatasetError
+) -> Iterator[tuple[int, dict]]:
+    """(line number, row) for each non-blank line of a JSON Lines file. Raises `error` naming the
+    file (and the line) when it is missing, unreadable or not UTF-8, or a line is not a JSON object."""
+    for lineno, line in enumerate(read_text(path, what, error).split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise error(f"{path}:{lineno}: not a {what} row (invalid JSON: {exc.msg})") from None
+        if not isinstance(row, dict):
+            raise error(f"{path}:{lineno}: not a {what} row (a JSON {type(row).__name__}, not an object)")
+        yield lineno, row
+
+
+def read_jsonl(
+    path: str | Path, what: str = "JSON Lines file", error: type[Exception] = DatasetError
+) -> list[dict]:
+    """The rows of a JSON Lines file (blank lines skipped); raises what `jsonl_rows` raises."""
+    return [row for _, row in jsonl_rows(path, what, error)]
 
 
 def encode_image(image: np.ndarray, ext: str = ".png") -> bytes:

@@ -10,6 +10,7 @@ resumed run draws what an uninterrupted one would.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -17,6 +18,24 @@ import torch
 import torch.nn.functional as F
 
 from ..model.preprocess import to_input, to_pixels
+
+
+@dataclass(frozen=True)
+class Jitter:
+    """--augment's ranges, each drawn uniformly in ±range per sample (see `augment_batch`)."""
+
+    rotation_deg: float = 4.0  # in-plane rotation, degrees
+    shear: float = 0.12  # x shifts by shear × y: vertical strokes slant by up to atan(0.12) = 6.8°
+    scale_x: float = 0.10  # width scale ±10 %
+    scale_y: float = 0.12  # height scale ±12 %
+    shift_x: float = 0.04  # shift, fraction of the width
+    shift_y: float = 0.10  # shift, fraction of the height
+    contrast: float = 0.3  # gain 1 ± 0.3 on the normalised input
+    brightness: float = 0.25  # offset ± 0.25 on the normalised input (which spans [-1, 1])
+
+
+JITTER = Jitter()
+AUGMENT_FRAMES = ("pixels", "normalised")
 
 # --degrade's ranges, in the 94x24 input's pixels where a size is meant
 ZOOM = (0.9, 1.25)  # >1 samples a larger region: a looser crop (real crops are cut loose, CCPD tight)
@@ -32,32 +51,49 @@ def _uniform(b: int, lo: float, hi: float, device: torch.device) -> torch.Tensor
 
 
 def augment_batch(
-    x: torch.Tensor, label: torch.Tensor | None, degrade: bool = False
+    x: torch.Tensor, label: torch.Tensor | None, degrade: bool = False, frame: str = "pixels"
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """A random affine jitter per sample (rotation ±4°, scale ±10%, shear, shift ±4% x / ±10% y),
-    applied to the crop and its image label alike so they stay aligned, plus contrast and brightness
-    jitter on the crop. Real crops are looser and less square than rectified ones; this bridges it.
-    With `degrade`, the framing also zooms by `ZOOM` and `degrade_batch` follows."""
-    b = x.shape[0]
+    """A random affine jitter per sample, applied to the crop and its image label alike so they stay
+    aligned, plus contrast and brightness jitter on the crop. Real crops are looser and less square
+    than rectified ones; this bridges it. With `degrade`, the framing also zooms by `ZOOM` and
+    `degrade_batch` follows.
+
+    frame "pixels" (the default): the ranges of `JITTER` hold in the crop's pixels, whatever its
+    aspect. frame "normalised": the same numbers in `affine_grid`'s [-1, 1] coordinates, as the
+    shipped reader was trained: on a 94×24 input the off-diagonal terms grow by W/H ≈ 3.9 (±4° reads
+    as a ±15° slant, shear 0.12 as ±25°) and the shifts are half the stated fraction.
+    """
+    b, (h, w) = x.shape[0], x.shape[-2:]
 
     def u(scale: float) -> torch.Tensor:
         return (torch.rand(b, device=x.device) * 2 - 1) * scale
 
-    angle, shear = u(math.radians(4)), u(0.12)
-    sx, sy = 1 + u(0.10), 1 + u(0.12)
+    j = JITTER
+    angle, shear = u(math.radians(j.rotation_deg)), u(j.shear)
+    sx, sy = 1 + u(j.scale_x), 1 + u(j.scale_y)
     if degrade:
         zoom = _uniform(b, *ZOOM, x.device)
         sx, sy = sx * zoom, sy * zoom
-    theta = torch.stack(
+    # (B, 2, 2): output → input, x right and y down, before the change to affine_grid's frame
+    a = torch.stack(
         [
-            torch.stack([sx * angle.cos(), -sy * angle.sin() + shear, u(0.04)], dim=1),
-            torch.stack([sx * angle.sin(), sy * angle.cos(), u(0.10)], dim=1),
+            torch.stack([sx * angle.cos(), -sy * angle.sin() + shear], dim=1),
+            torch.stack([sx * angle.sin(), sy * angle.cos()], dim=1),
         ],
         dim=1,
-    )  # (B, 2, 3): output → input coordinates
+    )
+    shift = torch.stack([u(j.shift_x), u(j.shift_y)], dim=1)  # fractions of the width and height
+    if frame == "pixels":
+        # affine_grid's frame is pixels scaled by (W/2, H/2): A_n = D⁻¹ A D, t_n = 2 · fraction
+        d = torch.tensor([w / 2, h / 2], device=x.device, dtype=x.dtype)
+        a = a * d[None, None, :] / d[None, :, None]
+        shift = shift * 2
+    elif frame != "normalised":
+        raise ValueError(f"frame: expected 'pixels' or 'normalised', got {frame!r}")
+    theta = torch.cat([a, shift[:, :, None]], dim=2)  # (B, 2, 3)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     x = F.grid_sample(x, grid, padding_mode="border", align_corners=False)
-    x = x * (1 + u(0.3))[:, None, None, None] + u(0.25)[:, None, None, None]
+    x = x * (1 + u(j.contrast))[:, None, None, None] + u(j.brightness)[:, None, None, None]
     if label is not None:
         grid = F.affine_grid(theta, list(label.shape), align_corners=False)
         label = F.grid_sample(label, grid, padding_mode="zeros", align_corners=False)

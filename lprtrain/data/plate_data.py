@@ -12,9 +12,10 @@ from pathlib import Path
 
 import torch
 
+from plategen.config import INPUT_SIZE
 from plategen.data.registry import load_samples
 from plategen.data.samples import INDEX_NAME
-from plategen.data.shards import MANIFEST, load_split, read_manifest
+from plategen.data.shards import MANIFEST, read_shard_manifest, read_shard_split
 from plategen.errors import DatasetError
 
 from ..errors import CharsetError
@@ -39,14 +40,14 @@ def is_shards(source: str | Path) -> bool:
 
 
 def default_split(source: str | Path, preferred: tuple[str, ...] = ("test", "val", "train")) -> str:
-    splits = read_manifest(source)["splits"]
+    splits = read_shard_manifest(source)["splits"]
     return next((s for s in preferred if s in splits), next(iter(splits)))
 
 
 def load_data(
     source: str | Path,
     split: str | None = None,
-    input_size: tuple[int, int] = (94, 24),
+    input_size: tuple[int, int] = INPUT_SIZE,
     rank: int = 0,
     world: int = 1,
     verify: bool = True,
@@ -59,7 +60,8 @@ def load_data(
     Raises plategen's ShardError/DatasetError (bad shards, index or manifest, naming the file).
     """
     if is_shards(source):
-        arrays = load_split(source, split or default_split(source), verify=verify, rank=rank, world=world)
+        split = split or default_split(source)
+        arrays = read_shard_split(source, split, verify=verify, rank=rank, world=world)
         images = resize_all(arrays.crops, input_size)
         return PlateData(
             torch.from_numpy(images),

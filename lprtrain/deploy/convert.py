@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plategen.io import sha256_file
-
 from ..model.lprnet import LPRNET_PYTORCH_CHARSET
 from ..model.run import lprnet_pytorch_model, save_run
+from ..train.provenance import identity
 
 
 def import_pretrained(pth: str | Path, out: str | Path, charset: str = LPRNET_PYTORCH_CHARSET) -> Path:
@@ -20,5 +19,5 @@ def import_pretrained(pth: str | Path, out: str | Path, charset: str = LPRNET_PY
     """
     pth = Path(pth)
     model = lprnet_pytorch_model(pth, charset)
-    source = {"format": "LPRNet_Pytorch", "path": str(pth.resolve()), "sha256": sha256_file(pth)}
+    source = {"format": "LPRNet_Pytorch", **identity(pth)}  # its name and hash, not a local path
     return save_run(out, model, {"source": source, "imported": True})

@@ -32,6 +32,7 @@ TOLERANCE = 1e-4
 # The ONNX opset of every export (fp32 and int8) unless a caller asks for another.
 OPSET = 17
 
+
 @dataclass(frozen=True)
 class ExportReport:
     path: Path

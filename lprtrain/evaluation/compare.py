@@ -16,13 +16,13 @@ from pathlib import Path
 
 import torch
 
+from plategen.errors import reject_unknown_keys
 from plategen.io import write_json_atomic, write_text_atomic
 
 from ..data.plate_data import PlateData, default_split, is_shards, load_data
 from ..errors import ConfigError
 from ..model.inference import prepare_for_inference
-from ..model.lprnet import reject_unknown_keys
-from ..model.run import METRICS_FILE, STATE_FILE, load_model, read_json
+from ..model.run import METRICS_FILE, STATE_FILE, load_model, read_json, read_metrics
 from ..train.config import AUX_MODES, FitConfig
 from ..train.fit import as_sources, fit
 from ..train.sources import Source, reuse_loaded_data
@@ -169,7 +169,7 @@ def compare(
     from .figures import plot_char_gain, plot_compare_curves
 
     plot_compare_curves(
-        {m: [read_json(Path(r["run"]) / METRICS_FILE, lines=True) for r in rs] for m, rs in runs.items()},
+        {m: [read_metrics(Path(r["run"]) / METRICS_FILE) for r in rs] for m, rs in runs.items()},
         files[2],
     )
     if "off" in runs and len(runs) > 1:

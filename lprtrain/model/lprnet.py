@@ -14,7 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from plategen.config import INPUT_SIZE
 from plategen.data.ccpd import CCPD_CHARSET
+from plategen.errors import reject_unknown_keys
 
 from ..errors import ConfigError
 
@@ -24,6 +26,7 @@ LPRNET_PYTORCH_CHARSET = (
 )
 TAPS = (2, 6, 13, 22)  # backbone outputs that feed the global context
 DECODERS = ("ours", "paper")
+CONTEXT_NORMS = ("sample", "batch")  # per plate, or over the batch as the paper code
 CONTEXT_TAP_CHANNELS = 64 + 128 + 256  # taps 2, 6 and 13; tap 22 adds one channel per class
 
 
@@ -32,7 +35,7 @@ class ModelConfig:
     """What defines an LPRNet: charset (the CTC blank is appended as the last class) and input size."""
 
     charset: str = CCPD_CHARSET
-    input_size: tuple[int, int] = (94, 24)  # (W, H)
+    input_size: tuple[int, int] = INPUT_SIZE  # (W, H)
     dropout: float = 0.5
     # LPRNet_Pytorch scales each context map by the mean of its square over the whole *batch*
     # ("batch"); "sample" does it per image, so a plate's reading doesn't depend on its batch-mates.
@@ -49,8 +52,10 @@ class ModelConfig:
         w, h = self.input_size
         if w < 40 or h < 22:
             raise ConfigError(f"input_size: {w}x{h} is too small for LPRNet (min 40x22)")
-        if self.context_norm not in ("sample", "batch"):
-            raise ConfigError(f"context_norm: expected 'sample' or 'batch', got {self.context_norm!r}")
+        if self.context_norm not in CONTEXT_NORMS:
+            raise ConfigError(
+                f"context_norm: expected one of {', '.join(CONTEXT_NORMS)}, got {self.context_norm!r}"
+            )
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"dropout: expected 0 <= dropout < 1, got {self.dropout}")
         if self.decoder not in DECODERS:
@@ -77,18 +82,6 @@ class ModelConfig:
             if key in d:
                 d[key] = tuple(d[key])
         return cls(**d)
-
-
-def reject_unknown_keys(cls: type, d: dict, where: str = "") -> None:
-    """ConfigError naming the first key of `d` that is not a field of the dataclass `cls`."""
-    if not isinstance(d, dict):
-        raise ConfigError(f"{where or cls.__name__}: expected a JSON object, got {type(d).__name__}")
-    unknown = [k for k in d if k not in cls.__dataclass_fields__]
-    if unknown:
-        raise ConfigError(
-            f"{where or cls.__name__}: unknown key {unknown[0]!r} (written by a newer version, or a typo?); "
-            f"known keys: {', '.join(cls.__dataclass_fields__)}"
-        )
 
 
 class ChannelStridePool(nn.Module):

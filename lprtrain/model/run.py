@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from plategen.io import atomic_path, write_json_atomic
+from plategen.io import atomic_path, read_jsonl, write_json_atomic
 
 from ..errors import RunError, WeightsError
 from .lprnet import LPRNET_PYTORCH_CHARSET, LPRNet, ModelConfig, UpsamplingDecoder, build_decoder
@@ -69,8 +69,8 @@ def save_run(run: str | Path, model: LPRNet, config: dict, decoder: UpsamplingDe
     return run
 
 
-def read_json(path: str | Path, lines: bool = False):
-    """The JSON (with `lines`, JSON Lines: a list of rows) in `path`, a file lprtrain wrote.
+def read_json(path: str | Path):
+    """The JSON in `path`, a file lprtrain wrote (metrics.jsonl, JSON Lines, is `read_metrics`'s).
 
     Raises RunError naming the file when it is missing, unreadable, not UTF-8 or not valid JSON
     (a truncated write, or another file in its place)."""
@@ -81,11 +81,15 @@ def read_json(path: str | Path, lines: bool = False):
     except OSError as exc:
         raise RunError(f"{path}: cannot read file ({exc.strerror or exc})") from None
     try:
-        if lines:
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise RunError(f"{path}: not valid JSON ({exc})") from None
+
+
+def read_metrics(path: str | Path) -> list[dict]:
+    """The rows of a run's metrics.jsonl. Raises RunError naming the file, and the line at fault
+    (a torn write, or another file in its place)."""
+    return read_jsonl(path, "metrics log", RunError)
 
 
 def read_config(run: str | Path) -> dict:

@@ -8,21 +8,20 @@ the command line (`val_split`, `log_every`, …) simply have no help.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass
 
+from plategen.config import INPUT_SIZE, setting
 from plategen.data.ccpd import CCPD_CHARSET
+from plategen.errors import reject_unknown_keys
 
+from ..data.augment import AUGMENT_FRAMES
 from ..errors import ConfigError
-from ..model.lprnet import DECODERS, ModelConfig, reject_unknown_keys
+from ..model.lprnet import CONTEXT_NORMS, DECODERS, ModelConfig
+from .precision import PRECISIONS
 from .schedule import PAPER_MILESTONES, SCHEDULES, Schedule
 
 AUX_MODES = ("alternate", "joint", "off")
 LABEL_SOURCES = ("shards", "paper")
-
-
-def setting(default, help: str | None = None, **cli):
-    """A dataclass field with its default and the metadata its command-line option is built from."""
-    return field(default=default, metadata={"help": help, **cli})
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class FitConfig:
 
     epochs: int = setting(10, "Passes over the training data.")
     batch_size: int = setting(256, "Global batch (split over torchrun ranks).")  # split evenly over ranks
-    input_size: tuple[int, int] = setting((94, 24), "Model input WIDTHxHEIGHT.", size=True)  # (W, H)
+    input_size: tuple[int, int] = setting(INPUT_SIZE, "Model input WIDTHxHEIGHT.", size=True)  # (W, H)
     lr: float = setting(1e-3, "Adam learning rate.")
     weight_decay: float = setting(2e-5, "Adam's L2 term.")
     dropout: float = 0.5
@@ -54,7 +53,17 @@ class FitConfig:
     channels_last: bool = True  # measured ~25% faster fwd+bwd on a 2-core CPU too
     device: str | None = setting(None, "Default: cuda if available.", choices=("cpu", "cuda"))
     log_every: int = 10
-    augment: bool = setting(False, "Random affine and brightness jitter of training crops (labels follow).")
+    augment: bool = setting(
+        False,
+        "Random affine and brightness jitter of training crops (labels follow): rotation ±4°, slant "
+        "±6.8° (shear 0.12), scale ±10 % x / ±12 % y, shift ±4 % of the width / ±10 % of the height.",
+    )
+    augment_frame: str = setting(
+        "pixels",
+        "Where --augment's ranges hold: pixels (as stated), or normalised (affine_grid's [-1, 1] frame, "
+        "as the shipped reader trained: on 94x24, ±4° reads as ±15° and shear as ±25°).",
+        choices=AUGMENT_FRAMES,
+    )
     degrade: bool = setting(
         False,
         "Also degrade training crops as cameras and crop tools do: looser or tighter framing, blur, "
@@ -83,7 +92,7 @@ class FitConfig:
     context_norm: str = setting(
         "sample",
         "Context scaling: sample (per plate) or batch (over the batch, as the paper code).",
-        choices=("sample", "batch"),
+        choices=CONTEXT_NORMS,
     )
     labels: str = setting(
         "shards",
@@ -95,11 +104,15 @@ class FitConfig:
     precision: str = setting(
         "fp32",
         "fp32; bf16: autocast forward passes (CPU with AVX512-BF16/AMX, or CUDA); auto: bf16 where native.",
-        choices=("fp32", "bf16", "auto"),
+        choices=PRECISIONS,
     )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_size", tuple(self.input_size))
+        if self.augment_frame not in AUGMENT_FRAMES:
+            raise ConfigError(
+                f"augment_frame: expected one of {', '.join(AUGMENT_FRAMES)}, got {self.augment_frame!r}"
+            )
         for name in ("epochs", "batch_size", "log_every"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ConfigError(f"{name}: expected a positive integer, got {getattr(self, name)!r}")
@@ -124,8 +137,8 @@ class FitConfig:
             raise ConfigError(f"labels: expected one of {', '.join(LABEL_SOURCES)}, got {self.labels!r}")
         object.__setattr__(self, "milestones", tuple(self.milestones))
         self.lr_schedule()  # checks schedule, warmup and milestones
-        if self.precision not in ("fp32", "bf16", "auto"):
-            raise ConfigError(f"precision: expected fp32, bf16 or auto, got {self.precision!r}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision: expected one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         self.model_config()  # checks charset, input_size, dropout, decoder, context_norm
 
     def model_config(self) -> ModelConfig:
@@ -173,9 +186,4 @@ PRESETS: dict[str, dict] = {
 }
 
 
-def option_fields(cls: type) -> list:
-    """The dataclass fields of `cls` that have a command-line option (help text in their metadata)."""
-    return [f for f in fields(cls) if f.metadata.get("help")]
-
-
-__all__ = ["AUX_MODES", "PRESETS", "FitConfig", "option_fields", "setting"]
+__all__ = ["AUX_MODES", "PRESETS", "FitConfig", "setting"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from plategen.io import atomic_path, write_jsonl_atomic
 
-from ..model.run import read_json
+from ..model.run import read_metrics
 
 
 class MetricsLog:
@@ -17,8 +17,7 @@ class MetricsLog:
         self.rows: list[dict] = []
         if resume_step is not None and path.is_file():
             # rows logged after the last saved train state would be logged again: drop them
-            rows = read_json(path, lines=True)
-            self.rows = [r for r in rows if isinstance(r, dict) and r.get("step", 0) <= resume_step]
+            self.rows = [r for r in read_metrics(path) if r.get("step", 0) <= resume_step]
 
     def add(self, **row) -> None:
         self.rows.append(row)

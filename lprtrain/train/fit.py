@@ -8,7 +8,8 @@
 Runs single-process, or under `torchrun` with DistributedDataParallel (see `distributed`). Writes
 RUN/{model,decoder}.safetensors (the best epoch by validation accuracy, then LCR), config.json,
 train_state.pt, metrics.jsonl and curves.png. The settings are `config.FitConfig`; what may be
-written into RUN, and what a resume must match, is `resume`.
+written into RUN, and what a resume must match, is `resume`; what config.json records of the data
+and the starting model (names and hashes, never paths) is `provenance`.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from .config import AUX_MODES, FitConfig
 from .curves import MetricsLog, plot_curves
 from .loop import TrainTensors, check_ctc_lengths, train_step, validate
 from .precision import autocast_for, resolve_precision
-from .resume import check_run_folder, load_train_state, provenance, restore, save_train_state, stored_schedule
-from .sources import MixedBatches, Source, as_sources, check_sources, load_sources, load_splits
+from .provenance import provenance, recorded_settings
+from .resume import check_run_folder, load_train_state, restore, save_train_state, stored_schedule
+from .sources import MixedBatches, Source, as_sources, check_sources, load_sources
 
 
 @dataclass
@@ -130,6 +132,7 @@ class _Trainer:
             channels_last,
             self.cfg.augment,
             self.cfg.degrade,
+            self.cfg.augment_frame,
         )
         self.mix = (
             MixedBatches(
@@ -144,14 +147,12 @@ class _Trainer:
         }
         self.select_on = config.select_on or sources[0].name
         self.val_texts = self.vals[self.select_on][1] if self.select_on in self.vals else []
-        first = sources[0].path
-        self.meta = {
+        self.meta = {  # names and hashes of what the run was made from, never local paths (provenance)
             "charset": self.mc.charset,
             "input_size": list(self.mc.input_size),
             "label_size": list(self.label_size) if self.label_size else None,
-            **provenance(Path(first)),
-            "sources": [s.spec() for s in sources],
-            "fit": config.to_dict(),
+            **provenance(sources),
+            "fit": recorded_settings(config),
             "world_size": d.world,
         }
         self._build(channels_last)
@@ -363,4 +364,4 @@ class _Trainer:
         )
 
 
-__all__ = ["AUX_MODES", "FitConfig", "FitResult", "fit", "load_splits", "load_sources", "as_sources"]
+__all__ = ["AUX_MODES", "FitConfig", "FitResult", "fit", "load_sources", "as_sources"]

@@ -42,6 +42,7 @@ class TrainTensors:
         channels_last: bool,
         augment: bool = False,
         degrade: bool = False,
+        frame: str = "pixels",
     ) -> None:
         flat, lengths = encode_texts(texts, charset)
         targets = torch.zeros(len(texts), max(int(lengths.max()), 1), dtype=torch.long)
@@ -50,7 +51,7 @@ class TrainTensors:
         self.images, self.targets, self.lengths = images.to(device), targets.to(device), lengths.to(device)
         self.labels = labels.to(device) if labels is not None else None
         self.device, self.channels_last, self.augment = device, channels_last, augment
-        self.degrade = degrade
+        self.degrade, self.frame = degrade, frame
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -62,7 +63,7 @@ class TrainTensors:
         if self.labels is not None:
             label = self.labels.index_select(0, idx).unsqueeze(1).float().div_(255.0)
         if self.augment or self.degrade:
-            x, label = augment_batch(x, label, self.degrade)
+            x, label = augment_batch(x, label, self.degrade, self.frame)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return Batch(x, label, self.targets.index_select(0, idx), self.lengths.index_select(0, idx))

@@ -8,21 +8,14 @@ from pathlib import Path
 
 import torch
 
-from plategen.data.shards import read_manifest
 from plategen.io import atomic_path
 
-from ..data.plate_data import is_shards
 from ..errors import RunError
 from ..model.run import CONFIG_FILE, MODEL_FILE, STATE_FILE, read_config
 from .config import FitConfig
+from .provenance import replayable_settings
 
 STATE_KEYS = ("step", "epoch", "batch_in_epoch", "best", "best_step", "model", "optimizer")
-
-
-def provenance(shards: Path) -> dict:
-    """What config.json records about the training data: the shards, their alignment and font."""
-    manifest = read_manifest(shards) if is_shards(shards) else {}
-    return {"shards": str(shards), "alignment": manifest.get("alignment"), "font": manifest.get("font")}
 
 
 def check_run_folder(out: Path, config: FitConfig, label_size: tuple[int, int] | None) -> None:
@@ -63,7 +56,7 @@ def check_run_folder(out: Path, config: FitConfig, label_size: tuple[int, int] |
 def stored_schedule(out: Path):
     """The learning-rate schedule a run was started with (its config.json `fit`), for --resume.
     Settings a run from before schedules lacks take FitConfig's defaults."""
-    return FitConfig.from_dict(read_config(out).get("fit") or {}).lr_schedule()
+    return FitConfig.from_dict(replayable_settings(read_config(out).get("fit") or {})).lr_schedule()
 
 
 def save_train_state(out: Path, state: dict, config: FitConfig) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from plategen.data.shards import read_manifest
+from plategen.data.shards import read_shard_manifest
 
 from ..data.plate_data import PlateData, is_shards, load_data
 from ..errors import ConfigError, TrainingError
@@ -61,9 +61,6 @@ class Source:
             raise ConfigError(f"data: {text!r}: expected NAME=PATH[:WEIGHT]")
         name = name or Path(path.rstrip("/")).name.replace(".", "_") or "data"
         return cls(name, path, weight)
-
-    def spec(self) -> str:
-        return f"{self.name}={self.path}:{self.weight:g}"
 
 
 def check_sources(sources: tuple[Source, ...], select_on: str | None) -> None:
@@ -133,12 +130,12 @@ class MixedBatches:
         return torch.cat(parts)
 
 
-_loaded: dict | None = None  # (what load_splits read) → its result, inside `reuse_loaded_data` only
+_loaded: dict | None = None  # (what train_and_val read) → its result, inside `reuse_loaded_data` only
 
 
 @contextlib.contextmanager
 def reuse_loaded_data() -> Iterator[None]:
-    """Within the block, `load_splits` reads each source once and hands later fits the same tensors
+    """Within the block, `train_and_val` reads each source once and hands later fits the same tensors
     (`compare` trains many runs on the same data; reading 26,000 crops took ~30 s per run). Training
     never writes into them: batches are copies made by index_select."""
     global _loaded
@@ -149,11 +146,11 @@ def reuse_loaded_data() -> Iterator[None]:
         _loaded = outer
 
 
-def load_splits(shards: Path, config: FitConfig, d: distributed.Dist) -> tuple[PlateData, PlateData | None]:
+def train_and_val(shards: Path, config: FitConfig, d: distributed.Dist) -> tuple[PlateData, PlateData | None]:
     """This rank's training samples, and the validation samples (rank 0 only). Without a val split,
     every `1/val_fraction`-th training sample is held out (the same ones on every rank)."""
     if _loaded is None:
-        return _load_splits(shards, config, d)
+        return _read_train_and_val(shards, config, d)
     key = (
         str(Path(shards).resolve()),
         config.input_size,
@@ -164,12 +161,14 @@ def load_splits(shards: Path, config: FitConfig, d: distributed.Dist) -> tuple[P
         d.main,
     )
     if key not in _loaded:
-        _loaded[key] = _load_splits(shards, config, d)
+        _loaded[key] = _read_train_and_val(shards, config, d)
     return _loaded[key]
 
 
-def _load_splits(shards: Path, config: FitConfig, d: distributed.Dist) -> tuple[PlateData, PlateData | None]:
-    splits = read_manifest(shards)["splits"] if is_shards(shards) else {}
+def _read_train_and_val(
+    shards: Path, config: FitConfig, d: distributed.Dist
+) -> tuple[PlateData, PlateData | None]:
+    splits = read_shard_manifest(shards)["splits"] if is_shards(shards) else {}
     train_split = "train" if "train" in splits or not splits else next(iter(splits))
     if config.val_split in splits and config.val_split != train_split:
         train = load_data(shards, train_split, config.input_size, d.rank, d.world)
@@ -209,7 +208,7 @@ def load_sources(
                 f"{path}: --aux {config.aux} needs image labels: pass shards from "
                 "`plategen render-labels`, or --labels paper, or use --aux off"
             )
-        train, val = load_splits(path, config, d)
+        train, val = train_and_val(path, config, d)
         trains.append(train)
         if val is not None and len(val):
             vals[source.name] = val
@@ -249,6 +248,6 @@ __all__ = [
     "batch_counts",
     "MixedBatches",
     "as_sources",
-    "load_splits",
+    "train_and_val",
     "load_sources",
 ]

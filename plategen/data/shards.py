@@ -5,7 +5,7 @@
     shards/val-00000.tar ...
 
 Any tar or webdataset reader opens them. The manifest records the counts, the charset, the alignment,
-the font, and a sha256 per shard; `verify_shards` and `load_split` check them.
+the font, and a sha256 per shard; `verify_shards` and `read_shard_split` check them.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def write_manifest(out: Path, manifest: dict) -> None:
     write_json_atomic(out / MANIFEST, {"version": MANIFEST_VERSION, **manifest})
 
 
-def read_manifest(shards: str | Path) -> dict:
+def read_shard_manifest(shards: str | Path) -> dict:
     """The manifest of a shard folder. Raises ShardError if it is missing or malformed."""
     shards = Path(shards)
     path = shards / MANIFEST if shards.is_dir() else shards
@@ -71,7 +71,7 @@ def read_manifest(shards: str | Path) -> dict:
 def verify_shards(shards: str | Path, splits: Iterable[str] | None = None) -> None:
     """Check each shard's size and sha256 against the manifest. Raises ShardError naming the shard."""
     shards = Path(shards)
-    manifest = read_manifest(shards)
+    manifest = read_shard_manifest(shards)
     for split in splits or manifest["splits"]:
         for record in _records(manifest, split, shards):
             path = shards / record["name"]
@@ -128,7 +128,7 @@ class SplitArrays:
     meta: list[dict]
 
 
-def load_split(
+def read_shard_split(
     shards: str | Path, split: str, verify: bool = True, rank: int = 0, world: int = 1
 ) -> SplitArrays:
     """Decode a split's shards into arrays. With `world` > 1, keep every `world`-th sample from `rank`.
@@ -140,7 +140,7 @@ def load_split(
         verify_shards(shards, [split])
     crops, labels, texts, meta = [], [], [], []
     i = 0
-    for record in _records(read_manifest(shards), split, shards):
+    for record in _records(read_shard_manifest(shards), split, shards):
         path = shards / record["name"]
         for key, m in iter_shard(path):
             if i % world == rank:

@@ -44,9 +44,7 @@ class SynthConfig:
     """How synthetic photos look. Ranges are (low, high), sampled uniformly per image."""
 
     # CCPD2020 style
-    green_fraction: float = setting(
-        0.1, "Share of green 8-character new-energy plates.", range=(0.0, 1.0)
-    )
+    green_fraction: float = setting(0.1, "Share of green 8-character new-energy plates.", range=(0.0, 1.0))
     image_size: tuple[int, int] = (720, 1160)  # (W, H), as CCPD
     plate_width: tuple[int, int] = (90, 420)  # px, log-uniform; CCPD plates are ~100-350 px
     max_roll: float = 10.0  # in-plane rotation, degrees

@@ -5,7 +5,7 @@ import json
 from click.testing import CliRunner
 
 from cli.plategen import plategen
-from plategen.data.shards import load_split
+from plategen.data.shards import read_shard_split
 from tests.plategen.test_labels import make_dataset
 
 
@@ -38,7 +38,7 @@ def test_render_labels_writes_shards_and_prints_a_summary(tmp_path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "7 labels (train: 4, val: 3)" in result.output and "skipped 0" in result.output
-    assert load_split(out, "train").labels.shape == (4, 12, 47)
+    assert read_shard_split(out, "train").labels.shape == (4, 12, 47)
     assert (out / "preview.png").is_file() and len(list((tmp_path / "pngs").rglob("*.png"))) == 7
 
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from plategen.data.shards import load_split, read_manifest
+from plategen.data.shards import read_shard_manifest, read_shard_split
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,9 +20,9 @@ def test_ocr_labels_example_builds_shards_for_a_non_plate_dataset(tmp_path: Path
         cwd=REPO,
     )
     shards = next(p.parent for p in tmp_path.rglob("manifest.json"))
-    manifest = read_manifest(shards)
+    manifest = read_shard_manifest(shards)
     split = next(iter(manifest["splits"]))
-    arrays = load_split(shards, split)
+    arrays = read_shard_split(shards, split)
     assert {len(t) for t in arrays.texts} >= {4, 6}  # words and digit strings, each its own layout
     assert arrays.labels.max() == 255 and arrays.labels.shape[1:] == arrays.crops.shape[1:3]
     assert set(manifest["alignment"]["layouts"]) >= {"len4", "len6"}

@@ -71,8 +71,8 @@ def test_compare_reads_its_data_once_and_trains_as_fit_alone_does(shards: Path, 
     from lprtrain.train import sources
 
     reads = []
-    real = sources._load_splits
-    monkeypatch.setattr(sources, "_load_splits", lambda *a: reads.append(a[0]) or real(*a))
+    real = sources._read_train_and_val
+    monkeypatch.setattr(sources, "_read_train_and_val", lambda *a: reads.append(a[0]) or real(*a))
     config = CompareConfig(
         ("off", "alternate"), seeds=2, fit=FitConfig(max_steps=2, batch_size=8), fps_plates=2
     )

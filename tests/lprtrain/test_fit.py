@@ -17,9 +17,10 @@ from lprtrain.model.lprnet import ModelConfig
 from lprtrain.model.run import load_model
 from lprtrain.train.config import FitConfig
 from lprtrain.train.distributed import Dist
-from lprtrain.train.fit import fit, load_splits
+from lprtrain.train.fit import fit
+from lprtrain.train.sources import train_and_val
 from plategen.data.ccpd import CCPD_CHARSET
-from plategen.data.shards import read_manifest
+from plategen.data.shards import read_shard_manifest
 from plategen.io import read_jsonl
 
 
@@ -172,11 +173,11 @@ def test_charset_missing_data_characters_is_named(shards: Path, tmp_path: Path) 
 
 def test_without_a_val_split_a_slice_of_train_is_held_out(shards: Path) -> None:
     config = FitConfig(val_split="missing", val_fraction=0.25)
-    total = read_manifest(shards)["splits"]["train"]["count"]
-    train, val = load_splits(shards, config, Dist())
+    total = read_shard_manifest(shards)["splits"]["train"]["count"]
+    train, val = train_and_val(shards, config, Dist())
     assert (len(train), len(val)) == (total - len(range(0, total, 4)), len(range(0, total, 4)))  # every 4th
-    half0, val0 = load_splits(shards, config, Dist(0, 2))
-    half1, val1 = load_splits(shards, config, Dist(1, 2))
+    half0, val0 = train_and_val(shards, config, Dist(0, 2))
+    half1, val1 = train_and_val(shards, config, Dist(1, 2))
     assert val0.texts == val.texts and val1 is None  # only rank 0 validates
     assert len(half0) + len(half1) == len(train)
     assert sorted(half0.texts + half1.texts) == sorted(train.texts)
@@ -233,7 +234,8 @@ def test_resume_with_a_damaged_metrics_log_names_the_file(shards: Path, tmp_path
     config = FitConfig(aux="off", batch_size=8, max_steps=1, device="cpu")
     fit(shards, run, config, progress=False)
     (run / "metrics.jsonl").write_bytes(b'{"step": 1, "kind"')
-    with pytest.raises(RunError, match=re.escape(f"{run / 'metrics.jsonl'}: not valid JSON")):
+    message = f"{run / 'metrics.jsonl'}:1: not a metrics log row (invalid JSON: "
+    with pytest.raises(RunError, match=re.escape(message)):
         fit(shards, run, replace(config, resume=True, max_steps=2), progress=False)
 
 

@@ -34,7 +34,10 @@ def test_two_sources_validate_apart_and_the_named_one_selects(shards: Path, tmp_
     assert sorted(r["source"] for r in val) == ["a", "b"]
     assert result.train_samples > 0 and result.val_samples > 0
     config = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert config["sources"] == [f"a={shards}:1", f"b={shards}:3"]
+    assert [(s["name"], s["weight"], s["data"]["name"]) for s in config["sources"]] == [
+        ("a", 1.0, shards.name),
+        ("b", 3.0, shards.name),
+    ]
     assert config["fit"]["select_on"] == "b"
 
 

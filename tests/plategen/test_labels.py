@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from plategen.align.layout import Alignment
-from plategen.data.shards import load_split, read_manifest, sha256_file, verify_shards
+from plategen.data.shards import read_shard_manifest, read_shard_split, sha256_file, verify_shards
 from plategen.errors import AlignmentError, DatasetError, FontCoverageError, FontError
 from plategen.io import read_image, read_jsonl, write_image_atomic
 from plategen.labels.renderer import LabelRenderer, RenderConfig
@@ -70,7 +70,7 @@ def test_shards_hold_crop_label_and_json(tmp_path) -> None:
             "0000001.label.png",
             "0000001.json",
         ]
-    train = load_split(out, "train")
+    train = read_shard_split(out, "train")
     assert train.crops.shape == (4, 24, 94, 3) and train.labels.shape == (4, 24, 94)
     assert train.texts == TEXTS[:4]
     meta = train.meta[1]
@@ -87,7 +87,7 @@ def test_manifest_records_counts_charset_font_and_checksums(tmp_path) -> None:
     root, alignment = make_dataset(tmp_path)
     run(tmp_path, root, alignment, config=RenderConfig(label_size=(47, 12)))
     out = tmp_path / "out"
-    m = read_manifest(out)
+    m = read_shard_manifest(out)
     assert m["splits"]["val"]["count"] == 3 and len(m["splits"]["val"]["shards"]) == 2
     assert m["charset"] == "".join(sorted(set("".join(TEXTS))))
     assert m["alignment"] == Alignment.load(alignment).to_dict()
@@ -97,7 +97,7 @@ def test_manifest_records_counts_charset_font_and_checksums(tmp_path) -> None:
     for rec in m["splits"]["train"]["shards"]:
         assert sha256_file(out / rec["name"]) == rec["sha256"]
     verify_shards(out)
-    assert load_split(out, "val").labels.shape == (3, 12, 47)
+    assert read_shard_split(out, "val").labels.shape == (3, 12, 47)
 
 
 def test_rerun_resumes_and_redoes_a_damaged_shard(tmp_path) -> None:
@@ -129,7 +129,7 @@ def test_bad_crops_are_skipped_and_reported(tmp_path) -> None:
     assert len(report.skipped) == 2 and report.counts == {"train": 3, "val": 3}
     assert "failed to decode image" in reasons["c2.png:京PL3N67"]
     assert reasons["c0.png:皖A1234"].startswith("no layout for text length 6")
-    assert read_manifest(tmp_path / "out")["skipped"] == 2
+    assert read_shard_manifest(tmp_path / "out")["skipped"] == 2
     with pytest.raises(
         DatasetError, match=r"^1 crops skipped \(--strict\); first: .*c0.png: no layout for text length 6"
     ):

@@ -8,8 +8,8 @@ import pytest
 
 from plategen.data.shards import (
     iter_shard,
-    load_split,
-    read_manifest,
+    read_shard_manifest,
+    read_shard_split,
     shard_name,
     verify_shards,
     write_manifest,
@@ -42,13 +42,13 @@ def test_shards_are_plain_tars_in_webdataset_layout(tmp_path) -> None:
     with tarfile.open(out / "train-00000.tar") as tar:
         names = tar.getnames()
     assert names[:3] == ["000000.crop.png", "000000.label.png", "000000.json"]
-    assert read_manifest(out)["splits"]["train"]["count"] == 5
+    assert read_shard_manifest(out)["splits"]["train"]["count"] == 5
     verify_shards(out)
-    arrays = load_split(out, "train")
+    arrays = read_shard_split(out, "train")
     assert arrays.crops.shape == (5, 24, 94, 3) and arrays.labels.shape == (5, 24, 94)
     assert arrays.texts[3] == "皖A00003" and arrays.crops[3].max() == 3
     assert arrays.labels[2][10, 2:10].min() == 255
-    assert [t for t in load_split(out, "train", rank=1, world=2).texts] == ["皖A00001", "皖A00003"]
+    assert [t for t in read_shard_split(out, "train", rank=1, world=2).texts] == ["皖A00001", "皖A00003"]
 
 
 def test_truncated_shard_is_named(tmp_path) -> None:
@@ -72,4 +72,4 @@ def test_missing_member_is_named(tmp_path) -> None:
 
 def test_missing_manifest(tmp_path) -> None:
     with pytest.raises(ShardError, match="manifest.json: shard manifest not found"):
-        read_manifest(tmp_path)
+        read_shard_manifest(tmp_path)

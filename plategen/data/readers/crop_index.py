@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ...errors import DatasetError
-from ...io import read_text
+from ...io import jsonl_rows
 from ..registry import Dataset, ReadOptions, register
 from ..samples import INDEX_NAME, Sample, length_layout
 
@@ -23,31 +22,19 @@ def read_crop_index(source: Path, options: ReadOptions) -> Dataset:
     (default `plate_type`), else the text length. Raises DatasetError naming the line and field."""
     path = source / INDEX_NAME if source.is_dir() else source
     samples = []
-    for lineno, line in enumerate(read_text(path, "crop index").split("\n"), 1):
-        if line.strip():
-            row = _row(line, path, lineno)
-            layout = str(row.get(options.layout_key or "plate_type") or length_layout(row["text"]))
-            split = row.get("split") or "train"
-            samples.append(
-                Sample(path.parent / row["crop"], row["text"], layout, split, row.get("subset"), row)
-            )
+    for lineno, row in jsonl_rows(path, "crop index"):
+        _check_row(row, path, lineno)
+        layout = str(row.get(options.layout_key or "plate_type") or length_layout(row["text"]))
+        split = row.get("split") or "train"
+        samples.append(Sample(path.parent / row["crop"], row["text"], layout, split, row.get("subset"), row))
     if not samples:
         raise DatasetError(f"{path}: crop index is empty")
     return Dataset(samples)
 
 
-def _row(line: str, path: Path, lineno: int) -> dict:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise DatasetError(f"{path}:{lineno}: not a crop index row (invalid JSON: {exc.msg})") from None
-    if not isinstance(row, dict):
-        raise DatasetError(
-            f"{path}:{lineno}: not a crop index row (a JSON {type(row).__name__}, not an object)"
-        )
+def _check_row(row: dict, path: Path, lineno: int) -> None:
     for key in ("crop", "text"):
         if not isinstance(row.get(key), str) or not row[key]:
             raise DatasetError(
                 f"{path}:{lineno}: field {key!r}: expected a non-empty string, got {row.get(key)!r}"
             )
-    return row
