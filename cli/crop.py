@@ -22,7 +22,8 @@ def crop(root: Path, out: Path, config: CropConfig, workers: int, strict: bool) 
     """Crop and rectify every annotated CCPD plate under ROOT into OUT.
 
     Writes OUT/<split>/…/<name>.png, OUT/index.jsonl (text, split, subset and every name field per
-    crop) and OUT/skipped.jsonl (inputs skipped, with reasons). A re-run resumes.
+    crop), OUT/skipped.jsonl (inputs skipped, with reasons) and OUT/crop.json (the settings). A
+    re-run with the same settings resumes; other settings are an error (crop into another folder).
 
     Example: plategen crop data/CCPD2019 crops --mode point --workers 8
     """

@@ -15,7 +15,11 @@ from .options import param_option
 
 @click.command("eval")
 @click.argument("paths", nargs=-1, required=True, metavar="[MODEL] DATA", type=click.Path(path_type=Path))
-@click.option("--split", help="Shard split to read (default: test, else val, else train).")
+@click.option(
+    "--split",
+    help="Split to read: train, val or test (default: shards' test, else val, else train; every "
+    "sample of other data).",
+)
 @param_option(
     evaluate,
     "batch_size",
@@ -70,6 +74,8 @@ def eval_(
     with library_errors():
         net = load_model(model)
         plates = load_data(data, split, net.config.input_size, skip_unreadable=True)
+        # which samples were scored, on stderr when stdout carries the JSON
+        click.echo(plates.origin(), err=str(json_out) == "-")
         session = ort_session(onnx, config=net.config) if onnx is not None else None
         report = evaluate(net, plates, batch_size, top, progress=True, session=session)
         if json_out is not None:

@@ -119,36 +119,36 @@ def degrade_batch(x: torch.Tensor) -> torch.Tensor:
 
 
 def _blur(x: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
-    n = int(which.sum())
-    if n == 0:
-        return x
+    """Blur the samples in `which` (B,) bool. Every sample is blurred and `which` picks: no host
+    wait on the device for a count (a GPU step would stall on it)."""
     b, c, h, w = x.shape
-    sigma = _uniform(n, *BLUR_SIGMA, x.device)
+    sigma = _uniform(b, *BLUR_SIGMA, x.device)
     r = 3  # a 7-tap kernel covers 2.3 s.d. of the widest blur
     taps = torch.arange(-r, r + 1, device=x.device, dtype=x.dtype)
     k = torch.exp(-(taps[None] ** 2) / (2 * sigma[:, None] ** 2))
-    k = (k / k.sum(dim=1, keepdim=True)).repeat_interleave(c, dim=0)  # (n*c, 7): one kernel per plane
-    sub = x[which].reshape(1, n * c, h, w)
-    sub = F.conv2d(F.pad(sub, (r, r, 0, 0), mode="replicate"), k[:, None, None, :], groups=n * c)
-    sub = F.conv2d(F.pad(sub, (0, 0, r, r), mode="replicate"), k[:, None, :, None], groups=n * c)
-    x = x.clone()
-    x[which] = sub.reshape(n, c, h, w)
-    return x
+    k = (k / k.sum(dim=1, keepdim=True)).repeat_interleave(c, dim=0)  # (b*c, 7): one kernel per plane
+    sub = x.reshape(1, b * c, h, w)
+    sub = F.conv2d(F.pad(sub, (r, r, 0, 0), mode="replicate"), k[:, None, None, :], groups=b * c)
+    sub = F.conv2d(F.pad(sub, (0, 0, r, r), mode="replicate"), k[:, None, :, None], groups=b * c)
+    return torch.where(which[:, None, None, None], sub.reshape(b, c, h, w), x)
 
 
 def _low_res(x: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
-    if not bool(which.any()):
-        return x
+    """Down- then up-sample the samples in `which`, by one factor for the batch (a batch op). The
+    factor is drawn on the CPU so a GPU step never waits for it."""
     h, w = x.shape[2:]
-    f = float(_uniform(1, *LOW_RES, x.device))  # one factor for the chosen samples: a batch op
-    small = F.interpolate(x[which], size=(max(4, round(h * f)), max(8, round(w * f))), mode="area")
-    x = x.clone()
-    x[which] = F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
-    return x
+    f = float(_uniform(1, *LOW_RES, torch.device("cpu")))
+    small = F.interpolate(x, size=(max(4, round(h * f)), max(8, round(w * f))), mode="area")
+    big = F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
+    return torch.where(which[:, None, None, None], big, x)
 
 
 def _jpeg(x: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
-    """JPEG round trip at the input size, as crops stored small (94x24 JPEGs) have been."""
+    """JPEG round trip at the input size, as crops stored small (94x24 JPEGs) have been.
+
+    CPU-bound by design: libjpeg encodes and decodes on the host, so on a GPU this step copies a third
+    of the batch to the host and back (and waits for it). `--degrade` costs that on a GPU; plain
+    `--augment` does not."""
     idx = which.nonzero().flatten().tolist()
     if not idx:
         return x

@@ -2,7 +2,8 @@
 
 Sources: a shard folder from `plategen render-labels`, a crop folder/index, a folder of crops named
 after their text, or a `path<TAB>text` manifest. Per-sample Python stays out of the training loop:
-images are decoded once here, then batches are tensor slices.
+images are decoded once here, then batches are tensor slices. Every sample of every source has a
+split (train, val or test: `plategen.data.splits`); asking for one that no sample has is an error.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from plategen.config import INPUT_SIZE
 from plategen.data.registry import load_samples
 from plategen.data.samples import INDEX_NAME
 from plategen.data.shards import MANIFEST, read_shard_manifest, read_shard_split
+from plategen.data.splits import describe_counts, missing_split, of_split, split_counts
 from plategen.errors import DatasetError
 
 from ..errors import CharsetError
@@ -30,18 +32,39 @@ class PlateData:
     subsets: list[str | None] | None = None
     paths: list[str] | None = None
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): crops left out
+    split: str | None = None  # the split read (None: every sample)
+    source: str | None = None  # what it was read from
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    def origin(self) -> str:
+        """ "split: val (247 plates) of ../shared/data/real-crops": what an evaluation scored."""
+        return f"split: {self.split or 'all'} ({len(self)} plates) of {self.source}"
 
 
 def is_shards(source: str | Path) -> bool:
     return (Path(source) / MANIFEST).is_file()
 
 
+def splits_of(source: str | Path) -> dict[str, int]:
+    """{split: samples} of shards (from their manifest) or of any dataset plategen reads.
+    Raises what `load_data` raises for a missing or malformed source."""
+    if is_shards(source):
+        splits = read_shard_manifest(source)["splits"]
+        return {s: int(entry.get("count", 0)) for s, entry in splits.items()}
+    return split_counts(s.split for s in _samples(Path(source)))
+
+
 def default_split(source: str | Path, preferred: tuple[str, ...] = ("test", "val", "train")) -> str:
-    splits = read_shard_manifest(source)["splits"]
-    return next((s for s in preferred if s in splits), next(iter(splits)))
+    """The first of `preferred` that `source` has. Raises DatasetError naming the source and the
+    splits it has when it has none of them (never another split: a train set is no test set)."""
+    counts = splits_of(source)
+    found = next((s for s in preferred if counts.get(s)), None)
+    if found is None:
+        wanted = " or ".join(repr(s) for s in preferred)
+        raise DatasetError(f"{source}: no sample has split {wanted} (it has {describe_counts(counts)})")
+    return found
 
 
 def load_data(
@@ -53,14 +76,19 @@ def load_data(
     verify: bool = True,
     skip_unreadable: bool = False,
 ) -> PlateData:
-    """Load shards (one split) or crops into memory, resized to `input_size` (W, H) by `preprocess`.
+    """Load one split of shards or crops into memory, resized to `input_size` (W, H) by `preprocess`.
 
-    With `skip_unreadable`, a crop that cannot be read is left out and listed in `.skipped` with the
-    reason (a batch stage's way); without it, its ImageReadError (naming the file) propagates.
-    Raises plategen's ShardError/DatasetError (bad shards, index or manifest, naming the file).
+    `split` None reads every sample of crops, and shards' `default_split` (test, else val, else
+    train). With `skip_unreadable`, a crop that cannot be read is left out and listed in `.skipped`
+    with the reason (a batch stage's way); without it, its ImageReadError (naming the file)
+    propagates. Raises plategen's ShardError/DatasetError (bad shards, index or manifest, naming the
+    file), and DatasetError naming the source and the splits it has when no sample has `split`.
     """
     if is_shards(source):
         split = split or default_split(source)
+        counts = splits_of(source)
+        if split not in counts:
+            raise missing_split(source, split, counts)
         arrays = read_shard_split(source, split, verify=verify, rank=rank, world=world)
         images = resize_all(arrays.crops, input_size)
         return PlateData(
@@ -69,10 +97,12 @@ def load_data(
             torch.from_numpy(arrays.labels),
             [m.get("subset") for m in arrays.meta],
             [m.get("source") or m.get("crop") for m in arrays.meta],
+            split=split,
+            source=str(source),
         )
     samples = _samples(Path(source))
     if split is not None:
-        samples = [s for s in samples if s.split == split] or samples
+        samples = of_split(samples, split, source)
     samples = samples[rank::world]
     skipped: list[tuple[str, str]] = []
     kept, images = read_crops([s.path for s in samples], input_size, skipped if skip_unreadable else None)
@@ -88,6 +118,8 @@ def load_data(
         [s.subset for s in samples],
         [str(s.path) for s in samples],
         skipped,
+        split,
+        str(source),
     )
 
 
@@ -121,4 +153,12 @@ def encode_texts(texts: list[str], charset: str) -> tuple[torch.Tensor, torch.Te
     return targets, lengths
 
 
-__all__ = ["PlateData", "load_data", "to_input", "encode_texts", "is_shards", "default_split"]
+__all__ = [
+    "PlateData",
+    "load_data",
+    "to_input",
+    "encode_texts",
+    "is_shards",
+    "splits_of",
+    "default_split",
+]

@@ -204,11 +204,12 @@ def int8_from_run(
 ):
     """Quantize RUN's deployable LPRNet to an int8 ONNX model at `path` (`lprtrain.deploy.quantize`).
 
-    Calibrates on a sample of the train split of `calibrate` (any dataset `load_data` reads; all of
-    it when it has no splits). Without `calibrate`, a run whose config.json names its training shards
-    by path (one written before runs recorded their data by name and hash) calibrates on those. With
-    `check` (labelled crops) the report gives fp32 and int8 accuracy. Raises RunError when no
-    calibration data is named or readable, DependencyError when onnxruntime's quantization tools are
+    Calibrates on a sample of the train split of `calibrate` (any dataset `load_data` reads; every
+    sample has a split, see `plategen.data.splits`). Without `calibrate`, a run whose config.json
+    names its training shards by path (one written before runs recorded their data by name and hash)
+    calibrates on those. With `check` (labelled crops) the report gives fp32 and int8 accuracy.
+    Raises RunError when no calibration data is named or readable, DatasetError naming the splits a
+    source without train samples has, DependencyError when onnxruntime's quantization tools are
     missing."""
     from .quantize import _quantization_tools, calibration_sample, export_int8
 
@@ -227,7 +228,7 @@ def int8_from_run(
                 f"{run}: the run records its training shards as {calibrate.get('name')!r} "
                 f"(sha256 {str(calibrate.get('sha256'))[:12]}…), not where they are; pass --calibrate"
             )
-    data = load_data(calibrate, "train", size, skip_unreadable=True)  # a folder without splits: all
+    data = load_data(calibrate, "train", size, skip_unreadable=True)
     images = calibration_sample(data, calibrate)
     labelled = load_data(check, None, size, skip_unreadable=True) if check is not None else None
     return export_int8(model, path, images, str(calibrate), labelled, str(check), opset)

@@ -19,7 +19,7 @@ import torch
 from plategen.errors import reject_unknown_keys
 from plategen.io import write_json_atomic, write_text_atomic
 
-from ..data.plate_data import PlateData, default_split, is_shards, load_data
+from ..data.plate_data import PlateData, is_shards, load_data, splits_of
 from ..errors import ConfigError
 from ..model.inference import prepare_for_inference
 from ..model.run import METRICS_FILE, STATE_FILE, load_model, read_json, read_metrics
@@ -66,26 +66,34 @@ class CompareReport:
     files: list[Path]
 
     def summary(self) -> str:
+        tested = [f"  {name}: {origin}" for name, origin in self.results["test_sets"].items()]
         return "\n".join(
-            [self.results["markdown"].split("\n## Table 3")[0].strip(), ""] + [f"  {p}" for p in self.files]
+            [self.results["markdown"].split("\n## Table 3")[0].strip(), "", "test sets:", *tested, ""]
+            + [f"  {p}" for p in self.files]
         )
 
 
 def test_sets(
     sources: tuple[Source, ...], extra: tuple[str, ...], input_size: tuple[int, int]
 ) -> dict[str, PlateData]:
-    """Each shard source's test split (else val) plus every extra test set, keyed by a name."""
+    """Each source's test split (else its val split; a source with neither gives no test set: its
+    train samples are no test) plus every extra test set whole, keyed by a name; each set's
+    `origin()` says which split it holds. Raises ConfigError when that leaves no test set."""
     sets = {}
     for source in sources:
-        shards = Path(source.path)
-        if is_shards(shards):
-            split = default_split(shards, ("test", "val"))
-            name = f"shards:{split}" if len(sources) == 1 else f"{source.name}:{split}"
-            sets[name] = load_data(shards, split, input_size)
+        counts = splits_of(source.path)
+        split = next((s for s in ("test", "val") if counts.get(s)), None)
+        if split is not None:
+            single = len(sources) == 1 and is_shards(source.path)
+            sets[f"shards:{split}" if single else f"{source.name}:{split}"] = load_data(
+                source.path, split, input_size
+            )
     for path in extra:
         sets[Path(path).name] = load_data(path, None, input_size)
     if not sets:
-        raise ConfigError(f"tests: {sources[0].path} has no test split and no extra test set was given")
+        raise ConfigError(
+            f"tests: {', '.join(s.path for s in sources)}: no test or val sample, and no --test set was given"
+        )
     return sets
 
 
@@ -162,6 +170,7 @@ def compare(
                     }
                 )
     results = tables(runs, model)
+    results["test_sets"] = {name: data.origin() for name, data in sets.items()}
     results["markdown"] = markdown(results, config)
     files = [out / "compare.md", out / "compare.json", out / "curves.png"]
     write_text_atomic(files[0], results["markdown"])

@@ -21,13 +21,20 @@ def greedy_decode(logits: torch.Tensor | np.ndarray, charset: str) -> list[tuple
     # log of the top probability per step = −log Σ_c exp(z_c − z_max)
     log_top = -np.log(np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1))
     confidence = np.exp(log_top.sum(axis=1))
+    return list(zip(collapse(best, charset), confidence.tolist()))
+
+
+def collapse(best: np.ndarray | torch.Tensor, charset: str) -> list[str]:
+    """(B, T) best class per time step → texts: repeats collapsed, blanks (the last class) dropped."""
+    if isinstance(best, torch.Tensor):
+        best = best.cpu().numpy()
     blank = len(charset)
     out = []
-    for row, conf in zip(best.tolist(), confidence.tolist()):
+    for row in np.asarray(best).tolist():
         chars, prev = [], blank
         for c in row:
             if c != prev and c != blank:
                 chars.append(charset[c])
             prev = c
-        out.append(("".join(chars), conf))
+        out.append("".join(chars))
     return out

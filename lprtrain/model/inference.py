@@ -95,7 +95,9 @@ def reader(model: LPRNet, batch_size: int, session=None) -> Callable[[torch.Tens
         def forward(x: torch.Tensor) -> torch.Tensor:
             return torch.from_numpy(session.run(None, {"images": x.contiguous().numpy()})[0])
 
-    step = forward_batch(model.config, batch_size)
+    # MICRO_BATCH keeps a CPU pass in cache; a GPU wants the whole batch in one pass
+    on_gpu = session is None and next(model.parameters()).device.type == "cuda"
+    step = batch_size if on_gpu else forward_batch(model.config, batch_size)
     return lambda x: in_passes(forward, x, step)
 
 

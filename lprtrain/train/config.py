@@ -47,8 +47,8 @@ class FitConfig:
     time_budget_s: float | None = setting(
         None, "Stop once the run has trained SECONDS in all (resumed calls included).", option="time_budget"
     )
+    # the split validated on; a source without it is held out by plategen.data.splits' one rule
     val_split: str = "val"
-    val_fraction: float = 0.1  # held out of train when the shards have no val split
     threads: int | None = setting(None, "torch CPU threads per process.")
     channels_last: bool = True  # measured ~25% faster fwd+bwd on a 2-core CPU too
     device: str | None = setting(None, "Default: cuda if available.", choices=("cpu", "cuda"))
@@ -69,7 +69,12 @@ class FitConfig:
         "Also degrade training crops as cameras and crop tools do: looser or tighter framing, blur, "
         "low resolution, colour casts, noise, JPEG (implies --augment's jitter).",
     )
-    resume: bool = setting(False, "Continue the run in --out from its train_state.pt.")
+    resume: bool = setting(
+        False,
+        "Continue the run in --out from its train_state.pt. Give the options it was started with: "
+        "another value is an error naming it (--epochs and --max-steps may extend a run whose "
+        "schedule is not cosine).",
+    )
     init: str | None = setting(
         None,
         "Start from MODEL: a run folder, model.safetensors or LPRNet_Pytorch .pth (maps charsets).",
@@ -129,8 +134,6 @@ class FitConfig:
             raise ConfigError(f"aux: expected one of {', '.join(AUX_MODES)}, got {self.aux!r}")
         if self.time_budget_s is not None and not self.time_budget_s > 0:
             raise ConfigError(f"time_budget_s: expected > 0 seconds, got {self.time_budget_s}")
-        if not 0 < self.val_fraction < 1:
-            raise ConfigError(f"val_fraction: expected 0 < val_fraction < 1, got {self.val_fraction}")
         if self.device is not None and self.device.split(":")[0] not in ("cpu", "cuda"):
             raise ConfigError(f"device: expected cpu or cuda, got {self.device!r}")
         if self.labels not in LABEL_SOURCES:

@@ -24,7 +24,16 @@ from tqdm import tqdm
 
 from ..errors import TrainingError
 from ..model.lprnet import TrainingModel, time_steps
-from ..model.run import CONFIG_FILE, CURVES_FILE, DECODER_FILE, METRICS_FILE, MODEL_FILE, STATE_FILE, save_run
+from ..model.run import (
+    CONFIG_FILE,
+    CURVES_FILE,
+    DECODER_FILE,
+    METRICS_FILE,
+    MODEL_FILE,
+    STATE_FILE,
+    read_config,
+    save_run,
+)
 from . import distributed
 from .allocator import keep_freed_memory
 from .config import AUX_MODES, FitConfig
@@ -32,7 +41,15 @@ from .curves import MetricsLog, plot_curves
 from .loop import TrainTensors, check_ctc_lengths, train_step, validate
 from .precision import autocast_for, resolve_precision
 from .provenance import provenance, recorded_settings
-from .resume import check_run_folder, load_train_state, restore, save_train_state, stored_schedule
+from .resume import (
+    check_run_folder,
+    load_train_state,
+    restore,
+    restore_rng,
+    save_train_state,
+    stored_config,
+)
+from .schedule import run_steps
 from .sources import MixedBatches, Source, as_sources, check_sources, load_sources
 
 
@@ -54,6 +71,7 @@ class FitResult:
     files: list[Path] = field(default_factory=list)
     trained_seconds: float = 0.0  # training time across every call that built this run
     init: str | None = None  # what --init mapped (rank 0, fresh runs)
+    notes: list[str] = field(default_factory=list)  # what a resume followed or could not replay (rank 0)
 
     def summary(self) -> str:
         best = (
@@ -118,7 +136,15 @@ class _Trainer:
         self.sources = sources
         train, vals, sizes = load_sources(sources, config, d)
         self.label_size = (train.labels.shape[2], train.labels.shape[1]) if train.labels is not None else None
-        check_run_folder(out, config, self.label_size)
+        self.meta = {  # names and hashes of what the run was made from, never local paths (provenance)
+            "charset": self.mc.charset,
+            "input_size": list(self.mc.input_size),
+            "label_size": list(self.label_size) if self.label_size else None,
+            **provenance(sources),
+            "fit": recorded_settings(config),
+            "world_size": d.world,
+        }
+        self.plan = self._check_run_folder()
         texts = train.texts + [t for v in vals.values() for t in v.texts]
         check_ctc_lengths(texts, time_steps(self.mc), self.mc.input_size)
         channels_last = config.channels_last
@@ -147,15 +173,21 @@ class _Trainer:
         }
         self.select_on = config.select_on or sources[0].name
         self.val_texts = self.vals[self.select_on][1] if self.select_on in self.vals else []
-        self.meta = {  # names and hashes of what the run was made from, never local paths (provenance)
-            "charset": self.mc.charset,
-            "input_size": list(self.mc.input_size),
-            "label_size": list(self.label_size) if self.label_size else None,
-            **provenance(sources),
-            "fit": recorded_settings(config),
-            "world_size": d.world,
-        }
         self._build(channels_last)
+        if self.progress and self.d.main:
+            for note in self.notes:
+                tqdm.write(note)
+
+    def _check_run_folder(self) -> FitConfig:
+        """Refuse to overwrite a run, or to resume one this fit would train differently; keep the
+        notes a resume prints. Returns the settings the schedule follows (a resumed run's own)."""
+        self.notes = check_run_folder(self.out, self.cfg, self.meta)
+        if not self.cfg.resume:
+            return self.cfg
+        recorded = read_config(self.out)
+        # config.json names the model the run started from, not one a resume names (and ignores)
+        self.meta["fit"]["init"] = recorded["fit"].get("init")
+        return stored_config(self.out, recorded)
 
     def _build(self, channels_last: bool) -> None:
         torch.manual_seed(self.cfg.seed)  # the same initial weights on every rank
@@ -167,8 +199,7 @@ class _Trainer:
         self.opt = torch.optim.Adam(
             self.heads.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay
         )
-        # a resumed run goes on with the schedule it started with (config.json), whatever this call says
-        self.schedule = stored_schedule(self.out) if self.cfg.resume else self.cfg.lr_schedule()
+        self.schedule = self.plan.lr_schedule()  # a resumed run's is the one it started with
         self.net = distributed.wrap(self.heads, self.d, self.device, find_unused=self.cfg.aux == "alternate")
         # seconds: training time of earlier calls, so a time budget spans resumes as max_steps does
         self.state = {
@@ -182,8 +213,8 @@ class _Trainer:
         if self.cfg.resume:
             self._load_state()
         torch.manual_seed(self.cfg.seed * 7919 + self.d.rank + self.state["step"])  # dropout noise per rank
-        if self.cfg.resume and self.d.main and self._saved_rng is not None:
-            torch.set_rng_state(self._saved_rng)
+        if self.cfg.resume and self.d.main:  # only rank 0's RNG is saved
+            self.notes += restore_rng(self._saved_rng, self.device)
         self.log = MetricsLog(self.out / METRICS_FILE, self.state["step"] if self.cfg.resume else None)
 
     def _warm_start(self) -> str:
@@ -199,16 +230,16 @@ class _Trainer:
 
     def _save_state(self) -> None:
         state = {**self.state, "model": self.heads.state_dict(), "optimizer": self.opt.state_dict()}
-        save_train_state(self.out, state, self.cfg)
+        save_train_state(self.out, state, self.cfg, self.device)
 
     def _load_state(self) -> None:
-        state = load_train_state(self.out, self.cfg, self.device)
+        state = load_train_state(self.out, self.cfg)
         restore(self.out / STATE_FILE, self.heads, self.opt, state)
         self.state = {k: state[k] for k in ("step", "epoch", "batch_in_epoch", "best", "best_step")}
         self.state["seconds"] = float(state.get("seconds", 0.0))  # states from before it was kept: 0
-        self._saved_rng = state.get("rng")
+        self._saved_rng = {k: state.get(k) for k in ("rng", "cuda_rng")}
 
-    _saved_rng = None
+    _saved_rng: dict = {}
     _origin = 0.0  # perf_counter() minus the training seconds of earlier calls
     _last: dict | None = None  # losses of the latest step
 
@@ -217,14 +248,13 @@ class _Trainer:
     def run(self) -> FitResult:
         per_rank = max(1, self.cfg.batch_size // self.d.world)
         n = distributed.all_min(len(self.train), self.d)  # every rank runs the same number of steps
-        steps_per_epoch = self.mix.steps_per_epoch() if self.mix else -(-n // per_rank)
+        steps_per_epoch = self.mix.steps_per_epoch(self.d) if self.mix else -(-n // per_rank)
         self.steps_per_epoch = steps_per_epoch
         start, images, stopped = time.perf_counter(), 0, "epochs"
         self._origin = start - self.state["seconds"]
-        total = self.cfg.epochs * steps_per_epoch
-        if self.cfg.max_steps:
-            total = min(total, self.cfg.max_steps)
-        self.total_steps = total
+        total = run_steps(self.cfg.epochs, self.cfg.max_steps, steps_per_epoch)
+        # the schedule's length: a resumed run's own (its max_steps may differ only where it is moot)
+        self.schedule_steps = run_steps(self.plan.epochs, self.plan.max_steps, steps_per_epoch)
         bar = tqdm(
             total=total,
             initial=min(self.state["step"], total),
@@ -274,7 +304,7 @@ class _Trainer:
 
     def _one_step(self, idx: torch.Tensor, bar: tqdm) -> int:
         step = self.state["step"] + 1
-        lr = self.schedule.lr_at(step - 1, self.steps_per_epoch, self.total_steps)
+        lr = self.schedule.lr_at(step - 1, self.steps_per_epoch, self.schedule_steps)
         for group in self.opt.param_groups:
             group["lr"] = lr
         batch = self.train.batch(idx)
@@ -361,6 +391,7 @@ class _Trainer:
             files,
             self.state["seconds"],
             self.init_summary,
+            self.notes if self.d.main else [],
         )
 
 

@@ -15,7 +15,7 @@ from ..data.augment import augment_batch
 from ..data.plate_data import encode_texts
 from ..errors import TrainingError
 from ..metrics import Counts, outcome
-from ..model.decode import greedy_decode
+from ..model.decode import collapse
 from ..model.inference import reader
 from ..model.lprnet import LPRNet
 from ..model.preprocess import to_input
@@ -140,14 +140,23 @@ def check_ctc_lengths(texts: list[str], t: int, input_size: tuple[int, int]) -> 
         )
 
 
+# Validation passes: large, since a plate's reading does not depend on its batch-mates (except under
+# the paper code's batch-wide context scaling, which keeps the training batch).
+VAL_BATCH = 1024
+
+
 @torch.no_grad()
 def validate(lprnet: LPRNet, data: TrainTensors, texts: list[str], batch_size: int) -> dict:
-    """The paper's accuracy and LCR on `data` (counted by `lprtrain.metrics`)."""
+    """The paper's accuracy and LCR on `data` (counted by `lprtrain.metrics`). The best class per
+    time step stays on the device until every pass is done: one copy to the host, not one per pass."""
+    if lprnet.config.context_norm != "batch":
+        batch_size = max(batch_size, VAL_BATCH)
     read = reader(lprnet, batch_size)  # a folded eval-mode copy: lprnet stays in training mode
-    preds: list[str] = []
-    for start in range(0, len(data), batch_size):
-        idx = torch.arange(start, min(start + batch_size, len(data)))
-        preds += [p for p, _ in greedy_decode(read(data.batch(idx).x), lprnet.config.charset)]
+    best = [
+        read(data.batch(torch.arange(start, min(start + batch_size, len(data)))).x).argmax(dim=1)
+        for start in range(0, len(data), batch_size)
+    ]  # each (b, T)
+    preds = collapse(torch.cat(best), lprnet.config.charset)
     counts = Counts()
     for p, t in zip(preds, texts):
         counts.add(outcome(p, t))

@@ -91,10 +91,16 @@ def recorded_settings(config: FitConfig) -> dict:
     return settings
 
 
+# Settings older runs recorded that FitConfig no longer has; a resume drops them rather than refusing
+# the run. `val_fraction` went with issue 19: what fit holds out is plategen.data.splits' one rule.
+RETIRED_SETTINGS = ("val_fraction",)
+
+
 def replayable_settings(recorded: dict) -> dict:
     """Recorded settings `FitConfig.from_dict` can rebuild (the schedule a resume goes on with):
-    `init` is an identity, not a setting a resumed run applies again."""
-    return {**recorded, "init": None} if "init" in recorded else dict(recorded)
+    `init` is an identity, not a setting a resumed run applies again; retired settings are dropped."""
+    settings = {k: v for k, v in recorded.items() if k not in RETIRED_SETTINGS}
+    return {**settings, "init": None} if "init" in settings else settings
 
 
 __all__ = ["identity", "font_identity", "provenance", "recorded_settings", "replayable_settings"]

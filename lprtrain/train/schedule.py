@@ -57,6 +57,12 @@ class Schedule:
         return self.base_lr
 
 
+def run_steps(epochs: int, max_steps: int | None, steps_per_epoch: int) -> int:
+    """Steps in a run (the `total_steps` of `lr_at`): its epochs, cut short by max_steps."""
+    total = epochs * steps_per_epoch
+    return min(total, max_steps) if max_steps else total
+
+
 def _paper_factor(epoch: int, milestones: tuple[int, ...]) -> float:
     """0.1 ** (milestones passed). Reproduces the paper's code exactly, including its quirk: past the
     last milestone the loop finds no stage and the rate goes back to the base rate."""
@@ -66,4 +72,4 @@ def _paper_factor(epoch: int, milestones: tuple[int, ...]) -> float:
     return 1.0
 
 
-__all__ = ["SCHEDULES", "PAPER_MILESTONES", "Schedule"]
+__all__ = ["SCHEDULES", "PAPER_MILESTONES", "Schedule", "run_steps"]

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from plategen.data.shards import read_shard_manifest
+from plategen.data.splits import hash_split
 
-from ..data.plate_data import PlateData, is_shards, load_data
+from ..data.plate_data import PlateData, is_shards, load_data, splits_of
 from ..errors import ConfigError, TrainingError
 from . import distributed
 
@@ -100,9 +100,11 @@ class MixedBatches:
         self.offsets = [sum(sizes[:i]) for i in range(len(sizes))]
         self._orders: dict[tuple[int, int], torch.Tensor] = {}
 
-    def steps_per_epoch(self) -> int:
-        """One epoch = as many samples as all sources hold together."""
-        return -(-sum(self.sizes) // sum(self.counts))
+    def steps_per_epoch(self, d: distributed.Dist = distributed.Dist()) -> int:
+        """One epoch = as many samples as all sources hold together; under torchrun, as the
+        fewest of any rank holds (ranks' shares differ by a sample): a rank that ran one step more
+        would wait for the others in its all-reduce forever. A collective: every rank calls it."""
+        return distributed.all_min(-(-sum(self.sizes) // sum(self.counts)), d)
 
     def _order(self, source: int, epoch: int) -> torch.Tensor:
         key = (source, epoch)
@@ -146,37 +148,31 @@ def reuse_loaded_data() -> Iterator[None]:
         _loaded = outer
 
 
-def train_and_val(shards: Path, config: FitConfig, d: distributed.Dist) -> tuple[PlateData, PlateData | None]:
-    """This rank's training samples, and the validation samples (rank 0 only). Without a val split,
-    every `1/val_fraction`-th training sample is held out (the same ones on every rank)."""
+def train_and_val(source: Path, config: FitConfig, d: distributed.Dist) -> tuple[PlateData, PlateData | None]:
+    """This rank's training samples, and the validation samples (rank 0 only): the source's `train`
+    and `config.val_split` samples, whatever kind of source it is (`_read_train_and_val`)."""
     if _loaded is None:
-        return _read_train_and_val(shards, config, d)
-    key = (
-        str(Path(shards).resolve()),
-        config.input_size,
-        config.val_split,
-        config.val_fraction,
-        d.rank,
-        d.world,
-        d.main,
-    )
+        return _read_train_and_val(source, config, d)
+    key = (str(Path(source).resolve()), config.input_size, config.val_split, d.rank, d.world, d.main)
     if key not in _loaded:
-        _loaded[key] = _read_train_and_val(shards, config, d)
+        _loaded[key] = _read_train_and_val(source, config, d)
     return _loaded[key]
 
 
 def _read_train_and_val(
-    shards: Path, config: FitConfig, d: distributed.Dist
+    source: Path, config: FitConfig, d: distributed.Dist
 ) -> tuple[PlateData, PlateData | None]:
-    splits = read_shard_manifest(shards)["splits"] if is_shards(shards) else {}
-    train_split = "train" if "train" in splits or not splits else next(iter(splits))
-    if config.val_split in splits and config.val_split != train_split:
-        train = load_data(shards, train_split, config.input_size, d.rank, d.world)
-        val = load_data(shards, config.val_split, config.input_size) if d.main else None
+    """Train on `train`, validate on `config.val_split`; never read `test`. A source without any
+    validation sample holds out by plategen's one rule, `hash_split` of the text (the same plates on
+    every rank), so plates with the same text never sit on both sides. Raises DatasetError naming
+    the source and its splits when it has no `train` sample."""
+    counts = splits_of(source)
+    if config.val_split != "train" and counts.get(config.val_split):
+        train = load_data(source, "train", config.input_size, d.rank, d.world)
+        val = load_data(source, config.val_split, config.input_size) if d.main else None
         return train, val
-    every = max(2, round(1 / config.val_fraction))
-    data = load_data(shards, train_split if splits else None, config.input_size)
-    held = torch.arange(len(data)) % every == 0
+    data = load_data(source, "train", config.input_size)
+    held = torch.tensor([hash_split(t) == "val" for t in data.texts], dtype=torch.bool)
     keep = torch.nonzero(~held).flatten()[d.rank :: d.world]
     return _subset(data, keep), (_subset(data, torch.nonzero(held).flatten()) if d.main else None)
 

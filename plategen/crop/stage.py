@@ -1,5 +1,6 @@
 """`plategen crop`: rectify the plate of every record that carries corners (a CCPD photo), write the
-crops, an index (`index.jsonl`) and a report of what was skipped (`skipped.jsonl`).
+crops, an index (`index.jsonl`), a report of what was skipped (`skipped.jsonl`) and the settings the
+crops were made with (`crop.json`, which a re-run must match).
 
 The input is read through the dataset registry (`plategen.data.registry`): for a CCPD tree, the reader in
 `plategen.data.readers.ccpd_tree` finds the images, their annotations and splits.
@@ -7,22 +8,24 @@ The input is read through the dataset registry (`plategen.data.registry`): for a
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import cv2
 
 from ..config import INPUT_SIZE, setting
-from ..data.readers.ccpd_tree import SPLITS
 from ..data.registry import ReadOptions, read_dataset
 from ..data.samples import INDEX_NAME, Sample
+from ..data.splits import SPLITS, VAL_FRACTION
 from ..errors import ConfigError, DatasetError, PlategenError
-from ..io import encode_image, write_bytes_atomic, write_jsonl_atomic
+from ..io import encode_image, read_text, write_bytes_atomic, write_json_atomic, write_jsonl_atomic
 from ..pool import Workers
 from .rectify import MODES, corner_quad, crop_bytes
 
 SKIPPED_NAME = "skipped.jsonl"
+SETTINGS_NAME = "crop.json"
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,9 @@ class CropConfig:
     )
     size: tuple[int, int] = setting(INPUT_SIZE, "Crop size WIDTHxHEIGHT.", size=True)
     val_fraction: float = setting(
-        0.1, "Share of images sent to val when neither split files nor folders give a split."
+        VAL_FRACTION,
+        "Share of plate texts held out for val (by a hash of the text, so equal texts stay together) "
+        "when neither split files nor folders give a split.",
     )
     margin: float = setting(
         0.0, "Extra border on each side, as a fraction of the plate size.", range=(0, 0.5), max_open=True
@@ -57,6 +62,37 @@ class CropConfig:
             raise ConfigError(f"ext: {self.ext!r} must be .png, .jpg, .jpeg, .bmp or .webp")
         if not 0.0 <= self.margin < 0.5:
             raise ConfigError(f"margin: {self.margin!r} must lie in [0, 0.5)")
+
+
+def check_settings(out: Path, config: CropConfig) -> None:
+    """Refuse to resume into OUT with other settings than its crops were made with (OUT/crop.json):
+    the index would mix crops of two sizes, modes or formats. Raises ConfigError naming the setting
+    and both values, or naming crop.json when it is not a settings record."""
+    path = out / SETTINGS_NAME
+    if not path.is_file():
+        return  # a new OUT (or one cropped before crop.json existed: nothing to compare with)
+    try:
+        made = json.loads(read_text(path, "crop settings", ConfigError))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: crop settings are not valid JSON ({exc.msg})") from None
+    if not isinstance(made, dict):
+        raise ConfigError(f"{path}: crop settings must be a JSON object, got {type(made).__name__}")
+    for name, value in _settings(config).items():
+        if name in made and made[name] != value:
+            raise ConfigError(
+                f"{out}: its crops were made with {name} {_shown(made[name])}, this run asks for "
+                f"{_shown(value)}; crop into another folder, or repeat the first run's settings"
+            )
+
+
+def _settings(config: CropConfig) -> dict:
+    return json.loads(json.dumps(asdict(config)))  # as crop.json holds them: tuples become lists
+
+
+def _shown(value) -> str:
+    if isinstance(value, list) and len(value) == 2:
+        return "x".join(map(str, value))  # a size, as --size takes it
+    return json.dumps(value)
 
 
 @dataclass
@@ -190,14 +226,18 @@ def crop_dataset(
 ) -> CropReport:
     """Crop every annotated image under `root` into `out`; resume finished crops.
 
-    Writes OUT/<split>/<folders>/<stem><ext>, OUT/index.jsonl (sorted by crop path) and
-    OUT/skipped.jsonl. Bad inputs are skipped with a reason, never raised. Raises DatasetError if
-    `root` is missing or holds no images.
+    Writes OUT/<split>/<folders>/<stem><ext>, OUT/index.jsonl (sorted by crop path),
+    OUT/skipped.jsonl and OUT/crop.json (`config`). Bad inputs are skipped with a reason, never
+    raised. Raises DatasetError if `root` is missing or holds no images, ConfigError if OUT's crops
+    were made with other settings.
     """
     root, out, config = Path(root), Path(out), config or CropConfig()
+    check_settings(out, config)
     # the workers start importing now, while this process reads the dataset and checks OUT
     with Workers(workers, _init_worker, (str(root), str(out), config)) as pool:
         items, skipped = plan(root, out, config)
+        # recorded before the first crop, so that a run stopped half-way is resumed only as it began
+        write_json_atomic(out / SETTINGS_NAME, _settings(config))
         report = CropReport(out, skipped=skipped)
         present = finished_crops(out)
         done = [item for item in items if item.crop in present]
@@ -224,4 +264,4 @@ def crop_dataset(
     return report
 
 
-__all__ = ["CropConfig", "CropReport", "crop_dataset"]
+__all__ = ["CropConfig", "CropReport", "crop_dataset", "check_settings", "SETTINGS_NAME"]

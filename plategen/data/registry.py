@@ -6,18 +6,19 @@
 `read_dataset` asks each reader's `detect` in registration order and uses the first that accepts
 the source (or the one named by `format`); `load_samples` is the same for the stages that need at
 least one sample. The built-in readers (`plategen.data.readers`): a `plategen crop` index, a
-`path<TAB>text` manifest, a CCPD tree, a folder of crops named by their text (the fallback).
+`path<TAB>text` manifest, a CCPD tree, a folder of crops named by their text (the fallback). Every
+reader gives every sample a split, by the one policy of `plategen.data.splits`.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import DatasetError
+from .splits import VAL_FRACTION, hash_split
 
 if TYPE_CHECKING:
     from .samples import Sample
@@ -28,9 +29,15 @@ class ReadOptions:
     """What a caller may ask of any reader; a reader ignores what does not apply to it."""
 
     layout_key: str | None = None  # the field that names the layout (default: each reader's own)
-    val_fraction: float | None = None  # share of hash-assigned samples sent to val (default: reader's)
+    # share of texts `hash_split` holds out for val where the source names no split (default:
+    # splits.VAL_FRACTION, the one fraction every reader and `fit` use)
+    val_fraction: float | None = None
     exclude: Path | None = None  # a folder inside the source not to read (an output folder)
     root: Path | None = None  # what relative paths in a manifest are relative to
+
+    def held_out(self) -> float:
+        """The share of texts `hash_split` sends to val: `val_fraction`, else the one default."""
+        return VAL_FRACTION if self.val_fraction is None else self.val_fraction
 
 
 @dataclass
@@ -114,12 +121,6 @@ def load_samples(
         )
         raise DatasetError(f"{manifest or source}: no samples ({dataset.reader}){first}")
     return dataset.samples
-
-
-def hash_split(name: str, val_fraction: float) -> str:
-    """ "val" for a stable `val_fraction` share of names, else "train"."""
-    h = int.from_bytes(hashlib.sha1(name.encode("utf-8")).digest()[:8], "big") / 2**64
-    return "val" if h < val_fraction else "train"
 
 
 def _with(options: ReadOptions, **changes) -> ReadOptions:

@@ -228,6 +228,26 @@ CASES: dict[str, Case] = {
         ],
         t / "run" / "model.safetensors",
     ),
+    "eval --split that no sample has": lambda t, r: (
+        lprtrain,
+        ["eval", r, crops(t / "c"), "--split", "test"],  # crops named by text: train and val only
+        t / "c",
+    ),
+    "eval: manifest split column holds an unknown word": lambda t, r: (
+        lprtrain,
+        ["eval", r, write(crops(t / "c") / "m.tsv", "皖A12340.png\t皖A12340\tdev\n".encode())],
+        t / "c" / "m.tsv",
+    ),
+    "fit: manifest split column holds an unknown word": lambda t, r: (
+        lprtrain,
+        [
+            "fit",
+            write(crops(t / "c") / "m.tsv", "皖A12340.png\t皖A12340\tTest\n".encode()),
+            "--out",
+            t / "run",
+        ],
+        t / "c" / "m.tsv",
+    ),
     "fit: empty shard folder": lambda t, r: (
         lprtrain,
         ["fit", (t / "empty").mkdir() or t / "empty", "--out", t / "run"],

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from cli.plategen import plategen
@@ -46,8 +47,32 @@ def test_crop_writes_index_and_prints_summary(tmp_path):
     assert "1 crops written, 0 already done, 0 skipped" in result.output
     (row,) = read_jsonl(tmp_path / "out" / "index.jsonl")
     assert cv2.imread(str(tmp_path / "out" / row["crop"])).shape == (16, 64, 3)
-    again = run(str(root), str(tmp_path / "out"), "--workers", "1")
+    again = run(str(root), str(tmp_path / "out"), "--mode", "affine", "--size", "64x16", "--workers", "1")
     assert "0 crops written, 1 already done" in again.output
+
+
+@pytest.mark.parametrize(
+    "changed, message",
+    [
+        (["--size", "94x24"], "size 64x16, this run asks for 94x24"),
+        (["--size", "64x16", "--mode", "point"], 'mode "affine", this run asks for "point"'),
+        (["--size", "64x16", "--margin", "0.1"], "margin 0.0, this run asks for 0.1"),
+        (["--size", "64x16", "--ext", ".jpg"], 'ext ".png", this run asks for ".jpg"'),
+        (["--size", "64x16", "--val-fraction", "0.5"], "val_fraction 0.2, this run asks for 0.5"),
+    ],
+)
+def test_a_rerun_with_other_settings_is_refused_naming_the_setting(tmp_path, changed, message):
+    root, out = make_root(tmp_path), tmp_path / "out"
+    first = run(str(root), str(out), "--mode", "affine", "--size", "64x16", "--workers", "1")
+    assert first.exit_code == 0, first.output
+    index = (out / "index.jsonl").read_bytes()
+    again = run(str(root), str(out), "--mode", "affine", *changed, "--workers", "1")
+    assert again.exit_code == 1
+    assert again.output.strip().splitlines() == [
+        f"Error: {out}: its crops were made with {message}; crop into another folder, or repeat the "
+        "first run's settings"
+    ]
+    assert (out / "index.jsonl").read_bytes() == index  # nothing of the refused run was written
 
 
 def test_strict_exits_non_zero_when_something_was_skipped(tmp_path):

@@ -42,13 +42,30 @@ def test_fit_trains_and_prints_a_summary(shards: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "trained 1 steps" in result.output and "best validation accuracy on" in result.output
     assert (run / "model.safetensors").is_file() and (run / "decoder.safetensors").is_file()
-    again = invoke(
-        str(shards), "--out", str(run), "--aux", "off", "--resume", "--max-steps", "2", "--device", "cpu"
-    )
+    same = ("--aux-weight", "0.5", "--batch-size", "4", "--device", "cpu", "--threads", "2")
+    again = invoke(str(shards), "--out", str(run), *same, "--aux", "off", "--resume", "--max-steps", "2")
     assert again.exit_code == 1
-    assert (
-        again.output
-        == f"Error: {run}: cannot resume: the run was trained with aux='joint', this fit asks for 'off'\n"
+    assert again.output == (
+        f"Error: {run}: --resume with aux='off', but the run was started with aux='joint'; "
+        "resume with the run's settings or start a new --out\n"
+    )
+    # the constant schedule does not depend on the run's length: a resume extends it, and says so
+    longer = invoke(str(shards), "--out", str(run), *same, "--aux", "joint", "--resume", "--max-steps", "2")
+    assert longer.exit_code == 0, longer.output
+    assert "resume: the run goes on to max_steps=2 (it was started with 1; " in longer.output
+    assert "trained 2 steps" in longer.output
+
+
+def test_resume_with_another_length_of_a_cosine_run_names_the_field(shards: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    start = ("--aux", "off", "--batch-size", "4", "--device", "cpu", "--schedule", "cosine", "--warmup", "1")
+    first = invoke(str(shards), "--out", str(run), *start, "--max-steps", "3", "--time-budget", "1e-9")
+    assert first.exit_code == 0 and "trained 1 steps" in first.output, first.output
+    again = invoke(str(shards), "--out", str(run), *start, "--max-steps", "5", "--resume")
+    assert again.exit_code == 1
+    assert again.output == (
+        f"Error: {run}: --resume with max_steps=5, but the run was started with max_steps=3 (its cosine "
+        "schedule spans the run's whole length); resume with the run's settings or start a new --out\n"
     )
 
 

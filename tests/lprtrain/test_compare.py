@@ -9,6 +9,7 @@ from lprtrain.errors import ConfigError
 from lprtrain.evaluation.compare import DONE, CompareConfig, compare
 from lprtrain.train.config import FitConfig
 from lprtrain.train.fit import fit
+from plategen.data.shards import read_shard_manifest
 from plategen.io import read_jsonl
 
 
@@ -41,6 +42,11 @@ def test_compare_writes_the_papers_tables_and_resumes(shards: Path, tmp_path: Pa
     compare(shards, tmp_path / "report", config, progress=False)
     assert (tmp_path / "report" / "off-seed0" / "model.safetensors").stat().st_mtime_ns == stamp
     assert report.summary().startswith("# LPRNet with and without graphical supervision")
+    # which split of what each test set is (the tiny shards have no test split: their val)
+    val = read_shard_manifest(shards)["splits"]["val"]["count"]
+    assert results["test_sets"]["shards:val"] == f"split: val ({val} plates) of {shards}"
+    assert f"  shards:val: split: val ({val} plates) of {shards}" in report.summary()
+    assert results["test_sets"]["crops"].startswith("split: all (")
 
 
 def test_compare_goes_on_with_an_interrupted_run_from_its_checkpoint(shards: Path, tmp_path: Path) -> None:

@@ -54,3 +54,42 @@ def test_two_process_alternate_run_writes_one_run_folder(shards: Path, tmp_path:
     steps = {int(s["step"]) for s in state["optimizer"]["state"].values()}
     assert steps == {2, 4}
     assert all(torch.isfinite(v).all() for v in load_file(str(run / "model.safetensors")).values())
+
+
+# Each rank builds the mix from its own share of the sources; 18+3 and 18+2 samples at 4 a step
+# make 6 and 5 steps an epoch, and a rank that runs a 6th step waits in its all-reduce forever.
+AGREE = """
+import sys
+import torch.distributed as dist
+from lprtrain.train.distributed import Dist
+from lprtrain.train.sources import MixedBatches
+
+rank, store = int(sys.argv[1]), sys.argv[2]
+dist.init_process_group("gloo", init_method="file://" + store, rank=rank, world_size=2)
+mix = MixedBatches([[18, 3], [18, 2]][rank], [1.0, 1.0], 4, seed=0)
+print(mix.steps_per_epoch(), mix.steps_per_epoch(Dist(rank, 2)))
+dist.destroy_process_group()
+"""
+
+
+def test_ranks_with_uneven_sources_agree_on_the_steps_of_an_epoch(tmp_path: Path) -> None:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", AGREE, str(rank), str(tmp_path / "store")],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rank in (0, 1)
+    ]
+    try:
+        outputs = [p.communicate(timeout=120) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()  # a rank left waiting in a collective would outlive the test
+    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outputs]
+    # alone each rank counts its own share; together they take the fewest
+    assert [out.split() for out, _ in outputs] == [["6", "5"], ["5", "5"]]

@@ -21,6 +21,7 @@ from lprtrain.train.fit import fit
 from lprtrain.train.sources import train_and_val
 from plategen.data.ccpd import CCPD_CHARSET
 from plategen.data.shards import read_shard_manifest
+from plategen.data.splits import hash_split
 from plategen.io import read_jsonl
 
 
@@ -56,7 +57,6 @@ def optimizer_steps(run: Path) -> dict[str, int]:
         ("dropout", 1.0),
         ("input_size", (20, 10)),
         ("charset", "AA"),
-        ("val_fraction", 1.5),
         ("device", "tpu"),
     ],
 )
@@ -114,11 +114,17 @@ def test_resume_continues_the_step_count(shards: Path, tmp_path: Path) -> None:
     with pytest.raises(RunError, match="already holds a run"):
         fit(shards, run, quick(max_steps=2), progress=False)
     with pytest.raises(
-        RunError, match="cannot resume: the run was trained with aux='alternate', this fit asks for 'joint'"
+        RunError,
+        match=re.escape(f"{run}: --resume with aux='joint', but the run was started with aux='alternate'"),
     ):
         fit(shards, run, quick(max_steps=2, aux="joint", resume=True), progress=False)
     result = fit(shards, run, quick(max_steps=2, resume=True), progress=False)
     assert result.steps == 2
+    # the constant schedule's rates do not depend on the run's length: a resume may extend it, and says so
+    assert result.notes == [
+        "resume: the run goes on to max_steps=2 (it was started with 1; "
+        "its constant schedule does not depend on the run's length)"
+    ]
     assert [r["step"] for r in read_jsonl(run / "metrics.jsonl") if r["kind"] == "train"] == [1, 2]
     assert optimizer_steps(run)["backbone"] == 4  # alternate: two Adam steps per batch, across the resume
 
@@ -171,16 +177,17 @@ def test_charset_missing_data_characters_is_named(shards: Path, tmp_path: Path) 
         fit(shards, tmp_path / "run", quick(charset="ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"), progress=False)
 
 
-def test_without_a_val_split_a_slice_of_train_is_held_out(shards: Path) -> None:
-    config = FitConfig(val_split="missing", val_fraction=0.25)
+def test_without_a_val_split_the_same_text_rule_holds_out(shards: Path) -> None:
+    # The tiny shards' train split was drawn by that rule (crop's hash of the text), so holding out
+    # by it again moves no plate: one rule, whichever stage applies it. Manifests whose train rows
+    # the rule did not draw: tests/lprtrain/test_splits.py.
+    config = FitConfig(val_split="missing")
     total = read_shard_manifest(shards)["splits"]["train"]["count"]
     train, val = train_and_val(shards, config, Dist())
-    assert (len(train), len(val)) == (total - len(range(0, total, 4)), len(range(0, total, 4)))  # every 4th
-    half0, val0 = train_and_val(shards, config, Dist(0, 2))
-    half1, val1 = train_and_val(shards, config, Dist(1, 2))
-    assert val0.texts == val.texts and val1 is None  # only rank 0 validates
-    assert len(half0) + len(half1) == len(train)
-    assert sorted(half0.texts + half1.texts) == sorted(train.texts)
+    assert (len(train), len(val)) == (total, 0)
+    assert {hash_split(t) for t in train.texts} == {"train"}
+    named, _ = train_and_val(shards, FitConfig(), Dist())
+    assert sorted(named.texts) == sorted(train.texts)
 
 
 @pytest.mark.parametrize("degrade", [False, True])

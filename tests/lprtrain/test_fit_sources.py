@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from click.testing import CliRunner
 from safetensors.torch import load_file
 
 from cli.lprtrain import lprtrain as main
-from lprtrain.errors import ConfigError, TrainingError, WeightsError
+from lprtrain.errors import ConfigError, RunError, TrainingError, WeightsError
 from lprtrain.model.lprnet import LPRNet, ModelConfig
 from lprtrain.model.run import load_model, save_run
 from lprtrain.train.config import FitConfig
@@ -55,14 +57,22 @@ def test_a_missing_source_and_an_unknown_select_on_are_named(shards: Path, tmp_p
 def test_the_schedule_drives_the_rate_and_resume_keeps_it(shards: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
     cfg = quick(aux="off", schedule="cosine", warmup=1, max_steps=4, lr=1e-3)
-    fit(shards, run, FitConfig(**{**cfg.to_dict(), "max_steps": 2}), progress=False)
-    # the resumed call says nothing about the schedule: the run's own (cosine over 4 steps) goes on
-    fit(shards, run, quick(aux="off", max_steps=4, resume=True), progress=False)
-    lrs = {r["step"]: r["lr"] for r in read_jsonl(run / "metrics.jsonl") if r["kind"] == "train"}
+    first = fit(shards, run, replace(cfg, time_budget_s=1e-9), progress=False)  # stops after step 1
+    assert (first.stopped, first.steps) == ("time_budget", 1)
+    # another length moves the cosine's later rates (step 3's over 6 steps is not its rate over 4;
+    # step 2's, the first after warm-up, is the base rate either way): refused, naming the field,
+    # where the run used to go on silently with this call's length
     schedule = cfg.lr_schedule()
+    assert schedule.lr_at(2, 1, 6) != pytest.approx(schedule.lr_at(2, 1, 4))
+    with pytest.raises(
+        RunError, match=re.escape("--resume with max_steps=6, but the run was started with max_steps=4")
+    ):
+        fit(shards, run, replace(cfg, max_steps=6, resume=True), progress=False)
+    fit(shards, run, replace(cfg, resume=True), progress=False)
+    lrs = {r["step"]: r["lr"] for r in read_jsonl(run / "metrics.jsonl") if r["kind"] == "train"}
     steps_per_epoch = 1_000_000  # cosine ignores it
     for step in (1, 2, 3, 4):
-        assert lrs[step] == pytest.approx(schedule.lr_at(step - 1, steps_per_epoch, 4)), step
+        assert lrs[step] == pytest.approx(schedule.lr_at(step - 1, steps_per_epoch, 4), rel=1e-12), step
     assert lrs[1] == pytest.approx(1e-3) and lrs[4] < lrs[3] < lrs[2]
 
 

@@ -82,8 +82,8 @@ def test_a_fresh_fit_records_names_and_hashes_and_resumes(shards: Path, tmp_path
     fit(shards, start, quick(aux="off", max_steps=1), progress=False)
     run = tmp_path / "run"
     sources = [Source("synth", str(shards), 1.0), Source("real", str(shards), 3.0)]
-    config = quick(aux="off", init=str(start), schedule="cosine")
-    fit(sources, run, config, progress=False)
+    config = quick(aux="off", init=str(start), schedule="cosine", max_steps=3)
+    fit(sources, run, replace(config, time_budget_s=1e-9), progress=False)  # stops after step 1
     recorded = json.loads((run / "config.json").read_text(encoding="utf-8"))
     assert absolute_paths(recorded) == []
     assert str(tmp_path) not in json.dumps(recorded, ensure_ascii=False)
@@ -96,9 +96,11 @@ def test_a_fresh_fit_records_names_and_hashes_and_resumes(shards: Path, tmp_path
     assert recorded["fit"]["init"] == identity(start) != identity(run)
     assert recorded["fit"]["init"]["of"] == "model.safetensors"
     assert recorded["font"]["file"].endswith((".otf", ".ttf")) and len(recorded["font"]["sha256"]) == 64
-    # resuming reads the recorded settings back (the schedule) and still checks compatibility
-    result = fit(sources, run, replace(config, resume=True, max_steps=3), progress=False)
-    assert result.steps == 3
+    # resuming reads the recorded settings back (the schedule) and still checks compatibility; the
+    # same --init says nothing, and config.json goes on naming the model the run started from
+    result = fit(sources, run, replace(config, resume=True), progress=False)
+    assert (result.steps, result.notes) == (3, [])
+    assert read_config(run)["fit"]["init"] == identity(start)
 
 
 def test_identity_says_what_it_hashed(shards: Path, tmp_path: Path) -> None:
@@ -130,3 +132,13 @@ def test_an_imported_checkpoint_is_recorded_by_name_and_hash(tmp_path: Path) -> 
     assert source == {"format": "LPRNet_Pytorch", **identity(pth)} and source["name"] == pth.name
     save_run(tmp_path / "other", model, {})  # a run that records nothing holds no path either
     assert absolute_paths(read_config(tmp_path / "other")) == []
+
+
+def test_a_run_recorded_before_the_one_split_rule_still_rebuilds_its_settings() -> None:
+    from lprtrain.train.config import FitConfig
+    from lprtrain.train.provenance import replayable_settings
+
+    # the shipped reader's config.json records `val_fraction`, which FitConfig no longer has
+    recorded = read_config(REPO / "lprtrain" / "models" / "default")["fit"]
+    assert "val_fraction" in recorded
+    assert FitConfig.from_dict(replayable_settings(recorded)).epochs == recorded["epochs"]

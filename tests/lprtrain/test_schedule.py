@@ -5,7 +5,7 @@ import math
 import pytest
 
 from lprtrain.errors import ConfigError
-from lprtrain.train.schedule import PAPER_MILESTONES, Schedule
+from lprtrain.train.schedule import PAPER_MILESTONES, Schedule, run_steps
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,10 @@ def test_warmup_ramps_linearly_then_hands_over():
 def test_bad_schedules_name_the_field(kwargs, field):
     with pytest.raises(ConfigError, match=f"^{field}:"):
         Schedule(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "epochs, max_steps, steps_per_epoch, steps", [(10, None, 30, 300), (10, 50, 30, 50), (2, 500, 30, 60)]
+)
+def test_a_run_lasts_its_epochs_cut_short_by_max_steps(epochs, max_steps, steps_per_epoch, steps):
+    assert run_steps(epochs, max_steps, steps_per_epoch) == steps

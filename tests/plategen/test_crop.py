@@ -14,7 +14,7 @@ from plategen.crop.stage import CropConfig, crop_dataset
 from plategen.data import load_samples
 from plategen.data.ccpd import PlateName, format_name, parse_name
 from plategen.data.readers.ccpd_tree import assign_split
-from plategen.data.registry import hash_split
+from plategen.data.registry import hash_split, read_dataset
 from plategen.errors import ConfigError, DatasetError
 from plategen.io import read_image, read_jsonl
 
@@ -147,8 +147,25 @@ def test_hash_split_is_deterministic_and_follows_the_fraction():
     assert {hash_split(n, 0.0) for n in names} == {"train"} and {hash_split(n, 1.0) for n in names} == {"val"}
     from pathlib import PurePosixPath
 
-    assert assign_split(PurePosixPath("a/test/b/x.jpg"), {}, 0.5) == "test"
-    assert assign_split(PurePosixPath("ccpd_weather/x.jpg"), {}, 0.0) == "test"
+    assert assign_split(PurePosixPath("a/test/b/x.jpg"), {}, 0.5, "皖A12345") == "test"
+    assert assign_split(PurePosixPath("ccpd_weather/x.jpg"), {}, 0.0, "皖A12345") == "test"
+
+
+def test_ccpd_photos_of_one_plate_share_a_split_by_its_text(tmp_path):
+    # two photos of each plate, different file names: hashing the name would part some of them
+    root = tmp_path / "CCPD2019"
+    texts = {}
+    for i in range(12):
+        for shot in (0, 1):
+            name = ccpd_name(indices=(0, 0, 1, 2, 3, i % 10, 10 + i // 10))
+            name = f"{shot}{i:02d}" + name[name.index("-") :]  # area field: a per-photo number
+            write_tiny(root / "ccpd_base" / name)
+    dataset = read_dataset(root)
+    for s in dataset.samples:
+        texts.setdefault(s.text, set()).add(s.split)
+    assert len(texts) == 12 and all(len(v) == 1 for v in texts.values())
+    assert all(s.split == hash_split(s.text) for s in dataset.samples)  # the one rule, VAL_FRACTION
+    assert {s.split for s in dataset.samples} == {"train", "val"}
 
 
 def test_output_inside_root_is_not_read_back(tmp_path):

@@ -1,7 +1,7 @@
 """CCPD trees: CCPD2019 (`ccpd_*` folders, optional `splits/*.txt`), CCPD2020
 (`ccpd_green/{train,val,test}`), or any tree of CCPD-named photos. Every annotation is in the name
 (`plategen.data.ccpd`); each image's split comes from the split files, else from its folder names (a
-CCPD2019 test subset is a test set), else from a hash of its file name.
+CCPD2019 test subset is a test set), else from `splits.hash_split` of its plate text (the one rule).
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ from pathlib import Path, PurePosixPath
 from ...errors import DatasetError, FilenameError
 from ...io import read_text
 from ..ccpd import parse_name, subset_of
-from ..registry import Dataset, ReadOptions, hash_split, register
+from ..registry import Dataset, ReadOptions, register
 from ..samples import Sample, length_layout
+from ..splits import SPLITS, hash_split
 
 SOURCE_EXTENSIONS = (".jpg", ".jpeg", ".png")
-SPLITS = ("train", "val", "test")
 # CCPD2019 subsets that are test sets only; train and val come from ccpd_base.
 TEST_SUBSETS = frozenset(f"ccpd_{s}" for s in ("blur", "challenge", "db", "fn", "rotate", "tilt", "weather"))
 NO_ANNOTATION_SUBSETS = frozenset({"ccpd_np"})
-VAL_FRACTION = 0.1  # share of hash-assigned images that go to "val" (`plategen crop --val-fraction`)
 _SNIFF = 8  # images looked at to tell a tree of CCPD names from other images
 
 
@@ -48,7 +47,7 @@ def read_ccpd(source: Path, options: ReadOptions) -> Dataset:
     """Every CCPD photo under `source` (not under `options.exclude`), sorted, as a Sample with its
     corners, bbox and every name field; images without an annotation are skipped with the reason.
     Raises DatasetError if there are no images, or a split file is unreadable."""
-    val_fraction = VAL_FRACTION if options.val_fraction is None else options.val_fraction
+    val_fraction = options.held_out()
     split_files = read_split_files(source)
     samples, skipped = [], []
     for path in find_sources(source, options.exclude):
@@ -63,7 +62,7 @@ def read_ccpd(source: Path, options: ReadOptions) -> Dataset:
         except FilenameError as exc:
             skipped.append((rel, f"not a CCPD name: {exc}"))
             continue
-        split = assign_split(rel, split_files, val_fraction)
+        split = assign_split(rel, split_files, val_fraction, plate.text)
         fields = {"source": rel, "name": name, "split": split, "subset": subset, **plate.to_dict()}
         layout = str(fields.get(options.layout_key or "plate_type") or length_layout(plate.text))
         br, bl, tl, tr = plate.vertices
@@ -87,19 +86,21 @@ def read_split_files(root: Path) -> dict[str, str]:
     return mapping
 
 
-def assign_split(rel: str | PurePosixPath, split_files: dict[str, str], val_fraction: float) -> str:
-    """Split of one image (`rel`: its POSIX path under the root): split files, else folder names,
-    else a hash of the file name."""
+def assign_split(
+    rel: str | PurePosixPath, split_files: dict[str, str], val_fraction: float, text: str
+) -> str:
+    """Split of one image (`rel`: its POSIX path under the root, `text`: its plate): split files,
+    else folder names, else a hash of the text, so that other photos of one plate stay together."""
     rel = str(rel)
     if rel in split_files:
         return split_files[rel]
-    *folders, name = rel.split("/")
+    folders = rel.split("/")[:-1]
     named = [part for part in folders if part in SPLITS]
     if named:
         return named[-1]
     if subset_of(rel) in TEST_SUBSETS:
         return "test"
-    return hash_split(name, val_fraction)
+    return hash_split(text, val_fraction)
 
 
 def find_sources(root: Path, exclude: Path | None = None) -> list[Path]:
@@ -119,4 +120,12 @@ def _walk(root: Path, exclude: Path | None):
                 yield Path(dirpath) / f
 
 
-__all__ = ["read_ccpd", "is_ccpd_tree", "read_split_files", "assign_split", "find_sources", "TEST_SUBSETS"]
+__all__ = [
+    "read_ccpd",
+    "is_ccpd_tree",
+    "read_split_files",
+    "assign_split",
+    "find_sources",
+    "SPLITS",
+    "TEST_SUBSETS",
+]

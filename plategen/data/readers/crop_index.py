@@ -8,6 +8,7 @@ from ...errors import DatasetError
 from ...io import jsonl_rows
 from ..registry import Dataset, ReadOptions, register
 from ..samples import INDEX_NAME, Sample, length_layout
+from ..splits import checked_split, hash_split
 
 
 def is_crop_index(source: Path) -> bool:
@@ -19,13 +20,17 @@ def is_crop_index(source: Path) -> bool:
 @register("crop-index", detect=is_crop_index, order=10)
 def read_crop_index(source: Path, options: ReadOptions) -> Dataset:
     """Crops are relative to the index's folder; the layout is `options.layout_key`'s field
-    (default `plate_type`), else the text length. Raises DatasetError naming the line and field."""
+    (default `plate_type`), else the text length; the split is the row's `split`, else `hash_split`
+    of its text. Raises DatasetError naming the line and field."""
     path = source / INDEX_NAME if source.is_dir() else source
     samples = []
     for lineno, row in jsonl_rows(path, "crop index"):
         _check_row(row, path, lineno)
         layout = str(row.get(options.layout_key or "plate_type") or length_layout(row["text"]))
-        split = row.get("split") or "train"
+        if row.get("split") in (None, ""):
+            split = hash_split(row["text"], options.held_out())
+        else:
+            split = checked_split(row["split"], f"{path}:{lineno}: field 'split'")
         samples.append(Sample(path.parent / row["crop"], row["text"], layout, split, row.get("subset"), row))
     if not samples:
         raise DatasetError(f"{path}: crop index is empty")

@@ -8,6 +8,7 @@ from ...errors import DatasetError
 from ...io import read_text
 from ..registry import Dataset, ReadOptions, register
 from ..samples import Sample, length_layout
+from ..splits import checked_split, hash_split
 
 
 def is_manifest(source: Path) -> bool:
@@ -16,9 +17,10 @@ def is_manifest(source: Path) -> bool:
 
 @register("manifest", detect=is_manifest, order=20)
 def read_manifest(source: Path, options: ReadOptions) -> Dataset:
-    """Paths are relative to `options.root` (default: the manifest's folder); the split defaults to
-    train. Raises DatasetError naming the line when one is not `path<TAB>text`."""
-    root = options.root or source.parent
+    """Paths are relative to `options.root` (default: the manifest's folder). A row's split is its
+    third column (train, val or test), else `hash_split` of its text. Raises DatasetError naming the
+    line when one is not `path<TAB>text`, or its split is another word."""
+    root, val_fraction = options.root or source.parent, options.held_out()
     samples = []
     for lineno, line in enumerate(read_text(source, "manifest").split("\n"), 1):
         line = line.rstrip("\r")
@@ -28,7 +30,10 @@ def read_manifest(source: Path, options: ReadOptions) -> Dataset:
         if len(parts) < 2 or not parts[1]:
             raise DatasetError(f"{source}:{lineno}: expected 'path<TAB>text', got {line!r}")
         rel, text = parts[0], parts[1]
-        split = parts[2] if len(parts) > 2 and parts[2] else "train"
+        if len(parts) > 2 and parts[2]:
+            split = checked_split(parts[2], f"{source}:{lineno}: column 3 (split)")
+        else:
+            split = hash_split(text, val_fraction)
         samples.append(
             Sample(root / rel, text, length_layout(text), split, None, {"crop": rel, "text": text})
         )

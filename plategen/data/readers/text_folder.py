@@ -6,19 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import DatasetError
-from ..registry import Dataset, ReadOptions, hash_split, register
+from ..registry import Dataset, ReadOptions, register
 from ..samples import IMAGE_EXTENSIONS, Sample, length_layout
-
-# Held out for validation, by a hash of the text: plates with the same text (other photos of one
-# car) land in the same split, so validation never sees a text that training saw.
-VAL_FRACTION = 0.2
+from ..splits import hash_split
 
 
 @register("text-folder", detect=Path.is_dir, order=90)
 def read_text_folder(source: Path, options: ReadOptions) -> Dataset:
-    """Every image under `source`; split train/val by a hash of the text. Raises DatasetError if
-    there are no images."""
-    val_fraction = VAL_FRACTION if options.val_fraction is None else options.val_fraction
+    """Every image under `source`; split train/val by a hash of the text (`splits.hash_split`), so
+    plates with the same text stay together. Raises DatasetError if there are no images."""
+    val_fraction = options.held_out()
     files = sorted(p for p in source.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
     if options.exclude is not None:
         files = [p for p in files if not p.is_relative_to(options.exclude)]
