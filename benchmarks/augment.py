@@ -80,8 +80,8 @@ def one_run(out: Path, frame: str, seed: int, steps: int) -> dict:
     model = last_model(run)
     size = model.config.input_size
     scores = {
-        "real-crops val": evaluate(model, load_data(SHARED / "real-crops", "val", size)).metrics.accuracy,
-        "plate-crops": evaluate(model, load_data(SHARED / "plate-crops", None, size)).metrics.accuracy,
+        "real-crops val": evaluate(model, load_data(SHARED / "real-crops", "val", size)).accuracy,
+        "plate-crops": evaluate(model, load_data(SHARED / "plate-crops", None, size)).accuracy,
     }
     done.write_text(json.dumps(scores))
     return scores

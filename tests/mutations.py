@@ -133,6 +133,48 @@ MUTATIONS = (
         "exif = False",
         ("tests/plategen/test_jpeg_decode.py",),
     ),
+    Mutation(
+        "the CTC loss's blank is class 0, a real character",
+        "lprtrain/train/loop.py",
+        "batch.lengths, blank=blank, reduction",
+        "batch.lengths, blank=0, reduction",
+        ("tests/lprtrain/test_learning.py",),
+    ),
+    Mutation(
+        "a crop is paired with another sample's text",
+        "lprtrain/train/loop.py",
+        "return Batch(x, label, self.targets.index_select(0, idx),",
+        "return Batch(x, label, self.targets.index_select(0, idx.roll(1)),",
+        ("tests/lprtrain/test_learning.py",),
+    ),
+    Mutation(
+        "MixedBatches' source offsets are one off",
+        "lprtrain/train/sources.py",
+        "self.offsets = [sum(sizes[:i]) for i in range(len(sizes))]",
+        "self.offsets = [sum(sizes[:i]) + (i > 0) for i in range(len(sizes))]",
+        ("tests/lprtrain/test_fit_sources.py",),
+    ),
+    Mutation(
+        "the learning rate is 0",
+        "lprtrain/train/fit.py",
+        'group["lr"] = lr',
+        'group["lr"] = 0.0 * lr',
+        ("tests/lprtrain/test_learning.py",),
+    ),
+    Mutation(
+        "alternate draws another sample's image label",
+        "lprtrain/train/loop.py",
+        "label = self.labels.index_select(0, idx).unsqueeze(1)",
+        "label = self.labels.index_select(0, idx.roll(1)).unsqueeze(1)",
+        ("tests/lprtrain/test_learning.py",),
+    ),
+    Mutation(
+        "int8 quantizes the context branch too",
+        "lprtrain/deploy/quantize.py",
+        "keep_fp32 = context_branch(onnx.load(str(prepared)).graph)",
+        "keep_fp32 = context_branch(onnx.load(str(prepared)).graph)[:0]",
+        ("tests/lprtrain/test_quantize.py",),
+    ),
 )
 
 # Printed by the copy's interpreter: where it imports each package from.

@@ -52,6 +52,8 @@ from .resume import (
 from .schedule import run_steps
 from .sources import MixedBatches, Source, as_sources, check_sources, load_sources
 
+PLOT_EVERY_S = 30.0
+
 
 @dataclass
 class FitResult:
@@ -241,7 +243,9 @@ class _Trainer:
 
     _saved_rng: dict = {}
     _origin = 0.0  # perf_counter() minus the training seconds of earlier calls
-    _last: dict | None = None  # losses of the latest step
+    _last: dict | None = None  # losses of the latest step (device tensors until `_sync`)
+    _plotted = -float("inf")  # perf_counter() of the last curves.png
+    _bad_step: torch.Tensor | None = None  # the first step with a NaN/inf loss, 0 if none (on the device)
 
     # ---- the loop ----
 
@@ -295,10 +299,14 @@ class _Trainer:
         if self.cfg.max_steps and self.state["step"] >= self.cfg.max_steps:
             return "max_steps"
         if self.cfg.time_budget_s is not None and not first:  # a budget always buys the run one step
-            over = torch.tensor(
-                [float(self._trained_seconds() >= self.cfg.time_budget_s)], device=self.device
-            )
-            if distributed.all_sum(over, self.d).item() > 0:  # ranks stop together
+            over = self._trained_seconds() >= self.cfg.time_budget_s
+            if self.d.active:
+                # ranks stop together; agreeing waits on the device, so they agree at log steps only
+                if self.state["step"] % self.cfg.log_every:
+                    return "epochs"
+                flag = torch.tensor([float(over)], device=self.device)
+                over = distributed.all_sum(flag, self.d).item() > 0
+            if over:
                 return "time_budget"
         return "epochs"
 
@@ -319,30 +327,46 @@ class _Trainer:
             self.autocast,
         )
         self.state["step"] = step
-        bar.set_postfix({k: f"{v:.4f}" for k, v in losses.items()}, refresh=False)
         bar.update(1)
         self._last = {**losses, "lr": lr}
         if step % self.cfg.log_every == 0 or step == 1:
+            self._sync()
+            bar.set_postfix({k: f"{v:.4f}" for k, v in self._last.items() if k != "lr"}, refresh=False)
             self.log.add(kind="train", step=step, epoch=self.state["epoch"], **self._last)
         return len(idx) * self.d.world
 
-    def _agree(self, named: dict[str, torch.Tensor], step: int) -> dict[str, float]:
-        """Average the losses over ranks; stop every rank on a NaN/inf in any of them."""
+    def _agree(self, named: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
+        """Average the losses over ranks, on the device. A NaN/inf is noted there too, with the first
+        step that had one; `_sync` reads it at the next log step or checkpoint, so a step never waits
+        for the device. (The weights may go non-finite in between; no checkpoint is saved from them.)"""
         values = (
             distributed.all_sum(torch.stack([v.detach().float() for v in named.values()]), self.d)
             / self.d.world
         )
-        out = dict(zip(named, values.tolist()))
-        if not torch.isfinite(values).all():
-            bad = ", ".join(f"{k}={v}" for k, v in out.items())
+        bad = ~torch.isfinite(values).all()
+        if self._bad_step is None:
+            self._bad_step = torch.zeros((), dtype=torch.long, device=values.device)
+        self._bad_step = torch.where(bad & (self._bad_step == 0), step, self._bad_step)
+        return dict(zip(named, values))
+
+    def _sync(self) -> None:
+        """Bring the latest losses to the host; stop every rank (they hold the same rank-averaged
+        values) if any step since the last sync had a NaN/inf loss."""
+        if self._last is None:
+            return
+        self._last = {k: float(v) for k, v in self._last.items()}
+        bad = int(self._bad_step) if self._bad_step is not None else 0
+        if bad:
+            shown = ", ".join(f"{k}={v}" for k, v in self._last.items() if k != "lr")
             raise TrainingError(
-                f"step {step}: loss is not finite ({bad}); lower the learning rate (lr={self.cfg.lr})"
+                f"step {bad}: loss is not finite (at step {self.state['step']}: {shown}); "
+                f"lower the learning rate (lr={self.cfg.lr})"
             )
-        return out
 
     def _checkpoint(self, complete: bool) -> None:
         """Validate, keep the best model, save the train state, flush metrics and curves (rank 0)."""
         self.state["seconds"] = self._trained_seconds()  # wall time of the loop, earlier validations included
+        self._sync()  # a non-finite loss since the last log step stops the run before anything is saved
         if not self.d.main or self.state["step"] == 0:
             return
         logged = [r["step"] for r in self.log.rows if r["kind"] == "train"]
@@ -358,7 +382,12 @@ class _Trainer:
                 )
         self._save_state()
         self.log.flush()
-        plot_curves(self.log.rows, self.out / CURVES_FILE)
+        # drawing the figure takes about a second: on short epochs, redraw at most every PLOT_EVERY_S
+        # seconds, and always at the end of the run's last epoch or at a stop
+        now = time.perf_counter()
+        if not complete or now - self._plotted >= PLOT_EVERY_S or self._last_epoch():
+            plot_curves(self.log.rows, self.out / CURVES_FILE)
+            self._plotted = now
 
     def _validate(self) -> dict:
         """Validate on every source's held-out samples (one metrics row each; a single source's row
@@ -371,6 +400,11 @@ class _Trainer:
             if name == self.select_on:
                 chosen = metrics
         return chosen
+
+    def _last_epoch(self) -> bool:
+        """Whether the epoch just completed is the run's last (by epochs or by max_steps)."""
+        done = self.state["epoch"] >= self.cfg.epochs
+        return done or bool(self.cfg.max_steps and self.state["step"] >= self.cfg.max_steps)
 
     def _result(self, stopped: str, seconds: float, images: int) -> FitResult:
         best = self.state["best"] or [None, None]

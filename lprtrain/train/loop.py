@@ -80,12 +80,14 @@ def mse_loss(pred: torch.Tensor, batch: Batch) -> torch.Tensor:
     return F.mse_loss(pred.float(), batch.label)
 
 
-# check(name, losses) all-reduces the loss values and raises TrainingError on NaN/inf before backward
-Check = Callable[[dict[str, torch.Tensor]], dict[str, float]]
+# check(losses) all-reduces the loss values and notes a NaN/inf, on the device (fit reads it at log steps)
+Check = Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]]
 
 
-def _optimize(opt: torch.optim.Optimizer, loss: torch.Tensor, losses: dict, check: Check) -> dict[str, float]:
-    values = check(losses)  # collective: every rank agrees whether to go on
+def _optimize(
+    opt: torch.optim.Optimizer, loss: torch.Tensor, losses: dict, check: Check
+) -> dict[str, torch.Tensor]:
+    values = check(losses)  # collective: every rank averages the same values
     opt.zero_grad(set_to_none=True)  # None grads: Adam leaves the other head's parameters alone
     loss.backward()
     opt.step()
@@ -101,9 +103,9 @@ def train_step(
     blank: int,
     check: Check,
     autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
-) -> dict[str, float]:
+) -> dict[str, torch.Tensor]:
     """One batch. alternate: an optimizer step on MSE, then one on CTC, same data (the paper's Fig. 5);
-    joint: one step on CTC + w·MSE; off: one step on CTC. Returns the (rank-averaged) losses.
+    joint: one step on CTC + w·MSE; off: one step on CTC. Returns the (rank-averaged) losses, on the device.
     The forward passes run under `autocast()` (bf16: `lprtrain.train.precision`); the losses in fp32."""
 
     def forward(heads: str) -> tuple[torch.Tensor, torch.Tensor]:

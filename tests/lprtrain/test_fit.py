@@ -271,7 +271,9 @@ def test_degradation_softens_and_casts_crops_but_keeps_their_text() -> None:
     for left in range(8, 90, 12):  # seven sharp glyph-like bars
         x[..., 5:19, left : left + 4] = 0.8
     out = degrade_batch(x.clone())
-    assert out.shape == x.shape and out.min() >= -1 and out.max() <= 1
+    assert out.shape == x.shape
+    # the plate's background (no bars below row 19) keeps its level, give or take the cast and noise
+    assert abs(float(out[..., 20:, :].mean()) + 0.6) < 0.1
     torch.manual_seed(0)
     assert torch.equal(degrade_batch(x.clone()), out)  # seeded: a resumed run draws the same
 

@@ -13,12 +13,13 @@ from click.testing import CliRunner
 from safetensors.torch import load_file
 
 from cli.lprtrain import lprtrain as main
+from lprtrain.data.plate_data import load_data
 from lprtrain.errors import ConfigError, RunError, TrainingError, WeightsError
 from lprtrain.model.lprnet import LPRNet, ModelConfig
 from lprtrain.model.run import load_model, save_run
 from lprtrain.train.config import FitConfig
 from lprtrain.train.fit import fit
-from lprtrain.train.sources import Source
+from lprtrain.train.sources import MixedBatches, Source
 from plategen.io import read_jsonl
 from plategen.labels.paper import paper_label
 
@@ -34,7 +35,9 @@ def test_two_sources_validate_apart_and_the_named_one_selects(shards: Path, tmp_
     rows = read_jsonl(tmp_path / "run" / "metrics.jsonl")
     val = [r for r in rows if r["kind"] == "val"]
     assert sorted(r["source"] for r in val) == ["a", "b"]
-    assert result.train_samples > 0 and result.val_samples > 0
+    train, val = (len(load_data(shards, split)) for split in ("train", "val"))
+    assert result.train_samples == 2 * train  # both sources train on all of their train split
+    assert result.val_samples == val  # the selecting source's validation
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert [(s["name"], s["weight"], s["data"]["name"]) for s in config["sources"]] == [
         ("a", 1.0, shards.name),
@@ -151,3 +154,24 @@ def test_cli_bad_sources_give_one_error_line(shards: Path, tmp_path: Path, args,
     )
     assert r.exit_code in (1, 2), r.output
     assert "Traceback" not in r.output and "Error:" in r.output and message in r.output, r.output
+
+
+@pytest.mark.parametrize(
+    "sizes, weights, batch", [([5, 7], [1, 1], 4), ([3, 9, 4], [1, 3, 2], 6), ([8], [1], 3)]
+)
+def test_mixed_batches_draw_every_sample_of_each_source_from_its_own_rows(sizes, weights, batch) -> None:
+    """Each source's rows sit at its offset in the concatenation, and an epoch's worth of steps
+    draws each of its samples: an off-by-one offset leaves one sample out and reaches past the end."""
+    mix = MixedBatches(sizes, weights, batch, seed=0)
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    drawn = [set() for _ in sizes]
+    for step in range(4 * mix.steps_per_epoch()):
+        rows = mix.rows(step).tolist()
+        at = 0
+        for i, count in enumerate(mix.counts):
+            part = rows[at : at + min(count, sizes[i])]
+            at += len(part)
+            assert all(starts[i] <= r < starts[i] + sizes[i] for r in part), (i, part)
+            drawn[i].update(part)
+        assert at == len(rows)
+    assert drawn == [set(range(s, s + n)) for s, n in zip(starts, sizes)]

@@ -105,10 +105,15 @@ def test_state_dict_matches_the_pretrained_file():
 def test_decoder_output_has_the_label_size():
     model = TrainingModel(ModelConfig(), label_size=(94, 24)).eval()
     with torch.no_grad():
-        logits, drawn = model(torch.randn(2, 3, 24, 94))
+        x = torch.randn(2, 3, 24, 94)
+        logits, drawn = model(x)
     assert logits.shape == (2, model.lprnet.config.num_classes, 18)
     assert drawn.shape == (2, 1, 24, 94)
-    assert 0 <= drawn.min() and drawn.max() <= 1
+    # the label is the decoder's drawing of LPRNet's own context map, and depends on the crop
+    with torch.no_grad():
+        again = model.decoder(model.lprnet.features(x))
+    assert torch.equal(drawn, again)
+    assert (drawn[0] - drawn[1]).abs().max() > 1e-4
 
 
 def test_deployed_model_has_lprnet_size_and_no_decoder(tmp_path):

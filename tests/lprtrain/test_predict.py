@@ -14,7 +14,8 @@ from lprtrain.data.testdata import synthetic_plates
 from lprtrain.deploy.export import export_onnx
 from lprtrain.evaluation.predict import PREVIEW_SCALE, predict
 from lprtrain.model.lprnet import ModelConfig, TrainingModel
-from lprtrain.model.run import save_run
+from lprtrain.model.preprocess import preprocess
+from lprtrain.model.run import load_model, save_run
 from plategen.io import read_image, write_image_atomic
 
 
@@ -37,7 +38,19 @@ def crops(tmp_path) -> Path:
 def test_predict_reads_folders_and_skips_bad_images(run, crops):
     report = predict(run, [crops])
     assert [Path(r["path"]).name for r in report.rows] == [f"皖A1234{i}.png" for i in range(3)]
-    assert all(0.0 <= r["confidence"] <= 1.0 and isinstance(r["text"], str) for r in report.rows)
+    # each row is the model's own reading: best path by argmax, confidence its probability
+    model = load_model(run).eval()
+    images = preprocess([read_image(Path(r["path"])) for r in report.rows], model.config.input_size)
+    with torch.no_grad():
+        probs = model(images).softmax(dim=1)  # (3, classes, T)
+    for row, p in zip(report.rows, probs):
+        best = p.argmax(dim=0).tolist()
+        blank = len(model.config.charset)
+        text = "".join(
+            model.config.charset[c] for i, c in enumerate(best) if c != blank and (i == 0 or c != best[i - 1])
+        )
+        assert row["text"] == text
+        assert row["confidence"] == pytest.approx(float(p.max(dim=0).values.prod()), rel=1e-4)
     assert [Path(p).name for p, _ in report.skipped] == ["broken.jpg"]
 
 
