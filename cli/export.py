@@ -25,8 +25,8 @@ DEFAULT_CHECK_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "da
 )
 @path_option(
     "--calibrate",
-    "Crops to calibrate --int8 on (shards, a crop folder or index, a manifest; default: a sample "
-    "of the run's training shards).",
+    "Crops to calibrate --int8 on (shards, a crop folder or index, a manifest). Needed for runs "
+    "that record their data by name and hash; older runs default to a sample of their shards.",
 )
 @param_option(export_onnx, "opset", "ONNX opset version.", type=click.IntRange(min=11))
 @path_option(
