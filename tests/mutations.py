@@ -101,8 +101,8 @@ MUTATIONS = (
     Mutation(
         "--degrade is dropped on the way to the training batches",
         "lprtrain/train/loop.py",
-        "        self.degrade = degrade\n",
-        "        self.degrade = False\n",
+        "        self.degrade, self.frame = degrade, frame\n",
+        "        self.degrade, self.frame = False, frame\n",
         ("tests/lprtrain/test_fit.py",),
     ),
     Mutation(
