@@ -71,11 +71,6 @@ def param_option(function: Callable, name: str, help: str, flag: str | None = No
     return click.option(flag or "--" + name.replace("_", "-"), name, default=default, help=help, **kwargs)
 
 
-def _multiple(cls: type, name: str) -> bool:
-    """A repeatable option given no times keeps the field's own default."""
-    return bool(next(f for f in dataclasses.fields(cls) if f.name == name).metadata.get("multiple"))
-
-
 def parse_ints(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, ...] | None:
     """click callback: "4,8,12" → (4, 8, 12)."""
     if value is None:
@@ -99,13 +94,15 @@ def config_options(
     preset's values for every option the command line does not give explicitly."""
     hints = typing.get_type_hints(cls)
     chosen = [f for f in dataclasses.fields(cls) if f.name in names]
+    repeatable = {f.name for f in chosen if f.metadata.get("multiple")}
     flags = {f.name: "--" + f.metadata.get("option", f.name).replace("_", "-") for f in chosen}
 
     def decorate(command: Callable) -> Callable:
         @functools.wraps(command)
         def wrapper(**kwargs):
             values = {name: kwargs.pop(name) for name in flags}
-            values = {k: v for k, v in values.items() if not (v == () and _multiple(cls, k))}
+            # a repeatable option given no times keeps the field's own default
+            values = {k: v for k, v in values.items() if not (v == () and k in repeatable)}
             preset = kwargs.pop("preset", None)
             if preset:
                 ctx = click.get_current_context()

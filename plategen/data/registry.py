@@ -13,7 +13,7 @@ reader gives every sample a split, by the one policy of `plategen.data.splits`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,7 +88,7 @@ def read_dataset(
     source = Path(source)
     if manifest is not None:
         root = source if source.is_dir() else Path(manifest).parent
-        source, format, options = Path(manifest), "manifest", _with(options, root=root)
+        source, format, options = Path(manifest), "manifest", replace(options, root=root)
     elif not source.exists():
         raise DatasetError(f"{source}: no such folder or file")
     if format is not None:
@@ -121,10 +121,6 @@ def load_samples(
         )
         raise DatasetError(f"{manifest or source}: no samples ({dataset.reader}){first}")
     return dataset.samples
-
-
-def _with(options: ReadOptions, **changes) -> ReadOptions:
-    return ReadOptions(**{**options.__dict__, **changes})
 
 
 __all__ = [
