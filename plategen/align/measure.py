@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import cv2
 import numpy as np
 
-from .spans import find_runs, measure_columns
+from .spans import find_runs, layout_kind, measure_columns
 
 if TYPE_CHECKING:
     from .config import AlignConfig
@@ -52,6 +52,17 @@ def detect_polarity(grey: np.ndarray) -> str:
     centre = grey[h // 4 : h - h // 4].mean()
     border = np.concatenate([grey[:edge], grey[-edge:]]).mean()
     return "light" if centre >= border else "dark"
+
+
+def layout_polarity(name: str, grey: np.ndarray, config: AlignConfig) -> str:
+    """The glyph polarity of layout `name`: the config's when set; else its plate kind's, when the name
+    names one (a yellow plate's glyphs are dark whatever its crops' surroundings); else detected."""
+    if config.polarity != "auto":
+        return config.polarity
+    kind = layout_kind(name)
+    if kind is not None:
+        return "dark" if kind.dark_on_light else "light"
+    return detect_polarity(grey)
 
 
 def binarize(grey: np.ndarray, method: str, polarity: str) -> tuple[np.ndarray, float]:
@@ -155,13 +166,16 @@ class PooledBand(NamedTuple):
 def pooled_band(means: dict[str, tuple[np.ndarray, int]], config: AlignConfig) -> PooledBand | None:
     """The band of all crops of the most common size pooled (None if no band resolves)."""
     by_size: dict[tuple, list] = {}
-    for mean, count in means.values():
-        by_size.setdefault(mean.shape, []).append((mean, count))
+    for name, (mean, count) in means.items():
+        grey = to_grey(mean)
+        # every layout's glyphs turned light before pooling: a yellow plate's dark glyphs averaged
+        # with a blue plate's light ones would cancel out
+        if layout_polarity(name, grey, config) == "dark":
+            grey = 255.0 - grey
+        by_size.setdefault(mean.shape, []).append((grey, count))
     shape, group = max(by_size.items(), key=lambda kv: sum(c for _, c in kv[1]))
-    mean = sum(m * c for m, c in group) / sum(c for _, c in group)
-    grey = to_grey(mean)
-    polarity = detect_polarity(grey) if config.polarity == "auto" else config.polarity
-    binary, _ = binarize(grey, config.binarize, polarity)
+    grey = sum(g * c for g, c in group) / sum(c for _, c in group)
+    binary, _ = binarize(grey, config.binarize, "light")
     band = text_band(binary.mean(axis=1), config.row_threshold)
     if band is None:
         return None

@@ -8,7 +8,8 @@
 
 1. A streaming mean image per layout (float64 sum + count; O(1) memory in the number of crops):
    `plategen.align.mean_image`. Steps 2 and 3 are `plategen.align.measure`; this module picks the template.
-2. Grey, binarized with Otsu's threshold; the glyph polarity is detected per layout.
+2. Grey, binarized with Otsu's threshold. The glyph polarity is the plate kind's when the layout
+   names one (`yellow7`: dark glyphs, `blue7`: light), else detected per layout.
 3. Row and column projections of the binary image, each with a threshold line; the text band is the
    row run above its line, and each character is a column run above its line inside the band.
 4. When the projection does not resolve the layout's character count, a template replaces it
@@ -37,12 +38,13 @@ from .measure import (  # noqa: F401  (binarize … text_band: re-exported, the 
     binarize,
     column_extent,
     detect_polarity,
+    layout_polarity,
     measure,
     pooled_band,
     text_band,
     to_grey,
 )
-from .spans import STANDARDS, evenly_spread, standard_chars
+from .spans import evenly_spread, layout_kind, standard_chars
 
 
 @dataclass
@@ -78,7 +80,9 @@ def _expected_length(name: str, samples: Sequence[Sample], warnings: list[str]) 
 
 
 def _scales(name: str, n: int, config: AlignConfig) -> tuple[float, ...]:
-    first = config.first_glyph_scale if name in STANDARDS else 1.0
+    # every plate kind's first character is a Chinese one (a province, 使, or 粤 on Hong Kong and
+    # Macau plates): the glyph the paper draws smaller
+    first = config.first_glyph_scale if layout_kind(name) is not None else 1.0
     return (first,) + (1.0,) * (n - 1)
 
 
@@ -87,7 +91,7 @@ def align_layout(
 ) -> tuple[Layout, Diagnostics, str | None]:
     """Measure one layout; fall back to a template (with the reason as a warning) if it won't resolve."""
     grey = to_grey(mean)
-    polarity = detect_polarity(grey) if config.polarity == "auto" else config.polarity
+    polarity = layout_polarity(name, grey, config)
     # too few crops fall back to a template anyway: keep their diagnostics the glyph mask's
     diag, (top, bottom, chars, reason) = measure(grey, n, config, polarity, count >= config.min_images)
     diag.mean = mean
@@ -122,10 +126,12 @@ def align_layout(
 
 
 def _template(name, n, w, h, diag, config, pooled, band):
-    """(top, bottom, chars, method): the plate standard, else evenly spread over the measured band."""
-    if name in STANDARDS and not config.spread and STANDARDS[name].length == n:
-        top, bottom, chars = standard_chars(STANDARDS[name], w, h)
-        return top, bottom, chars, f"{STANDARDS[name].name} standard"
+    """(top, bottom, chars, method): the layout's plate kind's standard (police: the separator after
+    the 1st character, embassy: after the 4th), else evenly spread over the measured band."""
+    kind = layout_kind(name)
+    if kind is not None and not config.spread and kind.geometry.length == n:
+        top, bottom, chars = standard_chars(kind.geometry, w, h)
+        return top, bottom, chars, f"{kind.geometry.name} standard"
     top, bottom = band
     x0, x1 = column_extent(diag.cols, diag.col_line, config.edge_margin)
     # `spread` trusts the band measured on all crops of this size pooled over a small group's own;

@@ -4,15 +4,29 @@
     area-tiltH_tiltV-bboxTL_bboxBR-BR_BL_TL_TR-plate indices-brightness-blurriness
 
 `parse_name` decodes one name into a `PlateName`; `format_name` writes it back, byte for byte.
+
+CCPD's index tables cannot spell every plate (港 澳 使 领 挂, or 警 and 学 anywhere but first), and
+its names say nothing of a plate's colour. The extended format, written by `plategen synth`, adds two
+things, and a CCPD name is read exactly as before:
+
+- an index may be a literal character instead of a number: one of the plate characters
+  (`grammar.PLATE_CHARSET`) that the CCPD table at that position lacks, written bare if it is a
+  Chinese character (`..-0_0_3_4_5_6_警-..`, `..-使_..`) and after `=` if it is ASCII (the digit
+  after 使 in an embassy plate: `使_=0_..`); a character the table has is always written as its
+  index, so each text has one spelling;
+- an optional 8th field names the plate kind (`grammar.KINDS`: `-yellow`, `-green-large`…):
+  `025-95_113-154&383_386&473-386&473_177&454_154&383_363&402-0_0_22_27_27_33_16-37-15-yellow.jpg`.
+  Without it, a 7-character plate is `blue` and an 8-character one `green`, as in CCPD.
 """
 
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from ..errors import FilenameError
+from ..plates.grammar import KINDS, PLATE_CHARSET, why_not
 
 PROVINCES = tuple("皖沪津渝冀晋蒙辽吉黑苏浙京闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新警学") + ("O",)
 _LETTERS = tuple(c for c in string.ascii_uppercase if c not in "IO")
@@ -23,7 +37,8 @@ NO_CHAR = "O"  # CCPD's placeholder for "no character at this position"
 CCPD_CHARSET = "".join(PROVINCES[:-1]) + "".join(_LETTERS) + string.digits
 CORNERS = ("bottom_right", "bottom_left", "top_left", "top_right")  # the order in the name
 PLATE_TYPES = {7: "blue7", 8: "green8"}
-_FIELDS = ("area", "tilt", "bbox", "vertices", "plate indices", "brightness", "blurriness")
+DEFAULT_KINDS = {7: "blue", 8: "green"}  # what a name without a kind field holds, as in CCPD
+_FIELDS = ("area", "tilt", "bbox", "vertices", "plate indices", "brightness", "blurriness", "kind")
 
 
 @dataclass(frozen=True)
@@ -34,10 +49,11 @@ class PlateName:
     tilt: tuple[int, int]  # (horizontal, vertical) degrees
     bbox: tuple[tuple[int, int], tuple[int, int]]  # (top-left, bottom-right)
     vertices: tuple[tuple[int, int], ...]  # BR, BL, TL, TR
-    indices: tuple[int, ...]
+    indices: tuple[int | str, ...]  # a CCPD table index, or a literal character (extended format)
     brightness: int
     blurriness: int
     extension: str = ".jpg"
+    kind_field: str | None = None  # the extended format's 8th field, verbatim; None in CCPD names
 
     @property
     def area_ratio(self) -> float:
@@ -48,13 +64,18 @@ class PlateName:
     def text(self) -> str:
         """The plate text, with CCPD's "no character" placeholders dropped."""
         tables = (PROVINCES, ALPHABETS) + (ADS,) * (len(self.indices) - 2)
-        chars = (table[i] for table, i in zip(tables, self.indices))
+        chars = (i if isinstance(i, str) else table[i] for table, i in zip(tables, self.indices))
         return "".join(c for c in chars if c != NO_CHAR)
 
     @property
+    def kind(self) -> str:
+        """The plate kind (`grammar.KINDS`): the name's kind field, else blue (7) or green (8)."""
+        return self.kind_field or DEFAULT_KINDS[len(self.indices)]
+
+    @property
     def plate_type(self) -> str:
-        """ "blue7" for CCPD2019 plates, "green8" for CCPD2020 new-energy plates."""
-        return PLATE_TYPES[len(self.indices)]
+        """The layout: kind and length, "blue7" for CCPD2019 plates, "green8" for CCPD2020 ones."""
+        return f"{self.kind}{len(self.indices)}"
 
     @property
     def corners(self) -> dict[str, tuple[int, int]]:
@@ -72,6 +93,7 @@ class PlateName:
             "indices": list(self.indices),
             "text": self.text,
             "plate_type": self.plate_type,
+            "kind": self.kind,
             "brightness": self.brightness,
             "blurriness": self.blurriness,
         }
@@ -88,6 +110,7 @@ class PlateName:
             indices=tuple(d["indices"]),
             brightness=d["brightness"],
             blurriness=d["blurriness"],
+            kind_field=d.get("kind") if d.get("kind") != DEFAULT_KINDS.get(len(d["indices"])) else None,
         )
 
 
@@ -104,21 +127,45 @@ def _point(raw: str, name: str, field: int) -> tuple[int, int]:
     return (_int(parts[0], "x", name, field), _int(parts[1], "y", name, field))
 
 
-def _indices(raw: str, name: str) -> tuple[int, ...]:
+def _tables(length: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return (("provinces", PROVINCES), ("alphabets", ALPHABETS)) + (("ads", ADS),) * (length - 2)
+
+
+def _indices(raw: str, name: str) -> tuple[int | str, ...]:
     parts = raw.split("_")
     if len(parts) not in PLATE_TYPES:
         raise FilenameError(
             f"{name}: field 5 (plate indices): {raw!r} has {len(parts)} indices, expected 7 or 8"
         )
-    values = tuple(_int(p, "index", name, 5) for p in parts)
-    tables = (("provinces", PROVINCES), ("alphabets", ALPHABETS)) + (("ads", ADS),) * (len(values) - 2)
-    for pos, (value, (table_name, table)) in enumerate(zip(values, tables)):
-        if value >= len(table):
+    values = tuple(p[-1] if _literal(p) else _int(p, "index", name, 5) for p in parts)
+    for pos, (value, (table_name, table)) in enumerate(zip(values, _tables(len(values)))):
+        if isinstance(value, str):
+            if value not in PLATE_CHARSET or value in table:
+                why = "is not a plate character" if value not in PLATE_CHARSET else f"is index {table.index(value)}"
+                raise FilenameError(
+                    f"{name}: field 5 (plate indices): literal {value!r} at position {pos} {why} "
+                    f"(a literal must be a plate character that {table_name} lacks)"
+                )
+        elif value >= len(table):
             raise FilenameError(
                 f"{name}: field 5 (plate indices): index {value} at position {pos} "
                 f"out of range for {table_name} ({len(table)})"
             )
     return values
+
+
+def _literal(token: str) -> bool:
+    """An extended-format index token that is a character, not a number: 港, or =0 for ASCII."""
+    return (len(token) == 1 and not token.isascii()) or (len(token) == 2 and token[0] == "=" and token[1].isascii())
+
+
+def _kind(raw: str, text: str, name: str) -> str:
+    if raw not in KINDS:
+        raise FilenameError(f"{name}: field 8 (kind): {raw!r} is not a plate kind; known: {', '.join(KINDS)}")
+    reason = why_not(text, KINDS[raw])
+    if reason:
+        raise FilenameError(f"{name}: field 8 (kind): {raw!r} does not fit the text {text!r}: {reason}")
+    return raw
 
 
 def parse_name(path: str | PurePath) -> PlateName:
@@ -131,10 +178,10 @@ def parse_name(path: str | PurePath) -> PlateName:
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""
-    fields = stem.split("-")
-    if len(fields) != 7:
-        raise FilenameError(f"{name}: not a CCPD annotation: {len(fields)} '-'-separated fields, expected 7")
-    area, tilt, bbox, vertices, indices, brightness, blurriness = fields
+    fields = stem.split("-", 7)  # the kind (8th field) may itself hold a '-': green-large
+    if len(fields) < 7 or (len(fields) == 8 and not fields[7]):
+        raise FilenameError(f"{name}: not a CCPD annotation: {len(fields)} '-'-separated fields, expected 7 or 8")
+    area, tilt, bbox, vertices, indices, brightness, blurriness = fields[:7]
     if not area.isdigit():
         raise FilenameError(f"{name}: field 1 (area): {area!r} is not a number")
     tilts = tilt.split("_")
@@ -146,7 +193,7 @@ def parse_name(path: str | PurePath) -> PlateName:
     points = vertices.split("_")
     if len(points) != 4:
         raise FilenameError(f"{name}: field 4 (vertices): {vertices!r} has {len(points)} points, expected 4")
-    return PlateName(
+    plate = PlateName(
         area=area,
         tilt=(_int(tilts[0], "horizontal", name, 2), _int(tilts[1], "vertical", name, 2)),
         bbox=(_point(corners[0], name, 3), _point(corners[1], name, 3)),
@@ -156,6 +203,9 @@ def parse_name(path: str | PurePath) -> PlateName:
         blurriness=_int(blurriness, "value", name, 7),
         extension=dot + ext,
     )
+    if len(fields) == 8:
+        return replace(plate, kind_field=_kind(fields[7], plate.text, name))
+    return plate
 
 
 def format_name(plate: PlateName) -> str:
@@ -168,30 +218,38 @@ def format_name(plate: PlateName) -> str:
                 f"{plate.tilt[0]}_{plate.tilt[1]}",
                 f"{x1}&{y1}_{x2}&{y2}",
                 "_".join(f"{x}&{y}" for x, y in plate.vertices),
-                "_".join(str(i) for i in plate.indices),
+                "_".join(_token(i) for i in plate.indices),
                 str(plate.brightness),
                 str(plate.blurriness),
             ]
+            + ([plate.kind_field] if plate.kind_field else [])
         )
         + plate.extension
     )
 
 
-def encode_text(text: str, plate_type: str | None = None) -> tuple[int, ...]:
-    """The CCPD indices of a plate text (inverse of `PlateName.text`).
+def _token(index: int | str) -> str:
+    return str(index) if isinstance(index, int) or not index.isascii() else "=" + index
+
+
+def encode_text(text: str) -> tuple[int | str, ...]:
+    """The CCPD indices of a plate text (inverse of `PlateName.text`); a plate character the CCPD
+    table lacks at its position is kept as a literal (the extended format).
 
     Raises FilenameError if a character cannot sit at its position.
     """
-    tables = (PROVINCES, ALPHABETS) + (ADS,) * (len(text) - 2)
     if len(text) not in PLATE_TYPES:
         raise FilenameError(f"text {text!r}: length {len(text)}, expected 7 or 8")
-    out = []
-    for pos, (c, table) in enumerate(zip(text, tables)):
-        if c not in table or c == NO_CHAR:
+    out: list[int | str] = []
+    for pos, (c, (_, table)) in enumerate(zip(text, _tables(len(text)))):
+        if c in table and c != NO_CHAR:
+            out.append(table.index(c))
+        elif c in PLATE_CHARSET:
+            out.append(c)
+        else:
             raise FilenameError(
                 f"text {text!r}: character {c!r} at position {pos} is not a CCPD character there"
             )
-        out.append(table.index(c))
     return tuple(out)
 
 
@@ -215,6 +273,7 @@ __all__ = [
     "ADS",
     "CCPD_CHARSET",
     "CORNERS",
+    "DEFAULT_KINDS",
     "PlateName",
     "parse_name",
     "format_name",

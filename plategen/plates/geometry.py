@@ -56,9 +56,12 @@ class PlateGeometry:
         return 2 * self.margin + self.length * self.char_size[0] + sum(self.gaps)
 
 
+# GA 36-2014 Figure 1: small car, large-car front, coach, consulate, Hong Kong/Macau.
 BLUE = PlateGeometry("GA 36-2018 blue plate", 440, 140, (45, 90), (12, 34, 12, 12, 12, 12), 15.5)
+# Figure 2: 使, the embassy's 3-digit number, the separator, a 3-digit serial.
+EMBASSY = PlateGeometry("GA 36-2014 embassy plate", 440, 140, (45, 90), (12, 12, 12, 34, 12, 12), 15.5)
+# Figure 3: police front; the separator (10 + 14 + 10 mm) follows the province.
+POLICE = PlateGeometry("GA 36-2014 police plate", 440, 140, (45, 90), (34, 12, 12, 12, 12, 12), 15.5)
 GREEN = PlateGeometry("GA 36-2018 new-energy plate", 480, 140, (43, 90), (9, 51, 9, 9, 9, 9, 9), 15.5)
-# the layout names `plategen crop` gives CCPD plate types (`PlateName.plate_type`)
-STANDARDS = {"blue7": BLUE, "green8": GREEN}
 
-__all__ = ["PlateGeometry", "BLUE", "GREEN", "STANDARDS"]
+__all__ = ["PlateGeometry", "BLUE", "EMBASSY", "POLICE", "GREEN"]

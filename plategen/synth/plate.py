@@ -1,6 +1,7 @@
-"""Draw a flat, front-facing licence plate (blue 7-character or green 8-character) with a font.
+"""Draw a flat, front-facing licence plate of any single-row kind of `plategen.plates.grammar`.
 
-Geometry follows GA 36-2018, in millimetres, from the one table in `plategen.plates.geometry`.
+Layout and nominal colours come from the kind (GA 36, in millimetres); this module only varies
+them the way paint, film, dirt and age do on real plates.
 `render_plate` draws at `ppm` pixels per millimetre and returns a BGRA image whose
 alpha is the plate's rounded outline; the scene composer warps it into a photo.
 """
@@ -15,7 +16,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ..plates.geometry import BLUE, GREEN, PlateGeometry
+from ..plates.geometry import PlateGeometry
+from ..plates.grammar import KINDS, PlateKind
 
 _GLYPH_PX = 160  # height of the cached high-resolution glyph masks
 
@@ -48,43 +50,75 @@ def glyph_mask(path: Path, char: str) -> np.ndarray:
 class PlateStyle:
     """Random appearance of one plate; `draw_style` samples it."""
 
-    background: tuple[tuple[float, float, float], tuple[float, float, float]]  # BGR top, bottom
-    ink: tuple[float, float, float]  # glyph/frame colour, BGR
+    background: tuple[tuple[float, float, float], tuple[float, float, float]]  # BGR (top|left, bottom|right)
+    ink: tuple[float, float, float]  # glyph colour, BGR
     weight: float  # stroke thickening in mm (negative thins)
     emboss: float  # strength of the glyphs' drop shadow, 0..1
     dirt: float  # strength of the low-frequency stain, 0..1
     rivets: tuple[tuple[float, float], ...]  # centres in mm
     frame: bool  # whether the inset border line is drawn
     bar_one: bool = False  # draw "1" as the plate typeface does: a plain stroke (see draw_style)
+    special: tuple[float, float, float] | None = None  # the special character's colour (red 警…)
+    frame_colour: tuple[float, float, float] | None = None  # default: the ink
+    sheen: float = 0.0  # strength of the reflective film's diagonal highlight, 0..1
 
 
-def draw_style(rng: np.random.Generator, green: bool) -> PlateStyle:
-    """Sample colours, stroke weight, dirt and rivets like those seen on CCPD plates."""
-    if green:
+def _jitter(rng: np.random.Generator, bgr, spread: float) -> tuple[float, float, float]:
+    return tuple(float(np.clip(c + rng.normal(0, spread), 0, 255)) for c in bgr)
+
+
+def _paint_colour(rng: np.random.Generator, nominal) -> tuple[float, float, float]:
+    """A painted colour around the kind's nominal one, as cameras see it: hue a little off, saturation
+    and brightness widely off (fading, exposure, white balance)."""
+    h, s, v = (float(c) for c in cv2.cvtColor(np.array([[nominal]], np.uint8), cv2.COLOR_BGR2HSV)[0, 0])
+    if s < 40:  # white, black, grey: vary brightness and a faint tint only
+        return _jitter(rng, np.array(nominal, np.float32) * rng.uniform(0.8, 1.05), 6)
+    return _hsv((h + rng.uniform(-9, 9)) % 180, np.clip(s * rng.uniform(0.65, 1.15), 0, 255), np.clip(v * rng.uniform(0.6, 1.08), 0, 255))
+
+
+def draw_style(rng: np.random.Generator, kind: PlateKind | bool) -> PlateStyle:
+    """Sample colours, stroke weight, dirt, sheen and rivets for a plate of `kind`.
+
+    (`kind` may still be the old `green` flag: True for green, False for blue.)"""
+    if isinstance(kind, bool):
+        kind = KINDS["green" if kind else "blue"]
+    if kind.name == "blue":  # the range CCPD's and real-crops' blue plates span, cyan-blue to navy
+        blue = _hsv(rng.uniform(97, 117), rng.uniform(170, 255), rng.uniform(150, 255))
+        background = (blue, blue)
+    elif kind.shading == "gradient":  # white-to-green film of the small new-energy plate
         top = _hsv(rng.uniform(45, 70), rng.uniform(20, 90), rng.uniform(200, 250))
         bottom = _hsv(rng.uniform(55, 75), rng.uniform(150, 240), rng.uniform(150, 230))
-        ink = tuple(float(v) for v in rng.uniform(10, 45, 3))
+        background = (top, bottom)
     else:
-        blue = _hsv(rng.uniform(97, 117), rng.uniform(170, 255), rng.uniform(150, 255))
-        top = bottom = blue
-        ink = tuple(float(v) for v in rng.uniform(215, 250) + rng.uniform(-6, 6, 3))  # near-neutral white
-    geometry = GREEN if green else BLUE
+        first = _paint_colour(rng, kind.background[0])
+        background = (first, first if kind.background[1] == kind.background[0] else _paint_colour(rng, kind.background[1]))
+    if sum(kind.ink) > 382:  # light glyphs: near-neutral white
+        ink = tuple(float(v) for v in rng.uniform(215, 250) + rng.uniform(-6, 6, 3))
+    else:
+        ink = tuple(float(v) for v in rng.uniform(10, 45, 3))
+    special = None
+    if kind.special_colour is not None:
+        special = _hsv(rng.choice([rng.uniform(0, 7), rng.uniform(173, 180)]), rng.uniform(170, 255), rng.uniform(140, 230))
+    geometry = kind.geometry
     n_rivets = rng.choice([0, 2, 2, 4])
     xs = (geometry.width * rng.uniform(0.12, 0.3), geometry.width * rng.uniform(0.7, 0.88))
     rivets = [(x, rng.uniform(9, 14)) for x in xs][: n_rivets // 2 * 2]
     if n_rivets == 4:
         rivets += [(x, geometry.height - rng.uniform(9, 14)) for x in xs]
     return PlateStyle(
-        background=(top, bottom),
+        background=background,
         ink=ink,
         weight=float(rng.uniform(-1.5, 1.2)),
         emboss=float(rng.uniform(0, 0.6)),
         dirt=float(rng.uniform(0, 0.5)),
         rivets=tuple(rivets),
-        frame=bool(rng.random() < 0.85),
+        frame=bool(rng.random() < (0.5 if kind.shading != "flat" else 0.85)),
         # GA 36's "1" is a plain vertical stroke with no flag or foot, unlike a text font's 1; a sans
         # capital I is that stroke (plates never use the letter I). Some plates keep the font's 1.
         bar_one=bool(rng.random() < 0.8),
+        special=special,
+        frame_colour=ink if kind.frame == kind.ink else _jitter(rng, kind.frame, 8),
+        sheen=float(rng.uniform(0, 0.35)) if rng.random() < 0.4 else 0.0,
     )
 
 
@@ -93,11 +127,23 @@ def _hsv(h: float, s: float, v: float) -> tuple[float, float, float]:
     return tuple(float(c) for c in cv2.cvtColor(pixel, cv2.COLOR_HSV2BGR)[0, 0])
 
 
-def _background(geometry: PlateGeometry, style: PlateStyle, ppm: float, rng) -> np.ndarray:
+def _background(
+    geometry: PlateGeometry, style: PlateStyle, ppm: float, rng, shading: str = "flat"
+) -> np.ndarray:
     h, w = round(geometry.height * ppm), round(geometry.width * ppm)
     top, bottom = (np.array(c, np.float32) for c in style.background)
-    t = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
-    plate = np.broadcast_to(top * (1 - t) + bottom * t, (h, w, 3)).copy()
+    if shading == "split":  # the large new-energy plate: first colour up to the separator
+        split = min(max(round(geometry.dot_x * ppm), 1), w - 1)
+        plate = np.empty((h, w, 3), np.float32)
+        plate[:, :split], plate[:, split:] = top, bottom
+    else:
+        t = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
+        plate = np.broadcast_to(top * (1 - t) + bottom * t, (h, w, 3)).copy()
+    if style.sheen > 0:  # the reflective film catches light along a diagonal band
+        ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+        centre = rng.uniform(0.1, 0.9) * w
+        band = np.exp(-(((xs - centre + (ys - h / 2) * rng.uniform(-1.5, 1.5)) / (w * rng.uniform(0.05, 0.2))) ** 2))
+        plate += (255 - plate) * (style.sheen * band)[..., None]
     # Dirt and uneven paint: a smooth multiplicative stain.
     stain = cv2.resize(
         rng.uniform(1 - style.dirt * 0.5, 1.04, (3, 8)).astype(np.float32),
@@ -120,13 +166,19 @@ def _text_mask(
     style: PlateStyle,
     ppm: float,
     latin_font: Path | None = None,
+    only: int | None = None,
+    skip: int | None = None,
 ) -> np.ndarray:
+    """The glyphs' ink (and the separator dot); `only` draws character `only` alone, `skip` leaves
+    character `skip` (and the dot, when `only` is set) out."""
     h, w = round(geometry.height * ppm), round(geometry.width * ppm)
     mask = np.zeros((h, w), np.float32)
     box_w, box_h = geometry.char_size[0] * ppm, geometry.char_size[1] * ppm
     y0 = round(geometry.char_top * ppm)
     gh = max(round(box_h), 2)
-    for ch, left in zip(text, geometry.char_x):
+    for i, (ch, left) in enumerate(zip(text, geometry.char_x)):
+        if i == skip or (only is not None and i != only):
+            continue
         shape = "I" if ch == "1" and style.bar_one else ch
         ink = glyph_mask(latin_font if latin_font is not None and ch.isascii() else font, shape)
         gw = max(round(ink.shape[1] * gh / ink.shape[0]), 1)
@@ -134,8 +186,9 @@ def _text_mask(
         glyph = cv2.resize(ink, (gw, gh), interpolation=cv2.INTER_AREA)
         x0 = round(left * ppm + (box_w - gw) / 2)
         np.maximum(mask[y0 : y0 + gh, x0 : x0 + gw], glyph, out=mask[y0 : y0 + gh, x0 : x0 + gw])
-    r = geometry.dot_x * ppm, geometry.height / 2 * ppm
-    cv2.circle(mask, (round(r[0]), round(r[1])), max(round(5 * ppm), 1), 1.0, -1, cv2.LINE_AA)
+    if only is None:
+        r = geometry.dot_x * ppm, geometry.height / 2 * ppm
+        cv2.circle(mask, (round(r[0]), round(r[1])), max(round(5 * ppm), 1), 1.0, -1, cv2.LINE_AA)
     return _weight(mask, style.weight * ppm)
 
 
@@ -151,36 +204,46 @@ def _weight(mask: np.ndarray, px: float) -> np.ndarray:
 
 def render_plate(
     text: str,
-    green: bool,
+    kind: PlateKind | bool,
     font: Path,
     ppm: float,
     rng: np.random.Generator,
     style: PlateStyle | None = None,
     latin_font: Path | None = None,
 ) -> np.ndarray:
-    """A plate image, BGRA float32 in [0, 255], `ppm` pixels per millimetre.
+    """A plate of `kind` (a `grammar.PlateKind`; True/False still mean green/blue) reading `text`,
+    BGRA float32 in [0, 255], `ppm` pixels per millimetre.
 
     Alpha is the plate outline (rounded corners); colours come from `style` or are sampled.
     """
-    geometry = GREEN if green else BLUE
-    style = style or draw_style(rng, green)
-    plate = _background(geometry, style, ppm, rng)
+    if isinstance(kind, bool):
+        kind = KINDS["green" if kind else "blue"]
+    geometry = kind.geometry
+    style = style or draw_style(rng, kind)
+    plate = _background(geometry, style, ppm, rng, kind.shading)
     h, w = plate.shape[:2]
-    text_mask = _text_mask(geometry, text, font, style, ppm, latin_font)
+    special = kind.special_index if style.special is not None else None
+    text_mask = _text_mask(geometry, text, font, style, ppm, latin_font, skip=special)
+    special_mask = None
+    if special is not None:
+        special_mask = _text_mask(geometry, text, font, style, ppm, latin_font, only=special)
     if style.emboss > 0:
         # Raised glyphs lit from above cast a thin shadow below-right.
         shift = max(round(ppm * 1.5), 1)
         shadow = np.zeros_like(text_mask)
-        shadow[shift:, shift:] = text_mask[:-shift, :-shift]
+        raised = text_mask if special_mask is None else np.maximum(text_mask, special_mask)
+        shadow[shift:, shift:] = raised[:-shift, :-shift]
         _paint(plate, shadow, (0, 0, 0), style.emboss * 0.5)
     _paint(plate, text_mask, style.ink)
+    if special_mask is not None:
+        _paint(plate, special_mask, style.special)
     frame = np.zeros((h, w), np.float32)
     if style.frame:
         inset, thick = 2.5 * ppm, max(round(1.5 * ppm), 1)
         _rounded_rect(frame, inset, inset, w - 1 - inset, h - 1 - inset, 5 * ppm, 1.0, thick)
     for cx, cy in style.rivets:
         cv2.circle(frame, (round(cx * ppm), round(cy * ppm)), max(round(3.5 * ppm), 1), 0.7, -1, cv2.LINE_AA)
-    _paint(plate, frame, style.ink, 0.95)
+    _paint(plate, frame, style.frame_colour or style.ink, 0.95)
     for cx, cy in style.rivets:  # the screw head's dark rim
         cv2.circle(
             plate,

@@ -18,16 +18,16 @@ import cv2
 import numpy as np
 
 from ..config import setting
-from ..data.ccpd import ADS, ALPHABETS, PROVINCES, PlateName, encode_text, format_name
-from ..errors import ConfigError, PlategenError
+from ..data.ccpd import DEFAULT_KINDS, PlateName, encode_text, format_name
+from ..errors import ConfigError, FontCoverageError, PlategenError
 from ..io import write_bytes_atomic
+from ..plates import grammar
 from ..plates.fonts import bundled_latin_fonts, check_coverage, resolve_font
+from ..plates.grammar import DEFAULT_MIX, KINDS, TextPrior, format_mix, parse_mix
 from ..pool import pool_map
-from .plate import BLUE, GREEN, render_plate
+from .plate import render_plate
 from .scene import Tone, background, degrade, paste_plate
 
-_LETTERS = ALPHABETS[:-1]
-_DIGITS = tuple("0123456789")
 _CROP_WIDTH = 94  # blur and noise are specified at the scale of a standard 94-px crop
 
 
@@ -43,8 +43,11 @@ def _range(config, name: str, lo: float, hi: float) -> None:
 class SynthConfig:
     """How synthetic photos look. Ranges are (low, high), sampled uniformly per image."""
 
-    # CCPD2020 style
-    green_fraction: float = setting(0.1, "Share of green 8-character new-energy plates.", range=(0.0, 1.0))
+    kinds: str = setting(
+        format_mix(DEFAULT_MIX),
+        "Plate kinds to draw and their weights, KIND[:WEIGHT],… (kinds: " + ", ".join(KINDS) + "); "
+        "the default is a road-like mix (see plategen.plates.grammar.DEFAULT_MIX).",
+    )
     image_size: tuple[int, int] = (720, 1160)  # (W, H), as CCPD
     plate_width: tuple[int, int] = (90, 420)  # px, log-uniform; CCPD plates are ~100-350 px
     max_roll: float = 10.0  # in-plane rotation, degrees
@@ -69,22 +72,28 @@ class SynthConfig:
         path=True,
         multiple=True,
     )
-    # Text priors measured on the 91,979 CCPD2019 names in ccpd-splits: 88.3% of plates are Anhui (皖)
-    # and 91.1% of those are Hefei (皖A). A reader learns the prior too: at 0.6/0.6, a model trained on
-    # synthetic plates got the province of 27% of 200 real CCPD crops wrong (皖 read as 琼, 甘, 桂…).
-    home_province: str = "皖"
+    # Province prior. By default none is favoured: half uniform, half the national fleet's shares
+    # (`grammar.TextPrior`). CCPD is 88.3% Anhui (皖), 91.1% of those Hefei (皖A), measured on the
+    # 91,979 names in ccpd-splits: `--home-fraction 0.88 --home-letter-fraction 0.91` draws that. A
+    # reader learns the prior too: trained on 88% 皖, a reader read 苏 as 渝, 浙, 津… on real plates.
+    home_province: str = setting("皖", "The home province of --home-fraction.")
     home_fraction: float = setting(
-        0.88,
-        "Share of plates from the home province (皖, as CCPD); the rest spread over the others.",
+        0.0,
+        "Share of plates from the home province (皖 unless --home-province); the rest follow the "
+        "national prior (0.88 draws CCPD's).",
         range=(0.0, 1.0),
     )
     home_letter_fraction: float = setting(
-        0.91, "Share of home-province plates with the letter A (Hefei in CCPD).", range=(0.0, 1.0)
+        0.3, "Share of plates (home province or not) with the capital's letter A.", range=(0.0, 1.0)
     )
+    # How loosely the photo's bbox field frames the plate, per side as a fraction of the plate's
+    # width (x) and height (y), drawn uniformly from 0 to this: `crop --mode rect` cuts the bbox, so
+    # synthetic crops run from CCPD-tight (0) to as loose as real-crops' hand-cut ones.
+    bbox_slack: tuple[float, float] = (0.06, 0.3)
 
     def __post_init__(self) -> None:
+        parse_mix(self.kinds)
         for name in (
-            "green_fraction",
             "motion_fraction",
             "home_fraction",
             "home_letter_fraction",
@@ -107,8 +116,18 @@ class SynthConfig:
         _range(self, "brightness", 0.05, 4)
         _range(self, "contrast", 0.05, 4)
         _range(self, "jpeg_quality", 1, 100)
-        if self.home_province not in PROVINCES[:-1]:
-            raise ConfigError(f"SynthConfig.home_province: {self.home_province!r} is not a CCPD province")
+        if self.home_province not in grammar.PROVINCES:
+            raise ConfigError(f"SynthConfig.home_province: {self.home_province!r} is not a province")
+        if len(self.bbox_slack) != 2 or not all(0 <= v <= 1 for v in self.bbox_slack):
+            raise ConfigError(f"SynthConfig.bbox_slack: {self.bbox_slack!r} must be (x, y), each in [0, 1]")
+
+    @property
+    def mix(self) -> dict[str, float]:
+        return parse_mix(self.kinds)
+
+    @property
+    def prior(self) -> TextPrior:
+        return TextPrior(self.home_province, self.home_fraction, capital_share=self.home_letter_fraction)
 
 
 @dataclass(frozen=True)
@@ -117,9 +136,10 @@ class ImagePlan:
 
     index: int
     text: str
-    green: bool
+    kind: str
     corners: tuple[tuple[int, int], ...]  # plate corners in the photo: TL, TR, BR, BL
     holder: float  # plate-holder margin in mm
+    bbox: tuple[tuple[int, int], tuple[int, int]]  # the name's bbox: the corners' bounds, loosened
     gain: float
     contrast: float
     blur: float  # Gaussian sigma in photo pixels
@@ -137,7 +157,7 @@ class SynthReport:
     out: Path
     written: int = 0
     existing: int = 0  # already present from an earlier run (resume)
-    green: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)  # images of each kind, written or present
     failed: list[tuple[str, str]] = field(default_factory=list)  # (image index, reason)
     seconds: float = 0.0
 
@@ -145,35 +165,28 @@ class SynthReport:
         rate = self.written / self.seconds if self.seconds > 0 else 0.0
         return (
             f"synth: {self.written} written, {self.existing} already present, {len(self.failed)} failed "
-            f"({self.green} green) in {self.seconds:.1f} s ({rate:.0f} images/s) -> {self.out}"
+            f"({', '.join(f'{n} {k}' for k, n in self.kinds.items())}) in {self.seconds:.1f} s ({rate:.0f} images/s) -> {self.out}"
         )
 
 
-def is_green(index: int, fraction: float) -> bool:
-    """Exactly floor(n × fraction) of the first n images are green, spread evenly."""
-    return math.floor((index + 1) * fraction) > math.floor(index * fraction)
+# Kinds are assigned by a Weyl sequence of the index, not drawn at random: any first n images hold
+# each kind's share to within a few images, whatever the seed, and a kind's count is exact in tests.
+_WEYL = (5**0.5 - 1) / 2
 
 
-def random_text(rng: np.random.Generator, green: bool, config: SynthConfig) -> str:
-    """A plausible plate text: a province, a city letter, then the serial."""
-    others = [p for p in PROVINCES[:-1] if p != config.home_province]
-    home = rng.random() < config.home_fraction
-    province = config.home_province if home else others[rng.integers(len(others))]
-    letter = (
-        "A" if home and rng.random() < config.home_letter_fraction else _LETTERS[rng.integers(len(_LETTERS))]
-    )
+def kind_of(index: int, mix: dict[str, float]) -> str:
+    """The kind of image `index` under `mix` ({kind: share})."""
+    u, edge = (index * _WEYL + 0.5) % 1.0, 0.0
+    for name, share in mix.items():
+        edge += share
+        if u < edge:
+            return name
+    return next(reversed(mix))
 
-    def pick(p_digit: float) -> str:
-        pool = _DIGITS if rng.random() < p_digit else _LETTERS
-        return pool[rng.integers(len(pool))]
 
-    if not green:
-        serial = "".join(pick(0.7) for _ in range(5))
-    elif rng.random() < 0.8:  # small car: D/F, a letter or digit, then four digits
-        serial = "DF"[rng.integers(2)] + pick(0.6) + "".join(pick(1.0) for _ in range(4))
-    else:  # large car: five digits, then D/F
-        serial = "".join(pick(1.0) for _ in range(5)) + "DF"[rng.integers(2)]
-    return province + letter + serial
+def random_text(rng: np.random.Generator, kind: str, config: SynthConfig) -> str:
+    """A text of `kind` under the config's province prior (`grammar.random_text`)."""
+    return grammar.random_text(rng, kind, config.prior)
 
 
 def _rotation(roll: float, yaw: float, pitch: float) -> np.ndarray:
@@ -184,9 +197,9 @@ def _rotation(roll: float, yaw: float, pitch: float) -> np.ndarray:
     return rz @ ry @ rx
 
 
-def _pose(rng: np.random.Generator, config: SynthConfig, green: bool) -> tuple[np.ndarray, float, float]:
+def _pose(rng: np.random.Generator, config: SynthConfig, kind: str) -> tuple[np.ndarray, float, float]:
     """Plate corners (TL, TR, BR, BL) in photo pixels relative to the plate centre, and the pose."""
-    geometry = GREEN if green else BLUE
+    geometry = KINDS[kind].geometry
     lo, hi = config.plate_width
     width = math.exp(rng.uniform(math.log(lo), math.log(hi)))
     roll = rng.uniform(-config.max_roll, config.max_roll)
@@ -204,9 +217,9 @@ def _pose(rng: np.random.Generator, config: SynthConfig, green: bool) -> tuple[n
 def plan_image(seed: int, index: int, config: SynthConfig) -> ImagePlan:
     """Draw the text, pose and photometric parameters of image `index`; name it."""
     rng = np.random.default_rng([seed, index, 0])
-    green = is_green(index, config.green_fraction)
-    text = random_text(rng, green, config)
-    quad, yaw, pitch = _pose(rng, config, green)
+    kind = kind_of(index, config.mix)
+    text = random_text(rng, kind, config)
+    quad, yaw, pitch = _pose(rng, config, kind)
     holder = float(rng.uniform(2, 14))
     w, h = config.image_size
     # Keep the plate and its holder (about holder/140 of the plate height further out) inside.
@@ -219,12 +232,21 @@ def plan_image(seed: int, index: int, config: SynthConfig) -> ImagePlan:
     plate_w = float(np.hypot(*(quad[1] - quad[0])))
     scale = plate_w / _CROP_WIDTH
     motion = float(rng.uniform(1.5, 4) * scale) if rng.random() < config.motion_fraction else 0.0
+    xs, ys = zip(*corners)
+    # the slack is drawn from its own stream, so the rest of an image's plan is as before
+    slack = np.random.default_rng([seed, index, 3]).uniform(0, 1, 4) * np.repeat(config.bbox_slack, 2)
+    pw, ph = max(xs) - min(xs), max(ys) - min(ys)
+    bbox = (
+        (max(0, round(min(xs) - slack[0] * pw)), max(0, round(min(ys) - slack[2] * ph))),
+        (min(w - 1, round(max(xs) + slack[1] * pw)), min(h - 1, round(max(ys) + slack[3] * ph))),
+    )
     plan = ImagePlan(
         index=index,
         text=text,
-        green=green,
+        kind=kind,
         corners=corners,
         holder=holder,
+        bbox=bbox,
         gain=float(rng.uniform(*config.brightness)),
         contrast=float(rng.uniform(*config.contrast)),
         blur=float(rng.uniform(*config.blur) * scale),
@@ -238,7 +260,6 @@ def plan_image(seed: int, index: int, config: SynthConfig) -> ImagePlan:
 
 def _named(plan: ImagePlan, config: SynthConfig, yaw: float, pitch: float) -> ImagePlan:
     tl, tr, br, bl = plan.corners
-    xs, ys = zip(*plan.corners)
     w, h = config.image_size
     area = cv2.contourArea(np.array(plan.corners, np.float32)) / (w * h)
     # CCPD's area field is the digits after "0."; appending the zero-padded index keeps the ratio
@@ -247,12 +268,13 @@ def _named(plan: ImagePlan, config: SynthConfig, yaw: float, pitch: float) -> Im
     name = PlateName(
         area=area_digits,
         tilt=(max(0, round(90 + yaw)), max(0, round(90 + pitch))),
-        bbox=((min(xs), min(ys)), (max(xs), max(ys))),
+        bbox=plan.bbox,
         vertices=(br, bl, tl, tr),
         indices=encode_text(plan.text),
         brightness=min(255, round(plan.gain * 100)),
         # Blur at the scale of a 94-px crop, in hundredths of a pixel.
         blurriness=round((plan.blur + plan.motion / 3) * _CROP_WIDTH / max(math.dist(tl, tr), 1) * 100),
+        kind_field=None if plan.kind == DEFAULT_KINDS[len(plan.text)] else plan.kind,
     )
     return ImagePlan(**{**plan.__dict__, "name": format_name(name)})
 
@@ -268,11 +290,11 @@ def render_image(
     ]
     w, h = config.image_size
     corners = np.array(plan.corners, np.float64)
-    geometry = GREEN if plan.green else BLUE
+    geometry = KINDS[plan.kind].geometry
     plate_w = float(np.hypot(*(corners[1] - corners[0])))
     ppm = float(np.clip(plate_w / geometry.width * 1.25, 0.2, 2.0))
     tone = Tone(plan.contrast, plan.gain * rng.uniform(1 - config.colour_cast, 1 + config.colour_cast, 3))
-    plate = render_plate(plan.text, plan.green, font, ppm, rng, latin_font=latin)
+    plate = render_plate(plan.text, KINDS[plan.kind], font, ppm, rng, latin_font=latin)
     image = background(rng, (w, h), corners, tone)
     roi = paste_plate(image, plate, corners, plan.holder / geometry.height, rng, tone)
     degrade(image, roi, plan, rng)
@@ -282,17 +304,31 @@ def render_image(
     return buf.tobytes()
 
 
-def _work(job: tuple[int, int, SynthConfig, Path, tuple[Path, ...]]) -> tuple[int, str, str, bool]:
-    """Plan, skip if present, else draw and write one image: (index, name, status, green)."""
+def _work(job: tuple[int, int, SynthConfig, Path, tuple[Path, ...]]) -> tuple[int, str, str, str]:
+    """Plan, skip if present, else draw and write one image: (index, name, status, kind)."""
     seed, index, config, out, (font, *latin_fonts) = job
     try:
         plan = plan_image(seed, index, config)
         if (out / plan.name).exists():
-            return index, plan.name, "existing", plan.green
+            return index, plan.name, "existing", plan.kind
         write_bytes_atomic(out / plan.name, render_image(plan, seed, config, font, tuple(latin_fonts)))
-        return index, plan.name, "written", plan.green
+        return index, plan.name, "written", plan.kind
     except (PlategenError, cv2.error, ValueError, OSError) as exc:
-        return index, "", f"{type(exc).__name__}: {exc}", False
+        return index, "", f"{type(exc).__name__}: {exc}", ""
+
+
+def check_kind_coverage(mix: dict[str, float], font: Path) -> Path:
+    """Check `font` has every character each kind of `mix` draws; return it.
+
+    Raises FontCoverageError naming the kind and the characters it lacks."""
+    for name in mix:
+        slots = KINDS[name].slots
+        needed = (grammar.PROVINCES if "P" in slots else "") + "".join(c for c in slots if not c.isascii())
+        try:
+            check_coverage([needed + grammar.LETTERS + grammar.DIGITS + "I"], font)
+        except FontCoverageError as exc:
+            raise FontCoverageError(f"kind {name!r}: {exc}") from None
+    return font
 
 
 def synthesize(
@@ -315,8 +351,8 @@ def synthesize(
     if workers < 1:
         raise ConfigError(f"workers: {workers!r} must be >= 1")
     # "I": the plain-stroke "1" of the plate typeface is drawn with it (plate_render, bar_one)
-    latin_needed = "".join(ADS[:-1]) + "I"
-    font = check_coverage(["".join(PROVINCES[:-1]) + latin_needed], resolve_font(config.font))
+    latin_needed = grammar.LETTERS + grammar.DIGITS + "I"
+    font = check_kind_coverage(config.mix, resolve_font(config.font))
     latin = bundled_latin_fonts() if config.latin_fonts is None else config.latin_fonts
     fonts = (font,) + tuple(check_coverage([latin_needed], resolve_font(f)) for f in latin)
     out = Path(out)
@@ -326,14 +362,15 @@ def synthesize(
     report, start = SynthReport(out=out), time.perf_counter()
     jobs = [(seed, i, config, out, fonts) for i in range(count)]
     results = pool_map(_work, jobs, workers, chunksize=8, desc="synth", unit="img", progress=progress)
-    for index, _name, status, green in results:
+    for index, _name, status, kind in results:
         if status == "written":
             report.written += 1
         elif status == "existing":
             report.existing += 1
         else:
             report.failed.append((str(index), status))
-        report.green += green
+            continue
+        report.kinds[kind] = report.kinds.get(kind, 0) + 1
     report.seconds = time.perf_counter() - start
     return report
 
@@ -346,5 +383,6 @@ __all__ = [
     "plan_image",
     "render_image",
     "random_text",
-    "is_green",
+    "kind_of",
+    "check_kind_coverage",
 ]

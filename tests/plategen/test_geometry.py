@@ -6,7 +6,8 @@ import pytest
 
 from plategen.align import spans
 from plategen.plates import geometry
-from plategen.plates.geometry import BLUE, GREEN, STANDARDS
+from plategen.plates.geometry import BLUE, GREEN
+from plategen.plates.grammar import STANDARDS
 from plategen.synth import plate as plate_render
 
 

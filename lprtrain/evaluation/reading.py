@@ -1,0 +1,58 @@
+"""What one reading says about its crop: whether its text is a plate text at all (the GA 36 grammar,
+`plategen.plates.grammar`), of which kind, and whether to take the crop for a plate.
+
+A reader always emits some text, even for a wall or a black frame; the grammar and the confidence
+together tell a plate from a non-plate (`benchmarks/nonplate.py` measures how well).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from plategen.plates.grammar import implied_kind
+
+from ..errors import ConfigError
+
+# The plate rule: a reading is taken for a plate when the grammar accepts its text and its confidence
+# is at least this. Chosen with benchmarks/nonplate.py on the shipped reader (the model card gives the
+# figures); another model may want another value (`predict --min-confidence`).
+PLATE_MIN_CONFIDENCE = 0.5
+
+
+def check_min_confidence(value: float) -> float:
+    """`value` itself. Raises ConfigError naming min_confidence when it is not in [0, 1]."""
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"min_confidence: {value!r} must be in [0, 1]")
+    return value
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A reader's text for one crop and the probability of its best CTC path."""
+
+    text: str
+    confidence: float
+
+    @property
+    def kind(self) -> str | None:
+        """The kind the text implies (`grammar.implied_kind`: blue for blue/yellow texts), or None
+        when no kind accepts it."""
+        return implied_kind(self.text)
+
+    @property
+    def valid(self) -> bool:
+        """Whether some plate kind accepts the text."""
+        return self.kind is not None
+
+    def is_plate(self, min_confidence: float = PLATE_MIN_CONFIDENCE) -> bool:
+        """The plate rule: a valid text, read with at least `min_confidence`."""
+        return self.valid and self.confidence >= min_confidence
+
+    def to_dict(self, min_confidence: float = PLATE_MIN_CONFIDENCE) -> dict:
+        """{text, confidence, valid, kind, plate}: `predict --json`'s fields after the path."""
+        kind = self.kind
+        plate = kind is not None and self.confidence >= min_confidence
+        return {"text": self.text, "confidence": self.confidence, "valid": kind is not None, "kind": kind, "plate": plate}
+
+
+__all__ = ["PLATE_MIN_CONFIDENCE", "Reading", "check_min_confidence"]
