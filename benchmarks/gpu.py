@@ -116,7 +116,7 @@ def step_rate(shards: Path, batch: int, steps: int) -> tuple[float, float]:
     from lprtrain.model.lprnet import ModelConfig, TrainingModel
     from lprtrain.train.loop import TrainTensors, train_step
     from lprtrain.train.precision import autocast_for
-    from plategen.data.ccpd import CCPD_CHARSET
+    from plategen.plates.grammar import PLATE_CHARSET as CCPD_CHARSET
 
     device = torch.device("cuda")
     data = load_data(shards, "train")

@@ -61,7 +61,9 @@ def eval_(
 
     DATA is a shard folder, a crop folder or index, a folder of crops named after their text, or a
     `path<TAB>text` manifest. Reports accuracy, LCR (TP, TN1 = wrong length, TN2 = wrong character),
-    per-subset rows, per-character precision/recall/F1 and the most frequent confusions. A crop that
+    how many readings are no plate text (invalid) or a text of another kind than the plate's, a row
+    per plate kind (the data's "kind" field, else the kind the text implies), per-subset rows,
+    per-character precision/recall/F1 and the most frequent confusions. A crop that
     cannot be read is skipped and listed in the report (and on stderr); --strict makes that an error.
 
     Example: lprtrain eval ../shared/data/plate-crops   (or: lprtrain eval runs/alt DATA --json r.json)

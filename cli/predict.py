@@ -1,4 +1,4 @@
-"""`lprtrain predict`: text and confidence for each plate crop."""
+"""`lprtrain predict`: text, confidence and plate validity for each plate crop."""
 
 from __future__ import annotations
 
@@ -24,32 +24,44 @@ from .options import param_option
     "decoder redraws (needs a run with decoder.safetensors).",
 )
 @param_option(predict_crops, "batch_size", "Crops per forward pass.", type=click.IntRange(min=1))
+@param_option(
+    predict_crops,
+    "min_confidence",
+    "The plate rule's threshold: `plate` is true for a valid text read with at least this confidence.",
+    type=click.FloatRange(0, 1),
+)
 @click.option(
     "--json",
     "as_json",
     is_flag=True,
-    help="Print JSON lines {path, text, confidence} instead of tab-separated text.",
+    help="Print JSON lines {path, text, confidence, valid, kind, plate} instead of tab-separated text.",
 )
 def predict(
     paths: tuple[Path, ...],
     onnx: Path | None,
     label_preview: Path | None,
     batch_size: int,
+    min_confidence: float,
     as_json: bool,
 ) -> None:
     """Read the plate crops IMAGES (files or folders) with the model in RUN.
 
     Without RUN, the reader shipped in the package (lprtrain/models/default, see its model card).
 
-    Prints `<path>\\t<text>\\t<confidence>` per crop; the confidence is the probability of the best
-    CTC path. Unreadable images are skipped and listed on stderr.
+    Prints `<path>\\t<text>\\t<confidence>\\t<valid|invalid>` per crop; the confidence is the probability
+    of the best CTC path, and `valid` says the text is one a plate kind of GA 36 accepts. With --json,
+    also `kind` (the kind the text implies, null when invalid; blue stands for blue or yellow, which
+    only colour tells apart) and `plate`: valid and at least --min-confidence, the rule that keeps
+    non-plates (noise, walls, blank frames) out. Unreadable images are skipped and listed on stderr.
 
     Example: lprtrain predict runs/alt crops/ --label-preview previews/
     """
 
     run, images = split_model(paths, 1)
     with library_errors():
-        report = predict_crops(run, list(images), onnx, batch_size, label_preview, progress=True)
+        report = predict_crops(
+            run, list(images), onnx, batch_size, label_preview, progress=True, min_confidence=min_confidence
+        )
     for row, line in zip(report.rows, report.lines()):
         click.echo(json.dumps(row, ensure_ascii=False) if as_json else line)
     for path, reason in report.skipped:

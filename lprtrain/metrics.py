@@ -7,7 +7,12 @@
 
 Per-character precision and recall (the paper's Table 4) need predicted and true characters paired:
 position by position when the lengths match, otherwise along a minimum edit-distance alignment, so a
-dropped character doesn't turn every later position into an error. Pure Python; no torch.
+dropped character doesn't turn every later position into an error.
+
+Per plate kind (GA 36, `plategen.plates.grammar`): each kind's accuracy, how many readings no kind
+accepts (`invalid`: not a plate text at all) and how many are valid texts of another kind than the
+plate's (`wrong_kind`, e.g. a green plate read with a character dropped, as a blue text). Pure
+Python; no torch.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from plategen.plates.grammar import accepting_kinds, implied_kind
+
 GAP = "∅"  # stands for "no character" in a confusion: (true "5", predicted GAP) is a deletion
 DIGITS = frozenset("0123456789")
 LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+UNKNOWN_KIND = "unknown"  # the per-kind row of plates whose true text no kind accepts
 
 
 def outcome(pred: str, true: str) -> str:
@@ -91,6 +99,18 @@ class Counts:
         }
 
 
+@dataclass
+class KindCounts(Counts):
+    """Outcome counts of one kind's plates, plus the readings that are no plate text (`invalid`) and
+    those that are a valid text of another kind (`wrong_kind`)."""
+
+    invalid: int = 0
+    wrong_kind: int = 0
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "invalid": self.invalid, "wrong_kind": self.wrong_kind}
+
+
 def prf(hits: int, predicted: int, support: int) -> dict:
     """Precision, recall and F1 from matched, predicted and true counts (0 where undefined)."""
     p = hits / predicted if predicted else 0.0
@@ -115,12 +135,18 @@ class Metrics:
     predicted: Counter = field(default_factory=Counter)  # char → times predicted
     support: Counter = field(default_factory=Counter)  # char → true occurrences
     confusions: Counter = field(default_factory=Counter)  # (true, pred) → count, GAP for none
+    kinds: dict[str, KindCounts] = field(default_factory=dict)  # plate kind → its plates' counts
+    invalid: int = 0  # readings no plate kind accepts
+    wrong_kind: int = 0  # valid readings that the plate's own kind does not accept
 
-    def add(self, pred: str, true: str, subset: str | None = None) -> str:
+    def add(self, pred: str, true: str, subset: str | None = None, plate_kind: str | None = None) -> str:
+        """Count one reading `pred` of the plate `true`, of kind `plate_kind` (None: the kind `true`
+        implies). Returns the outcome: tp, tn1 or tn2."""
         kind = outcome(pred, true)
         self.counts.add(kind)
         if subset:
             self.subsets.setdefault(subset, Counts()).add(kind)
+        self._add_kind(pred, plate_kind or implied_kind(true), kind)
         self.support.update(true)
         self.predicted.update(pred)
         for t, p in align_texts(pred, true):
@@ -129,6 +155,17 @@ class Metrics:
             else:
                 self.confusions[(t, p)] += 1
         return kind
+
+    def _add_kind(self, pred: str, plate_kind: str | None, kind: str) -> None:
+        row = self.kinds.setdefault(plate_kind or UNKNOWN_KIND, KindCounts())
+        row.add(kind)
+        read_as = accepting_kinds(pred)
+        if not read_as:
+            row.invalid += 1
+            self.invalid += 1
+        elif plate_kind is not None and plate_kind not in read_as:
+            row.wrong_kind += 1
+            self.wrong_kind += 1
 
     def per_char(self) -> dict[str, dict]:
         chars = sorted(set(self.support) | set(self.predicted))
@@ -152,6 +189,9 @@ class Metrics:
     def to_dict(self, top: int = 10) -> dict:
         return {
             **self.counts.to_dict(),
+            "invalid": self.invalid,
+            "wrong_kind": self.wrong_kind,
+            "per_kind": {k: c.to_dict() for k, c in sorted(self.kinds.items())},
             "per_char": self.per_char(),
             "per_group": self.per_group(),
             "per_subset": {s: c.to_dict() for s, c in sorted(self.subsets.items())},
@@ -159,9 +199,15 @@ class Metrics:
         }
 
 
-def compute(preds: list[str], texts: list[str], subsets: list[str | None] | None = None) -> Metrics:
-    """Metrics of predicted vs true texts (optionally tagged with a CCPD subset each)."""
+def compute(
+    preds: list[str],
+    texts: list[str],
+    subsets: list[str | None] | None = None,
+    kinds: list[str | None] | None = None,
+) -> Metrics:
+    """Metrics of predicted vs true texts, optionally tagged with a CCPD subset each and with each
+    plate's kind (None, or no list: the kind its text implies)."""
     metrics = Metrics()
     for i, (p, t) in enumerate(zip(preds, texts, strict=True)):
-        metrics.add(p, t, subsets[i] if subsets else None)
+        metrics.add(p, t, subsets[i] if subsets else None, kinds[i] if kinds else None)
     return metrics

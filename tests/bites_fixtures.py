@@ -97,7 +97,7 @@ def trained_run(base: Path) -> TrainedRun:
     that its logits on the 8 plates are MARGIN × one-hot of `frame_targets`: an exact overfit with no
     training loop (a backward pass costs ~0.3 s per step on 2 cores)."""
     root = base / "bites-trained"
-    plates = synth_crops(root, TRAIN_PLATES, seed=1, config=SynthConfig(green_fraction=0.0))
+    plates = synth_crops(root, TRAIN_PLATES, seed=1, config=SynthConfig(kinds="blue"))
     config = ModelConfig(dropout=0.0)
     x = to_input(plates.images)
     with torch.random.fork_rng():

@@ -45,15 +45,15 @@ MUTATIONS = (
     Mutation(
         "predict returns an empty text",
         "lprtrain/evaluation/predict.py",
-        '{"path": str(p), "text": text, "confidence": conf}',
-        '{"path": str(p), "text": "", "confidence": conf}',
+        '{"path": str(p), **Reading(text, conf).to_dict(min_confidence)}',
+        '{"path": str(p), **Reading("", conf).to_dict(min_confidence)}',
         ("tests/test_bites_lprtrain.py",),
     ),
     Mutation(
         "eval counts every plate correct",
         "lprtrain/evaluation/scoring.py",
-        "metrics = compute(preds, data.texts, data.subsets)",
-        "metrics = compute(list(data.texts), data.texts, data.subsets)",
+        "metrics = compute(preds, data.texts, data.subsets, data.kinds)",
+        "metrics = compute(list(data.texts), data.texts, data.subsets, data.kinds)",
         ("tests/test_bites_lprtrain.py",),
     ),
     Mutation(

@@ -93,7 +93,7 @@ def test_crop_keeps_each_quadrant_of_the_plate_in_place(tmp_path):
 
 def test_crop_of_a_synthetic_photo_matches_the_plate_region(tmp_path):
     synthesize(
-        tmp_path / "photos", 3, seed=4, config=SynthConfig(green_fraction=0.0), workers=1, progress=False
+        tmp_path / "photos", 3, seed=4, config=SynthConfig(kinds="blue"), workers=1, progress=False
     )
     crop_dataset(
         tmp_path / "photos", tmp_path / "crops", CropConfig(val_fraction=0.0), workers=1, progress=False
@@ -193,7 +193,7 @@ def test_render_labels_draw_a_glyph_in_every_box_and_nothing_outside(tmp_path):
 def test_synth_draws_the_text_its_filename_names(tmp_path):
     # Clean, upright plates in the plate font alone, cropped large enough to read glyph by glyph.
     config = SynthConfig(
-        green_fraction=0.0,
+        kinds="blue",
         latin_fonts=(),
         plate_width=(300, 400),
         max_roll=0,

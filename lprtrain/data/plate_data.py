@@ -19,6 +19,7 @@ from plategen.data.samples import INDEX_NAME
 from plategen.data.shards import MANIFEST, read_shard_manifest, read_shard_split
 from plategen.data.splits import describe_counts, missing_split, of_split, split_counts
 from plategen.errors import DatasetError
+from plategen.plates.grammar import KINDS
 
 from ..errors import CharsetError
 from ..model.preprocess import read_crops, resize_all, to_input
@@ -34,6 +35,7 @@ class PlateData:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): crops left out
     split: str | None = None  # the split read (None: every sample)
     source: str | None = None  # what it was read from
+    kinds: list[str | None] | None = None  # each plate's kind as its source gives it (None: not given)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -99,6 +101,7 @@ def load_data(
             [m.get("source") or m.get("crop") for m in arrays.meta],
             split=split,
             source=str(source),
+            kinds=_kinds(arrays.meta, [f"{source}: {m.get('source') or m.get('crop')}" for m in arrays.meta]),
         )
     samples = _samples(Path(source))
     if split is not None:
@@ -120,7 +123,18 @@ def load_data(
         skipped,
         split,
         str(source),
+        _kinds([s.fields for s in samples], [str(s.path) for s in samples]),
     )
+
+
+def _kinds(fields: list[dict], where: list[str]) -> list[str | None]:
+    """The "kind" field of each sample (None where absent). Raises DatasetError naming the sample
+    and the known kinds for a kind the plate grammar does not know."""
+    kinds = [f.get("kind") for f in fields]
+    for kind, place in zip(kinds, where):
+        if kind is not None and kind not in KINDS:
+            raise DatasetError(f"{place}: kind {kind!r} is not a plate kind; known kinds: {', '.join(KINDS)}")
+    return kinds
 
 
 def _samples(source: Path) -> list:

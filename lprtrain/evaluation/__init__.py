@@ -2,6 +2,7 @@
 (`scoring`), `lprtrain predict` (`predict`) and the paper's experiment (`compare`)."""
 
 from .compare import CompareConfig, compare
+from .reading import PLATE_MIN_CONFIDENCE, Reading
 from .scoring import EvalReport, evaluate
 
-__all__ = ["EvalReport", "evaluate", "CompareConfig", "compare"]
+__all__ = ["EvalReport", "evaluate", "CompareConfig", "compare", "PLATE_MIN_CONFIDENCE", "Reading"]

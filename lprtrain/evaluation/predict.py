@@ -22,6 +22,7 @@ from ..model.decode import greedy_decode
 from ..model.inference import ort_session, reader
 from ..model.preprocess import read_crops, to_input
 from ..model.run import load_decoder, load_model, read_config, shipped_model
+from .reading import PLATE_MIN_CONFIDENCE, Reading, check_min_confidence
 from .scoring import DEFAULT_BATCH
 
 PREVIEW_SCALE = 4  # previews are tiny otherwise (94×24)
@@ -31,12 +32,16 @@ PREVIEW_SCALE = 4  # previews are tiny otherwise (94×24)
 class PredictReport:
     """One row per readable image, plus the images skipped and why."""
 
-    rows: list[dict] = field(default_factory=list)  # {path, text, confidence}
+    rows: list[dict] = field(default_factory=list)  # {path, text, confidence, valid, kind, plate}
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     previews: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        return [f"{r['path']}\t{r['text']}\t{r['confidence']:.4f}" for r in self.rows]
+        """`path<TAB>text<TAB>confidence<TAB>valid|invalid` per row."""
+        return [
+            f"{r['path']}\t{r['text']}\t{r['confidence']:.4f}\t{'valid' if r['valid'] else 'invalid'}"
+            for r in self.rows
+        ]
 
 
 def collect_images(inputs: list[str | Path]) -> list[Path]:
@@ -63,14 +68,19 @@ def predict(
     batch_size: int = DEFAULT_BATCH,
     label_preview: str | Path | None = None,
     progress: bool = False,
+    min_confidence: float = PLATE_MIN_CONFIDENCE,
 ) -> PredictReport:
     """Read every crop in `inputs` (files or folders) with RUN's model (None: the shipped model), or
     the ONNX file `onnx`.
 
+    Each row is a `Reading.to_dict`: the text, its confidence, whether the plate grammar accepts it
+    (`valid`) and the kind it implies, and `plate`: valid and read with at least `min_confidence`.
     Unreadable images are skipped and reported. `label_preview` = a folder receiving one PNG per
     image: the crop beside the decoder's predicted image label. Raises RunError/WeightsError for a
-    bad run (including one without a decoder when a preview is asked for).
+    bad run (including one without a decoder when a preview is asked for), ConfigError for a
+    `min_confidence` outside [0, 1].
     """
+    check_min_confidence(min_confidence)
     run = shipped_model() if run is None else run
     model = load_model(run)
     decoder = None
@@ -89,7 +99,7 @@ def predict(
             for p, (text, conf) in zip(
                 paths[i : i + batch_size], greedy_decode(read(x), model.config.charset)
             ):
-                report.rows.append({"path": str(p), "text": text, "confidence": conf})
+                report.rows.append({"path": str(p), **Reading(text, conf).to_dict(min_confidence)})
             if decoder is not None:
                 drawn = decoder(model.features(x))[:, 0].clamp(0, 1)  # (B, h, w); the paper's is unbounded
                 for k, p in enumerate(paths[i : i + batch_size]):

@@ -14,9 +14,12 @@ from plategen.plates.grammar import implied_kind
 from ..errors import ConfigError
 
 # The plate rule: a reading is taken for a plate when the grammar accepts its text and its confidence
-# is at least this. Chosen with benchmarks/nonplate.py on the shipped reader (the model card gives the
-# figures); another model may want another value (`predict --min-confidence`).
-PLATE_MIN_CONFIDENCE = 0.5
+# is at least this. The grammar alone lets through a few per cent of noise crops (a reader's prior
+# spells plate-like texts), but at confidences orders of magnitude below those of right readings of
+# real plates; the value sits between the two, chosen with benchmarks/nonplate.py on the shipped
+# reader (its figures are in the model card). Another model may want another value
+# (`lprtrain predict --min-confidence`).
+PLATE_MIN_CONFIDENCE = 0.01
 
 
 def check_min_confidence(value: float) -> float:
@@ -50,9 +53,13 @@ class Reading:
 
     def to_dict(self, min_confidence: float = PLATE_MIN_CONFIDENCE) -> dict:
         """{text, confidence, valid, kind, plate}: `predict --json`'s fields after the path."""
-        kind = self.kind
-        plate = kind is not None and self.confidence >= min_confidence
-        return {"text": self.text, "confidence": self.confidence, "valid": kind is not None, "kind": kind, "plate": plate}
+        return {
+            "text": self.text,
+            "confidence": self.confidence,
+            "valid": self.valid,
+            "kind": self.kind,
+            "plate": self.is_plate(min_confidence),
+        }
 
 
 __all__ = ["PLATE_MIN_CONFIDENCE", "Reading", "check_min_confidence"]

@@ -36,8 +36,9 @@ class EvalReport:
         return self.metrics.counts.accuracy
 
     def to_json(self) -> dict:
-        """Keys: total, correct, accuracy, lcr, tn1, tn2, per_char, per_group, per_subset, confusions,
-        plates_per_s, and skipped ([{path, reason}]) when any crop was unreadable."""
+        """Keys: total, correct, accuracy, lcr, tn1, tn2, invalid, wrong_kind, per_kind, per_char,
+        per_group, per_subset, confusions, plates_per_s, and skipped ([{path, reason}]) when any crop
+        was unreadable."""
         n = self.metrics.counts.total
         out = {**self.metrics.to_dict(self.top), "plates_per_s": n / self.seconds if self.seconds else None}
         if self.skipped:
@@ -50,7 +51,15 @@ class EvalReport:
             f"plates {c.total}  correct (TP) {c.tp}  TN1 (wrong length) {c.tn1}  "
             f"TN2 (wrong character) {c.tn2}",
             f"accuracy {c.accuracy:.4f}  LCR {c.lcr:.4f}",
+            f"readings that are no plate text (invalid) {self.metrics.invalid}  "
+            f"valid but of another kind than the plate's {self.metrics.wrong_kind}",
+            "",
+            f"{'kind':<16}{'plates':>8}{'acc':>8}{'LCR':>8}{'invalid':>9}{'wrong kind':>12}",
         ]
+        for name, k in sorted(self.metrics.kinds.items()):
+            lines.append(
+                f"{name:<16}{k.total:>8}{k.accuracy:>8.4f}{k.lcr:>8.4f}{k.invalid:>9}{k.wrong_kind:>12}"
+            )
         if self.metrics.subsets:
             lines += ["", f"{'subset':<16}{'plates':>8}{'acc':>8}{'LCR':>8}"]
             for name, s in sorted(self.metrics.subsets.items()):
@@ -103,15 +112,17 @@ def evaluate(
     """Read every plate of `data` with `model` (or the ONNX Runtime `session` of its export, the model
     then giving the charset) and score the readings.
 
-    Raises CharsetError naming the characters when the data uses characters the model's charset
-    lacks (the model could never read those plates right).
+    Each plate's kind is the one its data gives (`data.kinds`), else the kind its text implies;
+    plates whose text no kind accepts are scored under "unknown". Raises CharsetError naming the
+    characters when the data uses characters the model's charset lacks (the model could never read
+    those plates right).
     """
     encode_texts(data.texts, model.config.charset)
     start = time.perf_counter()
     readings = predict_texts(model, data.images, batch_size, progress, session)
     seconds = time.perf_counter() - start
     preds = [text for text, _ in readings]
-    metrics = compute(preds, data.texts, data.subsets)
+    metrics = compute(preds, data.texts, data.subsets, data.kinds)
     paths = data.paths or [None] * len(data)
     rows = [
         {"path": p, "text": t, "pred": r, "confidence": c}

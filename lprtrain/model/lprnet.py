@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from plategen.config import INPUT_SIZE
-from plategen.data.ccpd import CCPD_CHARSET
+from plategen.plates.grammar import PLATE_CHARSET
 from plategen.errors import reject_unknown_keys
 
 from ..errors import ConfigError
@@ -34,7 +34,7 @@ CONTEXT_TAP_CHANNELS = 64 + 128 + 256  # taps 2, 6 and 13; tap 22 adds one chann
 class ModelConfig:
     """What defines an LPRNet: charset (the CTC blank is appended as the last class) and input size."""
 
-    charset: str = CCPD_CHARSET
+    charset: str = PLATE_CHARSET  # every kind: 31 provinces, 24 letters, 10 digits, 警学港澳使领挂
     input_size: tuple[int, int] = INPUT_SIZE  # (W, H)
     dropout: float = 0.5
     # LPRNet_Pytorch scales each context map by the mean of its square over the whole *batch*

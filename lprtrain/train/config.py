@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from plategen.config import INPUT_SIZE, setting
-from plategen.data.ccpd import CCPD_CHARSET
+from plategen.plates.grammar import PLATE_CHARSET
 from plategen.errors import reject_unknown_keys
 
 from ..data.augment import AUGMENT_FRAMES
@@ -42,7 +42,7 @@ class FitConfig:
     )
     aux_weight: float = setting(1.0, "w in CTC + w·MSE (joint).")
     seed: int = setting(0, "Seed of the initial weights, the batch order and dropout.")
-    charset: str | None = None  # None: CCPD's provinces + letters + digits
+    charset: str | None = None  # None: every plate kind's characters (grammar.PLATE_CHARSET)
     max_steps: int | None = setting(None, "Stop after this many batches in all.")  # counted across resumes
     time_budget_s: float | None = setting(
         None, "Stop once the run has trained SECONDS in all (resumed calls included).", option="time_budget"
@@ -146,7 +146,7 @@ class FitConfig:
 
     def model_config(self) -> ModelConfig:
         return ModelConfig(
-            charset=self.charset or CCPD_CHARSET,
+            charset=self.charset or PLATE_CHARSET,
             input_size=self.input_size,
             dropout=self.dropout,
             context_norm=self.context_norm,

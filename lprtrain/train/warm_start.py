@@ -99,7 +99,38 @@ def map_state(
             out[key] = value.clone()
         else:
             out[key] = _gather(value, target, axes)
+    _quiet_new_classes(out, old, new_rows, old_rows, len(new_charset))
     return out
+
+
+def _quiet_new_classes(
+    out: dict[str, torch.Tensor], old: dict, new_rows: torch.Tensor, old_rows: torch.Tensor, classes: int
+) -> None:
+    """Start the characters MODEL lacks so that they change nothing MODEL already reads.
+
+    Fresh random rows would: the class map feeds the context, which each plate's context scaling
+    divides by its mean square, so a few random class channels rescale every logit (mapping the
+    published LPRNet weights onto 72 characters read 4 % of real-crops instead of 50 % before a
+    step). Instead each new class channel in the backbone copies an existing character's (so the
+    context keeps its statistics), the head ignores the new context channels, and the head's new
+    rows output a logit far below every other, so nothing reads as a new character until trained.
+    """
+    mapped = set(new_rows.tolist())
+    added = [i for i in range(classes) if i not in mapped]
+    if not added or "container.0.weight" not in out:
+        return
+    donors = [o for n, o in zip(new_rows.tolist(), old_rows.tolist()) if n < classes]  # not the blank
+    for k, row in enumerate(added):
+        donor = donors[k % len(donors)]
+        for key in CLASS_ROWS[:6]:
+            if key in out and key in old:
+                out[key][row] = old[key][donor]
+    head, bias = out["container.0.weight"], out["container.0.bias"]
+    taps = CONTEXT_TAP_CHANNELS
+    for row in added:
+        head[:, taps + row] = 0  # no class reads the new channels
+        head[row] = 0
+        bias[row] = bias[[r for r in range(head.shape[0]) if r not in added]].min() - 10
 
 
 def _gather(value: torch.Tensor, target: torch.Tensor, axes: dict[int, tuple]) -> torch.Tensor:

@@ -6,7 +6,10 @@
     out/.progress.json       finished shards, so a re-run keeps them (checksum verified)
     out/preview.png          optional contact sheet of crops with their labels overlaid
 
-Work is split by shard across worker processes; each shard is written atomically.
+Each crop's label is drawn in its own layout (`plate_type`, e.g. `police7`: GA 36 puts a police
+plate's separator after the province), as a glyph map that ignores the plate's colours: a yellow and
+a blue plate reading the same text in the same layout get the same label. Work is split by shard
+across worker processes; each shard is written atomically.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import cv2
 import numpy as np
 
 from ..align.layout import Alignment
+from ..align.spans import layout_kind
 from ..data.registry import load_samples
 from ..data.samples import Sample, length_layout
 from ..data.shards import sha256_file, shard_name, write_manifest, write_shard
@@ -34,6 +38,7 @@ from ..io import (
     write_jsonl_atomic,
 )
 from ..plates.fonts import check_coverage
+from ..plates.geometry import PlateGeometry
 from ..pool import pool_map
 from .renderer import LabelRenderer, RenderConfig, contact_sheet, font_name, load_font
 
@@ -147,6 +152,8 @@ def _assign_layouts(samples: list[Sample], alignment: Alignment) -> tuple[list, 
         if name is None:
             have = ", ".join(f"{n} ({alignment[n].length})" for n in alignment.layouts)
             reason = f"no layout for text length {len(s.text)} (layout {s.layout!r}; alignment has {have})"
+            if s.layout not in alignment.layouts and (kind := layout_kind(s.layout)) is not None:
+                reason += f"; a {kind.name} plate takes only a layout with the {kind.geometry.name}'s boxes"
             skipped.append({"path": str(s.path), "key": key, "text": s.text, "reason": reason})
         else:
             keyed.append((key, s, name))
@@ -156,13 +163,26 @@ def _assign_layouts(samples: list[Sample], alignment: Alignment) -> tuple[list, 
 
 
 def _layout_for(s: Sample, alignment: Alignment, by_length: dict[int, list[str]]) -> str | None:
-    """The sample's own layout if the alignment has it, else the only layout of its text length."""
+    """The sample's own layout if the alignment has it; for a plate kind's layout, else the most
+    measured layout of a kind with the same geometry (yellow7 takes blue7's boxes); else the text
+    length's layout, else the only layout of its text length, unless that one is a plate kind's of
+    another geometry (police7 never takes blue7's boxes: its separator sits elsewhere)."""
     if s.layout in alignment.layouts:
         return s.layout if alignment[s.layout].length == len(s.text) else None
+    geometry, names = _geometry(s.layout), by_length.get(len(s.text), [])
+    twins = [n for n in names if geometry is not None and _geometry(n) == geometry]
+    if twins:
+        return max(twins, key=lambda n: alignment[n].count)
     if length_layout(s.text) in alignment.layouts:
         return length_layout(s.text)
-    names = by_length.get(len(s.text), [])
-    return names[0] if len(names) == 1 else None
+    if len(names) != 1 or (geometry is not None and _geometry(names[0]) not in (None, geometry)):
+        return None
+    return names[0]
+
+
+def _geometry(layout: str) -> PlateGeometry | None:
+    kind = layout_kind(layout)
+    return kind.geometry if kind is not None else None
 
 
 def _crop_size(alignment: Alignment, names: set[str]) -> tuple[int, int]:

@@ -92,7 +92,10 @@ class SynthConfig:
     bbox_slack: tuple[float, float] = (0.06, 0.3)
 
     def __post_init__(self) -> None:
-        parse_mix(self.kinds)
+        try:
+            parse_mix(self.kinds)
+        except ConfigError as exc:
+            raise ConfigError(f"SynthConfig.{exc}") from None
         for name in (
             "motion_fraction",
             "home_fraction",

@@ -20,17 +20,18 @@ def test_synth_writes_named_photos_and_resumes(tmp_path: Path) -> None:
         "3",
         "--seed",
         "4",
-        "--green-fraction",
-        "0.34",
+        "--kinds",
+        "blue:2,police",
         "--workers",
         "1",
     ]
     result = CliRunner().invoke(plategen, args)
     assert result.exit_code == 0, result.output
-    assert "synth: 3 written, 0 already present, 0 failed (1 green)" in result.output
+    assert "synth: 3 written, 0 already present, 0 failed (2 blue, 1 police)" in result.output
     names = sorted(p.name for p in (tmp_path / "out").glob("*.jpg"))
     assert len(names) == 3
-    assert sorted(len(parse_name(n).text) for n in names) == [7, 7, 8]
+    assert sorted(parse_name(n).kind for n in names) == ["blue", "blue", "police"]
+    assert sum(parse_name(n).text.endswith("警") and n.endswith("-police.jpg") for n in names) == 1
     again = CliRunner().invoke(plategen, args)
     assert again.exit_code == 0 and "0 written, 3 already present" in again.output
 
@@ -48,7 +49,9 @@ def test_missing_font_is_one_error_line(tmp_path: Path) -> None:
     "args, message",
     [
         (["--count", "0"], "Invalid value for '--count'"),
-        (["--count", "2", "--green-fraction", "1.5"], "Invalid value for '--green-fraction'"),
+        (["--count", "2", "--kinds", "purple"], "unknown kind 'purple'"),
+        (["--count", "2", "--kinds", "blue:0"], "weight 0 must be a finite number > 0"),
+        (["--count", "2", "--kinds", "blue,police:-2"], "weight -2 must be a finite number > 0"),
         (["--count", "2", "--seed", "-1"], "Invalid value for '--seed'"),
         (["--count", "2", "--workers", "0"], "Invalid value for '--workers'"),
         ([], "Missing option '--count'"),
@@ -74,13 +77,23 @@ def test_font_choice_flags_reach_the_renderer(tmp_path: Path) -> None:
     assert run("given", *sum((["--latin-font", str(p)] for p in bundled_latin_fonts()), [])) == default
 
 
-@pytest.mark.parametrize("home, expect_home", [("0", 0), ("1", 12)])
-def test_home_fraction_sets_the_province_prior(tmp_path: Path, home: str, expect_home: int) -> None:
+@pytest.mark.parametrize("home, most_home", [("0", 3), ("1", 12)])
+def test_home_fraction_sets_the_province_prior(tmp_path: Path, home: str, most_home: int) -> None:
     out = tmp_path / "out"
-    args = ["synth", str(out), "--count", "12", "--green-fraction", "0", "--home-fraction", home]
+    args = ["synth", str(out), "--count", "12", "--kinds", "blue", "--home-fraction", home]
+    args += ["--home-province", "苏"]
     result = CliRunner().invoke(plategen, [*args, "--home-letter-fraction", "1", "--workers", "1"])
     assert result.exit_code == 0, result.output
     texts = [parse_name(p.name).text for p in out.glob("*.jpg")]
     assert len(texts) == 12
-    assert sum(t[0] == "皖" for t in texts) == expect_home
-    assert all(t[1] == "A" for t in texts if t[0] == "皖")
+    assert sum(t[0] == "苏" for t in texts) <= most_home and (home == "0" or most_home == 12)
+    assert all(t[1] == "A" for t in texts)
+
+
+def test_a_font_lacking_a_kinds_special_character_is_one_error_naming_the_kind(tmp_path: Path) -> None:
+    latin = bundled_latin_fonts()[0]  # has letters and digits, no Chinese at all
+    args = ["synth", str(tmp_path / "out"), "--count", "1", "--kinds", "police", "--font", str(latin)]
+    result = CliRunner().invoke(plategen, args)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: kind 'police': ") and "'警'" in result.output
+    assert len(result.output.strip().splitlines()) == 1

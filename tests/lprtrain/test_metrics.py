@@ -1,10 +1,10 @@
-"""The paper's TP/TN1/TN2, accuracy and LCR; per-character P/R/F1; subsets; confusions."""
+"""The paper's TP/TN1/TN2, accuracy and LCR; per-character P/R/F1; subsets; confusions; kinds."""
 
 from __future__ import annotations
 
 import pytest
 
-from lprtrain.metrics import GAP, align_texts, compute, outcome
+from lprtrain.metrics import GAP, UNKNOWN_KIND, align_texts, compute, outcome
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,27 @@ def test_per_subset_rows_and_confusions():
 
 def test_no_subsets_gives_an_empty_table():
     assert compute(["A"], ["A"], [None]).to_dict()["per_subset"] == {}
+
+
+def test_per_kind_rows_count_invalid_and_wrong_kind_readings():
+    truth = ["皖A12345", "皖AD12345", "皖A12345", "京A1234警", "皖B12345", "皖A1234"]
+    kinds = [None, None, None, None, "yellow", None]  # None: the kind the text implies
+    preds = [
+        "皖A12345",  # right
+        "皖A12345",  # a green plate read as a valid blue text: wrong kind
+        "皖A1234",  # no kind accepts it: invalid
+        "京A1234警",  # right
+        "皖B12345",  # right; yellow shares blue's grammar, so not a wrong kind
+        "皖A12345",  # the true text is no plate text: its plate counts as unknown
+    ]
+    m = compute(preds, truth, kinds=kinds).to_dict()
+    assert (m["invalid"], m["wrong_kind"]) == (1, 1)
+    rows = {k: (r["total"], r["correct"], r["invalid"], r["wrong_kind"]) for k, r in m["per_kind"].items()}
+    assert rows == {
+        "blue": (2, 1, 1, 0),
+        "green": (1, 0, 0, 1),
+        "police": (1, 1, 0, 0),
+        "yellow": (1, 1, 0, 0),
+        UNKNOWN_KIND: (1, 0, 0, 0),
+    }
+    assert m["per_kind"]["blue"]["accuracy"] == 0.5 and m["per_kind"]["green"]["tn1"] == 1

@@ -1,7 +1,8 @@
-"""predict: text + confidence per crop, torch and ONNX agree, label previews need a decoder."""
+"""predict: text, confidence, validity and kind per crop; torch and ONNX agree; previews need a decoder."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +14,12 @@ from cli.lprtrain import lprtrain
 from lprtrain.data.testdata import synthetic_plates
 from lprtrain.deploy.export import export_onnx
 from lprtrain.evaluation.predict import PREVIEW_SCALE, predict
+from lprtrain.evaluation.reading import PLATE_MIN_CONFIDENCE
 from lprtrain.model.lprnet import ModelConfig, TrainingModel
 from lprtrain.model.preprocess import preprocess
 from lprtrain.model.run import load_model, save_run
 from plategen.io import read_image, write_image_atomic
+from plategen.plates.grammar import accepts, implied_kind
 
 
 @pytest.fixture
@@ -73,8 +76,42 @@ def test_label_preview_writes_crop_beside_decoder_output(run, crops, tmp_path):
 def test_predict_cli_prints_tab_separated_rows(run, crops):
     result = CliRunner().invoke(lprtrain, ["predict", str(run), str(crops / "皖A12340.png")])
     assert result.exit_code == 0, result.output
-    path, text, confidence = result.output.strip().splitlines()[-1].split("\t")
+    path, text, confidence, valid = result.output.strip().splitlines()[-1].split("\t")
     assert path.endswith("皖A12340.png") and 0 <= float(confidence) <= 1
+    assert valid == ("valid" if accepts(text) else "invalid")
+
+
+def test_predict_json_says_whether_each_reading_is_a_plate_text(tmp_path, plate_crops):
+    # a real crop the shipped reader reads right, and a black frame, which it reads as no plate text
+    crop = next(p for p in sorted(plate_crops.glob("*.jpg")) if predict(None, [p]).rows[0]["text"] == p.stem)
+    black = tmp_path / "black.png"
+    write_image_atomic(black, np.zeros((24, 94, 3), np.uint8))
+    result = CliRunner().invoke(lprtrain, ["predict", str(crop), str(black), "--json"])
+    assert result.exit_code == 0, result.output
+    real, blank = [json.loads(line) for line in result.stdout.splitlines()]
+    assert real == {
+        "path": str(crop),
+        "text": crop.stem,
+        "confidence": pytest.approx(real["confidence"]),
+        "valid": True,
+        "kind": "blue",
+        "plate": real["confidence"] >= PLATE_MIN_CONFIDENCE,
+    }
+    assert real["plate"]
+    assert (blank["valid"], blank["kind"], blank["plate"]) == (False, None, False), blank
+    lines = CliRunner().invoke(lprtrain, ["predict", str(crop), str(black)]).stdout.splitlines()
+    assert [line.split("\t")[3] for line in lines] == ["valid", "invalid"]
+
+
+def test_predict_rows_follow_the_grammar(plate_crops, tmp_path):
+    # every row of 200 real crops and a few non-plates: valid and kind are the grammar's verdict on
+    # the text, plate the rule; some readings are invalid and some valid, so neither can be constant
+    write_image_atomic(tmp_path / "grey.png", np.full((24, 94, 3), 128, np.uint8))
+    rows = predict(None, [plate_crops, tmp_path]).rows
+    for r in rows:
+        assert r["valid"] == accepts(r["text"]) and r["kind"] == implied_kind(r["text"]), r
+        assert r["plate"] == (r["valid"] and r["confidence"] >= PLATE_MIN_CONFIDENCE), r
+    assert {r["valid"] for r in rows} == {True, False}
 
 
 def test_label_preview_without_decoder_is_a_clear_error(tmp_path, crops):

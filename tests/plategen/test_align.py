@@ -110,11 +110,11 @@ def test_polarity_is_detected_on_rendered_plates(green, polarity):
     assert detect_polarity(to_grey(means)) == polarity
 
 
-@pytest.mark.parametrize("light", [True, False])
-def test_measures_known_boxes_in_both_polarities_despite_the_frame(tmp_path, light):
-    write_index(tmp_path, lines(12, light=light), ["皖A12345"] * 12)
+@pytest.mark.parametrize("light, layout", [(True, "blue7"), (False, "yellow7")])
+def test_measures_known_boxes_in_both_polarities_despite_the_frame(tmp_path, light, layout):
+    write_index(tmp_path, lines(12, light=light), ["皖A12345"] * 12, layout)  # yellow: dark glyphs
     result = align_images(tmp_path, AlignConfig(), workers=1, progress=False)
-    lay = result.alignment["blue7"]
+    lay = result.alignment[layout]
     assert lay.source == "measured" and lay.count == 12 and not result.warnings
     assert lay.extra["polarity"] == ("light" if light else "dark")
     assert (lay.top, lay.bottom) == (5, 19)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import PurePosixPath
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli.plategen import plategen
@@ -21,6 +23,7 @@ from plategen.data.ccpd import (
     subset_of,
 )
 from plategen.errors import FilenameError
+from plategen.plates.grammar import KINDS, random_text
 
 NAME = "025-95_113-154&383_386&473-386&473_177&454_154&383_363&402-0_0_22_27_27_33_16-37-15.jpg"
 GREEN = "02625-94_253-242&460_494&565-494&565_256&530_242&460_485&480-0_0_3_24_24_29_25_32-76-47.jpg"
@@ -67,6 +70,11 @@ def test_all_real_names_parse_and_round_trip(ccpd_splits) -> None:
             p = parse_name(line)
             assert format_name(p) == line.rsplit("/", 1)[-1]
             assert p.plate_type == "blue7" and len(p.text) == 7
+            # the text as CCPD's own tables spell it, whatever the extended format adds
+            digits = [int(i) for i in line.rsplit("/", 1)[-1].split("-")[4].split("_")]
+            tables = (PROVINCES, ALPHABETS) + (ADS,) * 5
+            assert p.text == "".join(t[i] for t, i in zip(tables, digits) if t[i] != "O")
+            assert p.kind == "blue" and p.kind_field is None
             count += 1
     assert count == 91_979
 
@@ -170,3 +178,42 @@ def test_parse_cli_bad_name_is_one_error_line() -> None:
 )
 def test_subset_is_the_nearest_ccpd_folder(path, subset):
     assert subset_of(path) == subset
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), kind=st.sampled_from(list(KINDS)))
+def test_the_extended_format_spells_every_kind_and_round_trips(seed: int, kind: str) -> None:
+    text = random_text(np.random.default_rng(seed), kind)
+    default = {7: "blue", 8: "green"}[len(text)]
+    p = PlateName("01", (90, 90), ((0, 0), (9, 9)), ((9, 9), (0, 9), (0, 0), (9, 0)), encode_text(text), 1, 2)
+    p = replace(p, kind_field=None if kind == default else kind)
+    name = format_name(p)
+    q = parse_name(name)
+    assert q == p and q.text == text and q.kind == kind and format_name(q) == name
+    assert q.plate_type == f"{kind}{len(text)}" and q.to_dict()["kind"] == kind
+    assert PlateName.from_dict(q.to_dict()) == q
+
+
+def test_extended_names_spell_literals_once() -> None:
+    police = NAME.replace("0_0_22_27_27_33_16", "0_0_22_27_27_33_警").replace("-37-15", "-37-15-police")
+    assert parse_name(police).text == "皖AY339警" and parse_name(police).kind == "police"
+    embassy = NAME.replace("0_0_22_27_27_33_16", "使_=0_26_27_28_29_30").replace("-37-15", "-37-15-embassy")
+    assert parse_name(embassy).text == "使023456" and format_name(parse_name(embassy)) == embassy
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("-37-15", "-37-15-purple", "field 8 (kind): 'purple' is not a plate kind"),
+        ("-37-15", "-37-15-police", "field 8 (kind): 'police' does not fit the text '皖AY339S'"),
+        ("-37-15", "-37-15-", "expected 7 or 8"),
+        ("0_0_22", "皖_0_22", "literal '皖' at position 0 is index 0"),
+        ("0_0_22", "0_0_字", "literal '字' at position 2 is not a plate character"),
+        ("0_0_22", "0_0_=字", "index '=字' is not a number"),
+        ("0_0_22", "0_0_=10", "index '=10' is not a number"),
+    ],
+)
+def test_malformed_extended_names_name_field_and_value(old: str, new: str, message: str) -> None:
+    with pytest.raises(FilenameError) as err:
+        parse_name(NAME.replace(old, new))
+    assert message in str(err.value)

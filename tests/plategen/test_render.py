@@ -8,7 +8,7 @@ import pytest
 from plategen.align.layout import Layout
 from plategen.errors import AlignmentError, ConfigError, FontError
 from plategen.labels.renderer import LabelRenderer, RenderConfig, contact_sheet, overlay
-from plategen.synth.plate import BLUE
+from plategen.plates.geometry import BLUE
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 

@@ -1,4 +1,4 @@
-"""`synthesize`: names that parse and tell the truth, determinism, green share, resume, config errors."""
+"""`synthesize`: names that parse and tell the truth, determinism, kind shares, resume, config errors."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from plategen.data.ccpd import parse_name
 from plategen.errors import ConfigError, FontError
 from plategen.io import read_image
 from plategen.plates.fonts import bundled_latin_fonts, resolve_font
-from plategen.synth.plate import BLUE, GREEN, draw_style, render_plate
-from plategen.synth.stage import SynthConfig, is_green, plan_image, synthesize
+from plategen.plates.grammar import KINDS, parse_mix
+from plategen.synth.plate import draw_style, render_plate
+from plategen.synth.stage import SynthConfig, kind_of, plan_image, synthesize
 
-SMALL = SynthConfig(green_fraction=0.5, image_size=(240, 320), plate_width=(70, 160))
+SMALL = SynthConfig(kinds="blue,green", image_size=(240, 320), plate_width=(70, 160))
 # No blur or noise, moderate pose: the rectified plate must then match its own text clearly.
 CLEAN = replace(
     SMALL,
@@ -65,7 +66,7 @@ def zncc(a: np.ndarray, b: np.ndarray) -> float:
 
 def template(text: str, size=(188, 48)) -> np.ndarray:
     green = len(text) == 8
-    geometry = GREEN if green else BLUE
+    geometry = KINDS["green" if green else "blue"].geometry
     plate = render_plate(text, green, resolve_font(None), 2.0, np.random.default_rng(0))
     grey = cv2.cvtColor(plate[..., :3].astype(np.uint8), cv2.COLOR_BGR2GRAY)
     assert plate.shape[1] == round(geometry.width * 2.0)
@@ -118,7 +119,11 @@ def test_vertices_are_true_corners_inside_the_image(clean_dir: Path) -> None:
         h, w = read_image(path).shape[:2]
         assert (w, h) == CLEAN.image_size
         xs, ys = zip(*plate.vertices)
-        assert plate.bbox == ((min(xs), min(ys)), (max(xs), max(ys)))
+        (x1, y1), (x2, y2) = plate.bbox  # the corners' bounds, loosened by at most the bbox slack
+        pw, ph = max(xs) - min(xs), max(ys) - min(ys)
+        sx, sy = CLEAN.bbox_slack
+        assert min(xs) - sx * pw - 1 <= x1 <= min(xs) and max(xs) <= x2 <= max(xs) + sx * pw + 1
+        assert min(ys) - sy * ph - 1 <= y1 <= min(ys) and max(ys) <= y2 <= max(ys) + sy * ph + 1
         assert 0 <= min(xs) and max(xs) < w and 0 <= min(ys) and max(ys) < h
         br, bl, tl, tr = plate.vertices  # the right way round: not mirrored, not upside down
         assert tl[0] < tr[0] and bl[0] < br[0] and tl[1] < bl[1] and tr[1] < br[1]
@@ -134,16 +139,21 @@ def test_same_seed_same_bytes_and_workers_do_not_change_output(tmp_path: Path) -
     assert not {p.name for p in a} & {p.name for p in c}
 
 
-@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.5, 1.0])
-def test_green_fraction_is_exact(fraction: float) -> None:
-    greens = sum(is_green(i, fraction) for i in range(200))
-    assert greens == int(200 * fraction)
-    config = replace(SMALL, green_fraction=fraction)
-    assert all(len(plan_image(0, i, config).text) == (8 if is_green(i, fraction) else 7) for i in range(20))
+@pytest.mark.parametrize("kinds", ["blue", "blue:9,green", "blue,green", "green", "police:1,embassy:3"])
+def test_kind_shares_hold_in_every_prefix(kinds: str) -> None:
+    mix = parse_mix(kinds)
+    for n in (20, 200):
+        counts = {k: sum(kind_of(i, mix) == k for i in range(n)) for k in mix}
+        assert all(abs(counts[k] - share * n) <= 2 for k, share in mix.items()), counts
+    config = replace(SMALL, kinds=kinds)
+    plans = [plan_image(0, i, config) for i in range(20)]
+    assert all(p.kind == kind_of(p.index, mix) and parse_name(p.name).kind == p.kind for p in plans)
 
 
 def test_written_green_share(clean_dir: Path) -> None:
-    assert sum(parse_name(p).plate_type == "green8" for p in files(clean_dir)) == 4
+    expected = sum(kind_of(i, CLEAN.mix) == "green" for i in range(8))
+    assert 3 <= expected <= 5
+    assert sum(parse_name(p).plate_type == "green8" for p in files(clean_dir)) == expected
 
 
 def test_crop_accepts_the_output_unchanged(clean_dir: Path, tmp_path: Path) -> None:
@@ -168,7 +178,9 @@ def test_rerun_resumes_and_keeps_finished_images(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "field, value",
     [
-        ("green_fraction", 1.5),
+        ("kinds", "purple"),
+        ("kinds", "blue:0"),
+        ("kinds", "blue:-1,green"),
         ("image_size", (32, 400)),
         ("plate_width", (200, 100)),
         ("plate_width", (50, 700)),
@@ -241,3 +253,57 @@ def test_plate_typeface_one_is_a_plain_stroke(latin) -> None:
     assert np.abs(flagged.astype(int) - bar.astype(int)).mean() > 1  # the font's own 1 differs
     shares = [draw_style(np.random.default_rng(i), False).bar_one for i in range(400)]
     assert 0.7 < np.mean(shares) < 0.9  # some plates keep the font's 1
+
+
+def _hsv_median(crop: np.ndarray) -> tuple[float, float, float]:
+    h, s, v = np.median(cv2.cvtColor(crop, cv2.COLOR_BGR2HSV).reshape(-1, 3), axis=0)
+    return float(h), float(s), float(v)
+
+
+def _background(kind: str, crop: np.ndarray) -> bool:
+    """Whether the median colour of a plate region is the kind's background (GA 36 Table 1)."""
+    h, s, v = _hsv_median(crop)
+    if kind == "blue":
+        return 95 <= h <= 125 and s > 100
+    if kind in ("yellow", "coach"):
+        return 10 <= h <= 35 and s > 100 and v > 100
+    if kind == "police":
+        return s < 60 and v > 150
+    if kind in ("embassy", "consulate", "hk", "macau"):
+        return v < 90
+    return 35 <= h <= 85  # green: the gradient's median is green
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_kind_is_drawn_in_its_own_colours_with_its_special_character(kind: str, tmp_path: Path) -> None:
+    config = replace(CLEAN, kinds=kind, brightness=(1.0, 1.0), contrast=(1.0, 1.0), colour_cast=0.0)
+    report = synthesize(tmp_path, 3, 5, config, progress=False)
+    assert report.kinds == {kind: 3} and not report.failed
+    plate_kind = KINDS[kind]
+    for path in files(tmp_path):
+        plate = parse_name(path)
+        assert plate.kind == kind and plate_kind.slots.count("S") in (0, 4, 5)
+        br, bl, tl, tr = plate.vertices
+        w, h = 440, 140
+        src = np.array([tl, tr, br, bl], np.float32)
+        dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+        crop = cv2.warpPerspective(read_image(path), cv2.getPerspectiveTransform(src, dst), (w, h))
+        g = plate_kind.geometry
+        sx = w / g.width
+        # the band above the glyphs, inside the frame: background only
+        band = crop[round(9 * 1.0) : round(g.char_top - 3), round(40 * sx) : round((g.width - 40) * sx)]
+        if plate_kind.shading == "split":  # yellow up to the separator, green after it
+            split = round(g.dot_x * sx)
+            assert _background("yellow", band[:, : split - 45]), (path.name, _hsv_median(band[:, : split - 45]))
+            assert _background("green", band[:, split + 45 :]), (path.name, _hsv_median(band[:, split + 45 :]))
+        else:
+            assert _background(kind, band), (path.name, _hsv_median(band))
+        if plate_kind.special_colour is not None:  # 警, 使, 领 in red: red ink in that cell only
+            i = plate_kind.special_index
+            x0 = round(g.char_x[i] * sx)
+            cell = crop[round(g.char_top) : round(g.char_top + 90), x0 : x0 + round(45 * sx)].astype(int)
+            red = (cell[..., 2] > cell[..., 1] + 60) & (cell[..., 2] > cell[..., 0] + 60)
+            assert red.mean() > 0.05, (path.name, red.mean())
+            other = round(g.char_x[3 if i != 3 else 2] * sx)
+            cell = crop[round(g.char_top) : round(g.char_top + 90), other : other + round(45 * sx)].astype(int)
+            assert ((cell[..., 2] > cell[..., 1] + 60) & (cell[..., 2] > cell[..., 0] + 60)).mean() < 0.01

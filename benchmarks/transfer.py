@@ -1,0 +1,158 @@
+"""Synthetic-to-real transfer: train on `plategen synth` photos only, read real plates.
+
+The recipe (fixed, so figures from two sessions compare):
+  - `plategen synth` with its default settings (every single-row kind, the default mix), PHOTOS
+    photos (default 12,000), seed 0; `plategen crop --mode rect` (the bbox cut, whose slack runs from
+    CCPD-tight to real-crops-loose); `plategen align` and `render-labels` on the crops;
+  - `lprtrain fit` from random weights on the synthetic train split: --aux off or alternate,
+    --augment, batch 64, STEPS steps (default 1,500), cosine schedule with 30 warm-up steps, lr
+    1e-3, seeds 0, 1, 2;
+  - the final weights (not the best-on-val checkpoint) read: all of `plate-crops`, all of
+    `real-crops` (none of it trained on), the 17 `gate-photos` crops, and the synthetic validation
+    split per kind.
+
+Everything lives in OUT (default bench-out/transfer): the photos, crops and shards are made once and
+resume; each run writes scores.json when done, so a re-run skips finished runs and resumes a killed
+one from its train_state.pt. Run it in the background:
+
+    nohup .venv/bin/python benchmarks/transfer.py > transfer.log 2>&1 &
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import torch  # noqa: E402
+
+from benchmarks.machine import describe  # noqa: E402
+from lprtrain import FitConfig, evaluate, fit, load_data, load_model  # noqa: E402
+from plategen import (  # noqa: E402
+    AlignConfig,
+    CropConfig,
+    SynthConfig,
+    align_images,
+    crop_dataset,
+    render_labels,
+    synthesize,
+)
+from plategen.plates.grammar import KINDS  # noqa: E402
+
+SHARED = REPO.parent / "shared" / "data"
+REAL = {
+    "plate-crops": SHARED / "plate-crops",
+    "real-crops": SHARED / "real-crops",
+    "gate-photos": SHARED / "gate-photos" / "crops",
+}
+AUX = ("off", "alternate")
+
+
+def prepare(out: Path, photos: int, workers: int) -> tuple[Path, Path]:
+    """(crops, shards) of the synthetic set; each step resumes."""
+    crops, shards = out / "crops", out / "shards"
+    if not (shards / "manifest.json").is_file():
+        print(synthesize(out / "photos", photos, 0, SynthConfig(), workers=workers, progress=False).summary())
+        report = crop_dataset(out / "photos", crops, CropConfig(mode="rect"), workers=workers, progress=False)
+        print(report.summary() if hasattr(report, "summary") else report, flush=True)
+        alignment = out / "alignment.json"
+        align_images(crops, AlignConfig(), progress=False).alignment.save(alignment)
+        render_labels(crops, alignment, shards, workers=workers, progress=False)
+    return crops, shards
+
+
+def last_model(run: Path):
+    """The run's final weights (train_state.pt), not the best-on-val model.safetensors."""
+    model = load_model(run)
+    state = torch.load(run / "train_state.pt", weights_only=True)["model"]
+    model.load_state_dict({k[len("lprnet.") :]: v for k, v in state.items() if k.startswith("lprnet.")})
+    return model.eval()
+
+
+def per_kind(model, crops: Path) -> dict[str, float]:
+    """Accuracy on the synthetic validation split, per kind (from the crop index)."""
+    kinds = {}
+    for line in (crops / "index.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        kinds[(crops / row["crop"]).resolve()] = row["kind"]
+    report = evaluate(model, load_data(crops, "val", model.config.input_size))
+    right, total = defaultdict(int), defaultdict(int)
+    for p in report.predictions:
+        kind = kinds[Path(p["path"]).resolve()]
+        total[kind] += 1
+        right[kind] += p["pred"] == p["text"]
+    return {k: right[k] / total[k] for k in KINDS if total[k]}
+
+
+def one_run(out: Path, crops: Path, shards: Path, aux: str, seed: int, steps: int) -> dict:
+    run = out / f"{aux}-{seed}"
+    done = run / "scores.json"
+    if done.is_file():
+        return json.loads(done.read_text())
+    config = FitConfig(
+        aux=aux,
+        augment=True,
+        batch_size=64,
+        epochs=10_000,  # the step count bounds the run
+        max_steps=steps,
+        schedule="cosine",
+        warmup=30,
+        lr=1e-3,
+        seed=seed,
+        resume=(run / "train_state.pt").is_file(),
+    )
+    fit(shards, run, config, progress=False)
+    model = last_model(run)
+    size = model.config.input_size
+    scores = {name: evaluate(model, load_data(path, None, size)).accuracy for name, path in REAL.items()}
+    scores["synthetic val"] = per_kind(model, crops)
+    done.write_text(json.dumps(scores))
+    return scores
+
+
+def _cell(values: list[float]) -> str:
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.3f} ± {sd:.3f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "transfer")
+    parser.add_argument("--photos", type=int, default=12_000)
+    parser.add_argument("--steps", type=int, default=1_500)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--aux", nargs="+", default=list(AUX), choices=AUX)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    print(describe(), flush=True)
+    crops, shards = prepare(args.out, args.photos, args.workers)
+    rows = {}
+    for seed in range(args.seeds):
+        for aux in args.aux:
+            rows[aux, seed] = one_run(args.out, crops, shards, aux, seed, args.steps)
+            print(f"{aux:<9} seed {seed}: {json.dumps(rows[aux, seed])}", flush=True)
+    names = list(REAL) + [f"synth {k}" for k in KINDS]
+    print(f"\n{args.photos} photos, {args.steps} steps of batch 64, {args.seeds} seeds (mean ± sd)")
+    print("| set | " + " | ".join(args.aux) + " |")
+    print("|---|" + "---|" * len(args.aux))
+    for name in names:
+        cells = []
+        for aux in args.aux:
+            if name.startswith("synth "):
+                values = [rows[aux, s]["synthetic val"].get(name[6:], float("nan")) for s in range(args.seeds)]
+            else:
+                values = [rows[aux, s][name] for s in range(args.seeds)]
+            cells.append(_cell(values))
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    gate = {aux: [round(rows[aux, s]["gate-photos"] * 17) for s in range(args.seeds)] for aux in args.aux}
+    print("gate-photos plates read, per seed: " + ", ".join(f"{a}: {g}" for a, g in gate.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""The GA 36 plate grammar against the standard: rows add up, Table 3's patterns, Appendix A's letters,
+the special characters, and random texts that every kind accepts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from plategen.errors import ConfigError
+from plategen.plates import grammar
+from plategen.plates.geometry import BLUE, EMBASSY, GREEN, POLICE
+from plategen.plates.grammar import KINDS, GrammarError
+
+# GA 36-2014 Table 3, transcribed: letter positions (1-based) and whether 4-position serials use it.
+TABLE_3 = [
+    ((), True),
+    ((1,), True),
+    ((1, 2), True),
+    ((2,), True),
+    ((3,), True),
+    ((4,), True),
+    ((5,), False),
+    ((1, 5), False),
+    ((4, 5), False),
+    ((1, 3), True),
+    ((2, 3), True),
+    ((1, 4), True),
+    ((2, 4), True),
+    ((2, 5), False),
+    ((3, 4), True),
+    ((3, 5), False),
+]
+
+
+def serial(letters: tuple[int, ...], n: int) -> str:
+    return "".join("K" if i + 1 in letters else str(i + 3) for i in range(n))
+
+
+@pytest.mark.parametrize("geometry, separator_after", [(BLUE, 2), (POLICE, 1), (EMBASSY, 4), (GREEN, 2)])
+def test_every_row_adds_up_to_its_outline(geometry, separator_after: int) -> None:
+    assert geometry.total() == geometry.width
+    assert geometry.char_x[-1] + geometry.char_size[0] + geometry.margin == geometry.width
+    # Figures 1-3: the separator's 34 mm gap (51 on the new-energy plate) follows that character
+    assert max(geometry.gaps) == geometry.gaps[separator_after - 1] in (34, 51)
+
+
+def test_every_kind_is_in_table_1_with_its_size_colours_and_special_character() -> None:
+    sizes = {k: (v.geometry.width, v.geometry.height) for k, v in KINDS.items()}
+    assert sizes == {k: (480, 140) if k.startswith("green") else (440, 140) for k in KINDS}
+    specials = {k: v.special for k, v in KINDS.items()}
+    assert specials == {
+        "blue": None,
+        "yellow": None,
+        "coach": "学",
+        "police": "警",
+        "embassy": "使",
+        "consulate": "领",
+        "hk": "港",
+        "macau": "澳",
+        "green": None,
+        "green-large": None,
+    }
+    red = {k for k, v in KINDS.items() if v.special_colour is not None}
+    assert red == {"police", "embassy", "consulate"}  # 港 and 澳 are white, 学 black (Table 1)
+    assert KINDS["embassy"].special_index == 0 and KINDS["consulate"].special_index == 6
+    dark = {k for k, v in KINDS.items() if v.dark_on_light}
+    assert dark == {"yellow", "coach", "police", "green", "green-large"}
+    assert KINDS["police"].char_colours("京A1234警")[-1] == grammar.RED
+    assert set(KINDS["police"].char_colours("京A1234警")[:-1]) == {grammar.BLACK}
+
+
+@pytest.mark.parametrize("letters, four", TABLE_3)
+def test_every_pattern_of_table_3_is_accepted_where_the_standard_allows_it(letters, four: bool) -> None:
+    assert grammar.accepting_kinds("苏A" + serial(letters, 5)) == ("blue", "yellow")
+    if four:  # the 4-position serials of the kinds whose last character is special
+        assert grammar.accepting_kinds("苏A" + serial(letters, 4) + "学") == ("coach",)
+    else:  # the patterns a 4-position serial cannot use are exactly those with a 5th-position letter
+        assert 5 in letters
+
+
+@pytest.mark.parametrize("letters", [(1, 2, 3), (1, 3, 5), (2, 3, 4, 5), (1, 2, 3, 4, 5)])
+def test_a_third_serial_letter_is_refused(letters) -> None:
+    text = "苏A" + serial(letters, 5)
+    assert not grammar.accepts(text)
+    assert "Table 3" in grammar.why_not(text, KINDS["blue"])
+    with pytest.raises(GrammarError, match=f"{text}.*no plate kind accepts it"):
+        grammar.check_text(text)
+
+
+def test_issuing_letters_follow_appendix_a() -> None:
+    assert grammar.ISSUING_LETTERS["冀"] == "ABCDEFGHJRT"  # Hebei: no K-Q, S
+    assert grammar.accepts("冀R12345") and not grammar.accepts("冀K12345")
+    assert grammar.accepts("琼E12345") and not grammar.accepts("琼F12345")
+    assert grammar.accepts("京Y12345")  # the municipalities run A to Z
+    assert len(grammar.PROVINCES) == 31 and "I" not in grammar.LETTERS and "O" not in grammar.LETTERS
+    assert all(set(v) <= set(grammar.LETTERS) for v in grammar.ISSUING_LETTERS.values())
+
+
+def test_special_kinds_and_new_energy_texts() -> None:
+    assert grammar.accepting_kinds("京A1234警") == ("police",)
+    assert grammar.accepting_kinds("使014578") == ("embassy",)
+    assert grammar.accepting_kinds("沪A1234领") == ("consulate",)
+    assert grammar.accepting_kinds("粤Z1234港") == ("hk",)
+    assert grammar.accepting_kinds("粤Z12A4澳") == ("macau",)
+    assert not grammar.accepts("粤B1234港")  # Hong Kong plates are issued by 粤Z only
+    assert grammar.accepting_kinds("皖AD12345") == ("green",)
+    assert grammar.accepting_kinds("皖A12345F") == ("green-large",)
+    assert not grammar.accepts("皖AX12345")  # the new-energy letter is D or F
+    assert not grammar.accepts("使01457A")
+    assert grammar.implied_kind("冀") is None and grammar.implied_kind("") is None
+    assert grammar.implied_kind("皖A12345") == "blue"
+
+
+def test_the_charset_covers_every_kind() -> None:
+    charset = grammar.PLATE_CHARSET
+    assert len(charset) == len(set(charset)) == 31 + 24 + 10 + 7
+    assert set("警学港澳使领挂") <= set(charset)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), name=st.sampled_from(list(KINDS)))
+def test_random_texts_are_accepted_by_their_kind(seed: int, name: str) -> None:
+    text = grammar.random_text(np.random.default_rng(seed), name)
+    assert grammar.why_not(text, KINDS[name]) is None, text
+    assert name in grammar.accepting_kinds(text)
+
+
+def test_the_prior_reaches_every_province_and_follows_the_home_setting() -> None:
+    rng = np.random.default_rng(0)
+    texts = [grammar.random_text(rng, "blue") for _ in range(3000)]
+    firsts = {t[0] for t in texts}
+    assert firsts == set(grammar.PROVINCES)
+    home = grammar.TextPrior(home="苏", home_fraction=0.9)
+    texts = [grammar.random_text(rng, "blue", home) for _ in range(1000)]
+    assert 0.85 < sum(t[0] == "苏" for t in texts) / 1000 < 0.95
+    # the serials' letters: never more than two, and both 4- and 5-position serials are varied
+    assert max(sum(c in grammar.LETTERS for c in t[2:]) for t in texts) == 2
+
+
+def test_the_kinds_mix_parses_and_refuses_bad_items() -> None:
+    assert grammar.parse_mix("blue:3,police") == {"blue": 0.75, "police": 0.25}
+    assert grammar.parse_mix(["blue", "blue"]) == {"blue": 1.0}
+    assert sum(grammar.DEFAULT_MIX.values()) == pytest.approx(1.0)
+    assert set(grammar.DEFAULT_MIX) == set(KINDS)
+    for bad, match in [
+        ("purple", "unknown kind 'purple'"),
+        ("blue:0", "weight 0 must be"),
+        ("blue:-1", "weight -1 must be"),
+        ("blue:nan", "weight nan must be"),
+        ("blue:x", "weight 'x' is not a number"),
+        ("", "empty"),
+    ]:
+        with pytest.raises(ConfigError, match=match):
+            grammar.parse_mix(bad)
+
+
+def test_unknown_kind_names_the_known_ones() -> None:
+    with pytest.raises(GrammarError, match="unknown; known kinds: blue, yellow"):
+        grammar.kind("purple")
