@@ -5,18 +5,23 @@ the training pipeline does (`plategen crop --mode rect`: the name's bbox, resize
 way `--mode point` does (the 4 corners warped edge to edge), and measures both against the real
 crops of that kind, read as training reads them (resized to 94×24):
 
-- blue: ../shared/data/plate-crops (CCPD-like, test-only: measured here, never tuned on) and
-  real-crops (loosely framed road crops) against rect crops; the 7 blue gate-photos crops
-  (rectified edge to edge) against point crops;
-- green: the 10 green gate-photos crops (8 characters, edge to edge) against point crops;
+- blue: ../shared/data/plate-crops (CCPD-like, test-only: measured here, never tuned on),
+  real-crops (road crops) and the 20 blue ccpd-images photos cropped in rect mode from their own
+  CCPD bbox, all against rect crops; the 7 blue gate-photos crops (rectified edge to edge) against
+  point crops;
+- green: the 4 green ccpd-images photos (CCPD2020, rect mode) against rect crops, and the 10 green
+  gate-photos crops (8 characters, edge to edge) against point crops;
 - every other kind: no real crops here, so its synthetic statistics are printed alone.
 
-Statistics (mean ± sd over crops): colour, contrast and sharpness of the whole crop; framing (the
-plate's share of the crop's width and height, estimated from the plate's background colour in
-every set, and the true share of synthetic rect crops from their annotations); and, inside the plate
-(the estimated plate box resized to 94×24, so framing does not bias them), the background's mean
-HSV, the glyph/background luminance ratio, ink coverage, glyph height, stroke width, sharpness and
-background noise. Writes one contact sheet per kind (real rows on top, labelled, synthetic below).
+Statistics (mean ± sd over crops, less the top and bottom 10 % of each): colour, contrast and
+sharpness of the whole crop; framing (the plate's share of the crop's width and height, estimated
+from the plate's background colour in every set, and the true share of synthetic rect crops from
+their annotations, with the estimate's error on them); and, inside the plate (the estimated plate
+box resized to 94×24, so framing does not bias them), the background's mean HSV, the
+glyph/background luminance ratio, ink coverage, glyph height, stroke width, sharpness and background
+noise. Every kind is drawn with the same seed, so photo i of each kind shares its pose, background
+and photometry: the kinds differ only in the plate. Writes one contact sheet per kind (real rows on
+top, labelled, synthetic below).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/synth_realism.py [--count 120] [--kinds blue,green]
         [--sheets bench-out/realism]
@@ -80,6 +85,7 @@ class CropSet:
     title: str  # contact-sheet section title (ASCII)
     crops: np.ndarray  # (N, 24, 94, 3) BGR
     truth: np.ndarray | None = None  # (N, 2): the plate's true share of width and height (synthetic rect)
+    aspect: np.ndarray | None = None  # (N,): width / height of the crop before its resize to 94×24
 
 
 # --- measuring ---------------------------------------------------------------------------------
@@ -172,37 +178,44 @@ def measure(crop: np.ndarray, kind: str) -> dict[str, float]:
     }
 
 
+def _centre(values: np.ndarray, trim: float = 0.1) -> tuple[float, float]:
+    """(mean, sd) of the values less the lowest and highest `trim` of them: a few crops where Otsu
+    splits the plate instead of the glyphs must not swamp a statistic; a median would, on
+    whole-pixel framings and glyph heights, hide every difference under one pixel."""
+    if not len(values):
+        return np.nan, np.nan
+    cut = int(trim * len(values))
+    kept = np.sort(values)[cut : len(values) - cut]
+    return float(kept.mean()), float(kept.std())
+
+
 def summarise(crops: CropSet, kind: str) -> dict[str, tuple[float, float, float]]:
-    """{statistic: (mean, sd, share of crops where it was measured)} over a set."""
+    """{statistic: (trimmed mean, sd, share of crops where it was measured)} over a set."""
     rows = [measure(c, kind) for c in crops.crops]
     keys = list(rows[0])
     table = {}
     for key in keys:
         values = np.array([r[key] for r in rows], np.float64)
         ok = np.isfinite(values)
-        table[key] = (
-            float(values[ok].mean()) if ok.any() else np.nan,
-            float(values[ok].std()) if ok.any() else np.nan,
-            float(ok.mean()),
-        )
+        table[key] = (*_centre(values[ok]), float(ok.mean()))
     if crops.truth is not None:
         for i, key in enumerate(("true w frac", "true h frac")):
-            table[key] = (float(crops.truth[:, i].mean()), float(crops.truth[:, i].std()), 1.0)
+            table[key] = (*_centre(crops.truth[:, i]), 1.0)
+    if crops.aspect is not None:
+        table["source w/h"] = (*_centre(crops.aspect), 1.0)
     return table
 
 
 # --- reading -------------------------------------------------------------------------------------
 
 
-def read_real(folder: Path, keep=lambda text: True) -> np.ndarray:
+def read_real(folder: Path, keep=lambda text: True) -> tuple[np.ndarray, np.ndarray]:
     """The crops in `folder` whose text (file stem) `keep` accepts, resized to 94×24 as training
-    reads them (`plategen.io.resize_to`)."""
+    reads them (`plategen.io.resize_to`), and their width / height as stored."""
     paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".png") and keep(p.stem))
-    return (
-        np.stack([resize_to(read_image(p), SIZE) for p in paths])
-        if paths
-        else np.zeros((0, 24, 94, 3), np.uint8)
-    )
+    images = [read_image(p) for p in paths]
+    crops = np.stack([resize_to(i, SIZE) for i in images]) if images else np.zeros((0, 24, 94, 3), np.uint8)
+    return crops, np.array([i.shape[1] / i.shape[0] for i in images])
 
 
 def real_sets(kind: str) -> list[tuple[CropSet, str]]:
@@ -212,12 +225,29 @@ def real_sets(kind: str) -> list[tuple[CropSet, str]]:
     if kind == "blue":
         for name, title, mode in (
             ("plate-crops", "real: plate-crops (CCPD-like, test-only)", "rect"),
-            ("real-crops", "real: real-crops (road, loose framing)", "rect"),
+            ("real-crops", "real: real-crops (road)", "rect"),
         ):
             if (DATA / name).is_dir():
-                found.append((CropSet(name, title, read_real(DATA / name)), mode))
+                crops, aspect = read_real(DATA / name)
+                # plate-crops were resized to 94x24 by their source: their stored shape says nothing
+                found.append(
+                    (CropSet(name, title, crops, aspect=aspect if name == "real-crops" else None), mode)
+                )
+    photos = DATA / "ccpd-images"
+    if photos.is_dir():
+        names = [(p, parse_name(p)) for p in sorted(photos.glob("*.jpg"))]
+        names = [(p, n) for p, n in names if n.kind == kind]
+        if names:
+            crops = np.stack(
+                [crop_bytes(p.read_bytes(), n, SIZE, "rect", 0.0, True, p.name) for p, n in names]
+            )
+            aspect = np.array(
+                [(n.bbox[1][0] - n.bbox[0][0]) / max(n.bbox[1][1] - n.bbox[0][1], 1) for _, n in names]
+            )
+            title = "real: ccpd-images photos, rect mode (CCPD's own bbox)"
+            found.append((CropSet("ccpd-images", title, crops, aspect=aspect), "rect"))
     if kind in ("blue", "green") and gate.is_dir():
-        crops = read_real(gate, lambda text: why_not(text, KINDS[kind]) is None)
+        crops, _ = read_real(gate, lambda text: why_not(text, KINDS[kind]) is None)
         if len(crops):
             found.append(
                 (CropSet(f"gate-{kind}", f"real: gate-photos {kind} (edge to edge)", crops), "point")
@@ -233,7 +263,7 @@ def synth_sets(
     report = synthesize(out, count, seed, SynthConfig(kinds=kind), workers=workers, progress=False)
     if report.failed:
         print(f"  {kind}: {len(report.failed)} photos failed, e.g. {report.failed[0]}", file=sys.stderr)
-    rect, point, truth = [], [], []
+    rect, point, truth, aspect = [], [], [], []
     for path in sorted(out.glob("*.jpg")):
         name, data = parse_name(path), path.read_bytes()
         rect.append(crop_bytes(data, name, SIZE, "rect", 0.0, True, path.name))
@@ -241,9 +271,14 @@ def synth_sets(
         xs, ys = np.array(name.vertices, np.float64).T
         (bx0, by0), (bx1, by1) = name.bbox
         truth.append(((xs.max() - xs.min()) / max(bx1 - bx0, 1), (ys.max() - ys.min()) / max(by1 - by0, 1)))
+        aspect.append((bx1 - bx0) / max(by1 - by0, 1))
     return {
         "rect": CropSet(
-            "synth rect", "synthetic: rect (bbox, as training crops)", np.stack(rect), np.array(truth)
+            "synth rect",
+            "synthetic: rect (bbox, as training crops)",
+            np.stack(rect),
+            np.array(truth),
+            np.array(aspect),
         ),
         "point": CropSet("synth point", "synthetic: point (corners, edge to edge)", np.stack(point)),
     }
@@ -302,7 +337,8 @@ def print_table(kind: str, reals: list[tuple[CropSet, str]], synth: dict[str, Cr
     header = f"{'statistic':<19}"
     for real, mode in reals:
         header += f"{real.label:>16}{'synth ' + mode:>16}{'vs real':>9}"
-    print(header)
+    extra = all(mode != "rect" for _, mode in reals)  # show the training crops too
+    print(header + (f"{'synth rect':>16}" if extra else ""))
     for key in keys:
         line = f"{key:<19}"
         for real, mode in reals:
@@ -311,7 +347,7 @@ def print_table(kind: str, reals: list[tuple[CropSet, str]], synth: dict[str, Cr
             if key.startswith("true") and mode != "rect":  # only synthetic rect crops have true framing
                 s = (np.nan,) * 3
             line += f"{_cell(r):>16}{_cell(s):>16}{_compare(key, r, s):>9}"
-        print(line)
+        print(line + (f"{_cell(stats['synth rect'][key]):>16}" if extra else ""))
     print(framing_error(synth["rect"], kind))
 
 
@@ -373,11 +409,14 @@ def main() -> None:
     if not DATA.is_dir():
         print(f"real data not found at {DATA}: synthetic statistics only", file=sys.stderr)
     print(
-        "mean±sd over crops; * = measured on < 90% of crops (plate not found by colour).\n"
+        "mean±sd over crops, less the top and bottom 10% of each statistic; * = measured on < 90%\n"
+        "of crops (plate not found by colour).\n"
         "vs real: synth/real ratio (x), or synth - real difference for hue and shares.\n"
         "From 'plate w frac' down: inside the plate box found by its colour, resized to 94x24.\n"
         "'true w/h frac': the synthetic rect crops' annotated framing (the colour estimate's error on\n"
-        "them is printed under each table)."
+        "them is printed under each table). 'source w/h': the crop's aspect before its resize to\n"
+        "94x24 (real-crops as stored; ccpd-images and synthetic rect: the bbox); a blue plate itself\n"
+        "is 440/140 = 3.14."
     )
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:

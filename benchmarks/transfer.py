@@ -145,7 +145,9 @@ def main() -> None:
         cells = []
         for aux in args.aux:
             if name.startswith("synth "):
-                values = [rows[aux, s]["synthetic val"].get(name[6:], float("nan")) for s in range(args.seeds)]
+                values = [
+                    rows[aux, s]["synthetic val"].get(name[6:], float("nan")) for s in range(args.seeds)
+                ]
             else:
                 values = [rows[aux, s][name] for s in range(args.seeds)]
             cells.append(_cell(values))

@@ -28,7 +28,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
-IGNORE = shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info", ".pytest_cache", ".ruff_cache")
+IGNORE = shutil.ignore_patterns(
+    ".venv", ".git", "bench-out", "__pycache__", "*.egg-info", ".pytest_cache", ".ruff_cache"
+)
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,21 @@ MUTATIONS = (
         "keep_fp32 = context_branch(onnx.load(str(prepared)).graph)",
         "keep_fp32 = context_branch(onnx.load(str(prepared)).graph)[:0]",
         ("tests/lprtrain/test_quantize.py",),
+    ),
+    Mutation(
+        "the grammar accepts a third serial letter",
+        "plategen/plates/grammar.py",
+        "    if letters not in allowed:",
+        "    if letters not in allowed and len(letters) < 3:",
+        ("tests/plategen/test_grammar.py",),
+    ),
+    Mutation(
+        "synth draws one kind's colours for another",
+        "plategen/synth/plate.py",
+        "        first = _paint_colour(rng, kind.background[0])",
+        "        first = _paint_colour(rng, KINDS['police' if kind.name == 'yellow' else 'yellow']"
+        ".background[0])",
+        ("tests/plategen/test_synth.py",),
     ),
 )
 

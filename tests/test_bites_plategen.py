@@ -92,9 +92,7 @@ def test_crop_keeps_each_quadrant_of_the_plate_in_place(tmp_path):
 
 
 def test_crop_of_a_synthetic_photo_matches_the_plate_region(tmp_path):
-    synthesize(
-        tmp_path / "photos", 3, seed=4, config=SynthConfig(kinds="blue"), workers=1, progress=False
-    )
+    synthesize(tmp_path / "photos", 3, seed=4, config=SynthConfig(kinds="blue"), workers=1, progress=False)
     crop_dataset(
         tmp_path / "photos", tmp_path / "crops", CropConfig(val_fraction=0.0), workers=1, progress=False
     )

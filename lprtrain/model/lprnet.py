@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from plategen.config import INPUT_SIZE
-from plategen.plates.grammar import PLATE_CHARSET
 from plategen.errors import reject_unknown_keys
+from plategen.plates.grammar import PLATE_CHARSET
 
 from ..errors import ConfigError
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from plategen.config import INPUT_SIZE, setting
-from plategen.plates.grammar import PLATE_CHARSET
 from plategen.errors import reject_unknown_keys
+from plategen.plates.grammar import PLATE_CHARSET
 
 from ..data.augment import AUGMENT_FRAMES
 from ..errors import ConfigError

@@ -141,7 +141,11 @@ def _indices(raw: str, name: str) -> tuple[int | str, ...]:
     for pos, (value, (table_name, table)) in enumerate(zip(values, _tables(len(values)))):
         if isinstance(value, str):
             if value not in PLATE_CHARSET or value in table:
-                why = "is not a plate character" if value not in PLATE_CHARSET else f"is index {table.index(value)}"
+                why = (
+                    "is not a plate character"
+                    if value not in PLATE_CHARSET
+                    else f"is index {table.index(value)}"
+                )
                 raise FilenameError(
                     f"{name}: field 5 (plate indices): literal {value!r} at position {pos} {why} "
                     f"(a literal must be a plate character that {table_name} lacks)"
@@ -156,7 +160,9 @@ def _indices(raw: str, name: str) -> tuple[int | str, ...]:
 
 def _literal(token: str) -> bool:
     """An extended-format index token that is a character, not a number: 港, or =0 for ASCII."""
-    return (len(token) == 1 and not token.isascii()) or (len(token) == 2 and token[0] == "=" and token[1].isascii())
+    return (len(token) == 1 and not token.isascii()) or (
+        len(token) == 2 and token[0] == "=" and token[1].isascii()
+    )
 
 
 def _kind(raw: str, text: str, name: str) -> str:
@@ -180,7 +186,9 @@ def parse_name(path: str | PurePath) -> PlateName:
         stem, ext = name, ""
     fields = stem.split("-", 7)  # the kind (8th field) may itself hold a '-': green-large
     if len(fields) < 7 or (len(fields) == 8 and not fields[7]):
-        raise FilenameError(f"{name}: not a CCPD annotation: {len(fields)} '-'-separated fields, expected 7 or 8")
+        raise FilenameError(
+            f"{name}: not a CCPD annotation: {len(fields)} '-'-separated fields, expected 7 or 8"
+        )
     area, tilt, bbox, vertices, indices, brightness, blurriness = fields[:7]
     if not area.isdigit():
         raise FilenameError(f"{name}: field 1 (area): {area!r} is not a number")

@@ -177,23 +177,47 @@ KINDS = MappingProxyType(
         for k in (
             PlateKind("blue", "small car", BLUE, "PLSSSSS", (BLUE_PAINT, BLUE_PAINT), WHITE, WHITE),
             PlateKind("yellow", "large vehicle, front", BLUE, "PLSSSSS", (YELLOW_PAINT,) * 2, BLACK, BLACK),
-            PlateKind("coach", "driving-school car (学)", BLUE, "PLSSSS学", (YELLOW_PAINT,) * 2, BLACK, BLACK),
-            PlateKind("police", "police car (警 in red)", POLICE, "PLSSSS警", (WHITE, WHITE), BLACK, BLACK, RED),
-            PlateKind("embassy", "embassy car (使 in red)", EMBASSY, "使DDDDDD", (BLACK, BLACK), WHITE, WHITE, RED),
-            PlateKind("consulate", "consulate car (领 in red)", BLUE, "PLSSSS领", (BLACK, BLACK), WHITE, WHITE, RED),
-            PlateKind("hk", "Hong Kong car entering the mainland", BLUE, "粤ZSSSS港", (BLACK, BLACK), WHITE, WHITE),
-            PlateKind("macau", "Macau car entering the mainland", BLUE, "粤ZSSSS澳", (BLACK, BLACK), WHITE, WHITE),
             PlateKind(
-                "green", "small new-energy car", GREEN, "PLEXDDDD", (PALE_GREEN, GREEN_PAINT), BLACK, BLACK,
+                "coach", "driving-school car (学)", BLUE, "PLSSSS学", (YELLOW_PAINT,) * 2, BLACK, BLACK
+            ),
+            PlateKind(
+                "police", "police car (警 in red)", POLICE, "PLSSSS警", (WHITE, WHITE), BLACK, BLACK, RED
+            ),
+            PlateKind(
+                "embassy", "embassy car (使 in red)", EMBASSY, "使DDDDDD", (BLACK, BLACK), WHITE, WHITE, RED
+            ),
+            PlateKind(
+                "consulate", "consulate car (领 in red)", BLUE, "PLSSSS领", (BLACK, BLACK), WHITE, WHITE, RED
+            ),
+            PlateKind(
+                "hk", "Hong Kong car entering the mainland", BLUE, "粤ZSSSS港", (BLACK, BLACK), WHITE, WHITE
+            ),
+            PlateKind(
+                "macau", "Macau car entering the mainland", BLUE, "粤ZSSSS澳", (BLACK, BLACK), WHITE, WHITE
+            ),
+            PlateKind(
+                "green",
+                "small new-energy car",
+                GREEN,
+                "PLEXDDDD",
+                (PALE_GREEN, GREEN_PAINT),
+                BLACK,
+                BLACK,
                 shading="gradient",
             ),
             PlateKind(
-                "green-large", "large new-energy vehicle", GREEN, "PLDDDDDE", (YELLOW_PAINT, GREEN_PAINT), BLACK,
-                BLACK, shading="split",
+                "green-large",
+                "large new-energy vehicle",
+                GREEN,
+                "PLDDDDDE",
+                (YELLOW_PAINT, GREEN_PAINT),
+                BLACK,
+                BLACK,
+                shading="split",
             ),
         )
     }
-)  # fmt: skip
+)
 
 # The layout of each kind, by the name `plategen crop` gives it (`PlateName.plate_type`: the kind and
 # its length, "blue7", "green8", "police7"…): the alignment templates.
@@ -240,7 +264,8 @@ def _serial_error(serial: str, four: bool) -> str | None:
     letters = frozenset(i for i, c in enumerate(serial) if c in LETTERS)
     allowed = [p for p, four_ok in SERIAL_PATTERNS if four_ok or not four]
     if letters not in allowed:
-        return f"serial {serial!r}: letters at positions {sorted(i + 1 for i in letters)} follow no pattern of GA 36 Table 3"
+        where = sorted(i + 1 for i in letters)
+        return f"serial {serial!r}: letters at positions {where} follow no pattern of GA 36 Table 3"
     return None
 
 
@@ -347,7 +372,8 @@ def random_serial(rng: np.random.Generator, positions: int) -> str:
     w = np.array([w for _, w in patterns], np.float64)
     letters, _ = patterns[rng.choice(len(patterns), p=w / w.sum())]
     return "".join(
-        LETTERS[rng.integers(len(LETTERS))] if i in letters else DIGITS[rng.integers(10)] for i in range(positions)
+        LETTERS[rng.integers(len(LETTERS))] if i in letters else DIGITS[rng.integers(10)]
+        for i in range(positions)
     )
 
 

@@ -73,7 +73,11 @@ def _paint_colour(rng: np.random.Generator, nominal) -> tuple[float, float, floa
     h, s, v = (float(c) for c in cv2.cvtColor(np.array([[nominal]], np.uint8), cv2.COLOR_BGR2HSV)[0, 0])
     if s < 40:  # white, black, grey: vary brightness and a faint tint only
         return _jitter(rng, np.array(nominal, np.float32) * rng.uniform(0.8, 1.05), 6)
-    return _hsv((h + rng.uniform(-9, 9)) % 180, np.clip(s * rng.uniform(0.65, 1.15), 0, 255), np.clip(v * rng.uniform(0.6, 1.08), 0, 255))
+    return _hsv(
+        (h + rng.uniform(-9, 9)) % 180,
+        np.clip(s * rng.uniform(0.65, 1.15), 0, 255),
+        np.clip(v * rng.uniform(0.6, 1.08), 0, 255),
+    )
 
 
 def draw_style(rng: np.random.Generator, kind: PlateKind | bool) -> PlateStyle:
@@ -91,14 +95,21 @@ def draw_style(rng: np.random.Generator, kind: PlateKind | bool) -> PlateStyle:
         background = (top, bottom)
     else:
         first = _paint_colour(rng, kind.background[0])
-        background = (first, first if kind.background[1] == kind.background[0] else _paint_colour(rng, kind.background[1]))
+        background = (
+            first,
+            first if kind.background[1] == kind.background[0] else _paint_colour(rng, kind.background[1]),
+        )
     if sum(kind.ink) > 382:  # light glyphs: near-neutral white
         ink = tuple(float(v) for v in rng.uniform(215, 250) + rng.uniform(-6, 6, 3))
     else:
         ink = tuple(float(v) for v in rng.uniform(10, 45, 3))
     special = None
     if kind.special_colour is not None:
-        special = _hsv(rng.choice([rng.uniform(0, 7), rng.uniform(173, 180)]), rng.uniform(170, 255), rng.uniform(140, 230))
+        special = _hsv(
+            rng.choice([rng.uniform(0, 7), rng.uniform(173, 180)]),
+            rng.uniform(170, 255),
+            rng.uniform(140, 230),
+        )
     geometry = kind.geometry
     n_rivets = rng.choice([0, 2, 2, 4])
     xs = (geometry.width * rng.uniform(0.12, 0.3), geometry.width * rng.uniform(0.7, 0.88))
@@ -142,7 +153,9 @@ def _background(
     if style.sheen > 0:  # the reflective film catches light along a diagonal band
         ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
         centre = rng.uniform(0.1, 0.9) * w
-        band = np.exp(-(((xs - centre + (ys - h / 2) * rng.uniform(-1.5, 1.5)) / (w * rng.uniform(0.05, 0.2))) ** 2))
+        band = np.exp(
+            -(((xs - centre + (ys - h / 2) * rng.uniform(-1.5, 1.5)) / (w * rng.uniform(0.05, 0.2))) ** 2)
+        )
         plate += (255 - plate) * (style.sheen * band)[..., None]
     # Dirt and uneven paint: a smooth multiplicative stain.
     stain = cv2.resize(

@@ -166,9 +166,10 @@ class SynthReport:
 
     def summary(self) -> str:
         rate = self.written / self.seconds if self.seconds > 0 else 0.0
+        kinds = ", ".join(f"{n} {k}" for k, n in self.kinds.items())
         return (
             f"synth: {self.written} written, {self.existing} already present, {len(self.failed)} failed "
-            f"({', '.join(f'{n} {k}' for k, n in self.kinds.items())}) in {self.seconds:.1f} s ({rate:.0f} images/s) -> {self.out}"
+            f"({kinds}) in {self.seconds:.1f} s ({rate:.0f} images/s) -> {self.out}"
         )
 
 

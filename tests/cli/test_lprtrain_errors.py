@@ -54,11 +54,12 @@ def test_pth_needing_arbitrary_pickle_is_refused(tmp_path):
 
 def test_wrong_shape_weights_name_key_and_shapes(tmp_path):
     pth = tmp_path / "lprnet.pth"
-    torch.save(LPRNet(ModelConfig()).state_dict(), pth)  # 68 classes
+    torch.save(LPRNet(ModelConfig()).state_dict(), pth)
+    classes = ModelConfig().num_classes
     code, line = invoke("import", pth, tmp_path / "out", "--charset", "0123456789")  # 11 classes
     assert code == 1
     assert line == (
-        f"Error: {pth}: key 'backbone.20.weight': file has shape (68, 256, 13, 1), "
+        f"Error: {pth}: key 'backbone.20.weight': file has shape ({classes}, 256, 13, 1), "
         "model expects (11, 256, 13, 1)"
     )
 

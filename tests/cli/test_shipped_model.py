@@ -26,7 +26,8 @@ def test_the_shipped_model_is_a_small_decoder_free_lprnet_with_a_card() -> None:
 
 
 def _crops(tmp_path_factory) -> Path:
-    return tiny_shards(tmp_path_factory.getbasetemp()).parent / "crops"
+    # the kinds whose characters the shipped reader knows (it predates 使, 港, 澳, 领 and 挂)
+    return tiny_shards(tmp_path_factory.getbasetemp(), kinds="blue,yellow,green,police").parent / "crops"
 
 
 def test_eval_and_predict_without_a_model_read_with_the_shipped_one(tmp_path_factory) -> None:

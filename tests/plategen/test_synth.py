@@ -294,8 +294,14 @@ def test_every_kind_is_drawn_in_its_own_colours_with_its_special_character(kind:
         band = crop[round(9 * 1.0) : round(g.char_top - 3), round(40 * sx) : round((g.width - 40) * sx)]
         if plate_kind.shading == "split":  # yellow up to the separator, green after it
             split = round(g.dot_x * sx)
-            assert _background("yellow", band[:, : split - 45]), (path.name, _hsv_median(band[:, : split - 45]))
-            assert _background("green", band[:, split + 45 :]), (path.name, _hsv_median(band[:, split + 45 :]))
+            assert _background("yellow", band[:, : split - 45]), (
+                path.name,
+                _hsv_median(band[:, : split - 45]),
+            )
+            assert _background("green", band[:, split + 45 :]), (
+                path.name,
+                _hsv_median(band[:, split + 45 :]),
+            )
         else:
             assert _background(kind, band), (path.name, _hsv_median(band))
         if plate_kind.special_colour is not None:  # 警, 使, 领 in red: red ink in that cell only
@@ -305,5 +311,7 @@ def test_every_kind_is_drawn_in_its_own_colours_with_its_special_character(kind:
             red = (cell[..., 2] > cell[..., 1] + 60) & (cell[..., 2] > cell[..., 0] + 60)
             assert red.mean() > 0.05, (path.name, red.mean())
             other = round(g.char_x[3 if i != 3 else 2] * sx)
-            cell = crop[round(g.char_top) : round(g.char_top + 90), other : other + round(45 * sx)].astype(int)
+            cell = crop[round(g.char_top) : round(g.char_top + 90), other : other + round(45 * sx)].astype(
+                int
+            )
             assert ((cell[..., 2] > cell[..., 1] + 60) & (cell[..., 2] > cell[..., 0] + 60)).mean() < 0.01
