@@ -6,6 +6,7 @@ import click
 
 from .align import align
 from .crop import crop
+from .kind import kind
 from .parse import parse
 from .render_labels import render_labels
 from .synth import synth
@@ -14,13 +15,13 @@ from .synth import synth
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="plategen")
 def plategen() -> None:
-    """Prepare plate crops and image labels: parse, synth, crop, align, render-labels.
+    """Prepare plate crops and image labels: parse, kind, synth, crop, align, render-labels.
 
     Example: plategen synth data/synth --count 200 --seed 0 && plategen crop data/synth crops
     """
 
 
-for command in (parse, synth, crop, align, render_labels):
+for command in (parse, kind, synth, crop, align, render_labels):
     plategen.add_command(command)
 
 

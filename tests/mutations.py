@@ -178,6 +178,13 @@ MUTATIONS = (
         ("tests/lprtrain/test_quantize.py",),
     ),
     Mutation(
+        "--init gives new characters random rows",
+        "lprtrain/train/warm_start.py",
+        "    _quiet_new_classes(out, old, new_rows, old_rows, len(new_charset))\n",
+        "\n",
+        ("tests/lprtrain/test_warm_start.py",),
+    ),
+    Mutation(
         "the grammar accepts a third serial letter",
         "plategen/plates/grammar.py",
         "    if letters not in allowed:",

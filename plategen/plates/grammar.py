@@ -322,7 +322,13 @@ def check_text(text: str, kinds: Iterable[str] | None = None) -> str:
     for name in names:
         if why_not(text, kind(name)) is None:
             return name
-    reasons = "; ".join(why_not(text, kind(n)) or "" for n in names)
+    same = [n for n in names if KINDS[n].length == len(text)]
+    if not same:
+        lengths = sorted({KINDS[n].length for n in names})
+        reasons = f"{len(text)} characters; plates have {' or '.join(map(str, lengths))}"
+    else:  # one reason per distinct cause (blue and yellow share theirs), kind names dropped
+        causes = dict.fromkeys((why_not(text, kind(n)) or "").split(": ", 1)[-1] for n in same)
+        reasons = "; ".join(causes)
     raise GrammarError(f"text {text!r}: no plate kind accepts it ({reasons})")
 
 

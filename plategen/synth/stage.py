@@ -50,14 +50,14 @@ class SynthConfig:
     )
     image_size: tuple[int, int] = (720, 1160)  # (W, H), as CCPD
     plate_width: tuple[int, int] = (90, 420)  # px, log-uniform; CCPD plates are ~100-350 px
-    max_roll: float = 10.0  # in-plane rotation, degrees
-    max_yaw: float = 35.0  # turn about the vertical axis, degrees
+    max_roll: float = 6.0  # in-plane rotation, degrees
+    max_yaw: float = 25.0  # turn about the vertical axis, degrees
     max_pitch: float = 25.0  # turn about the horizontal axis, degrees
-    blur: tuple[float, float] = (0.0, 0.8)  # Gaussian sigma in px of a 94-px-wide crop
-    motion_fraction: float = 0.2  # share of images with motion blur instead of Gaussian
+    blur: tuple[float, float] = (0.0, 0.5)  # Gaussian sigma in px of a 94-px-wide crop
+    motion_fraction: float = 0.1  # share of images with motion blur instead of Gaussian
     noise: tuple[float, float] = (0.0, 6.0)  # Gaussian noise std, grey levels
-    brightness: tuple[float, float] = (0.5, 1.35)  # gain; >1 over-exposes like many CCPD shots
-    contrast: tuple[float, float] = (0.8, 1.25)
+    brightness: tuple[float, float] = (0.65, 1.2)  # gain; >1 over-exposes like many CCPD shots
+    contrast: tuple[float, float] = (0.9, 1.25)
     colour_cast: float = 0.08  # max per-channel gain deviation
     jpeg_quality: tuple[int, int] = (55, 95)
     font: str | Path | None = setting(None, "Font for the glyphs (default: the bundled font).", path=True)
@@ -89,7 +89,10 @@ class SynthConfig:
     # How loosely the photo's bbox field frames the plate, per side as a fraction of the plate's
     # width (x) and height (y), drawn uniformly from 0 to this: `crop --mode rect` cuts the bbox, so
     # synthetic crops run from CCPD-tight (0) to as loose as real-crops' hand-cut ones.
-    bbox_slack: tuple[float, float] = (0.06, 0.3)
+    # The pose, blur, exposure and slack ranges above were narrowed on benchmarks/synth_realism.py's
+    # figures: at (0.06, 0.3) slack, 35° yaw and 0.8 px blur, synthetic rect crops showed the plate
+    # in 78 % of their height where real crops show it in all of it, and were half as sharp.
+    bbox_slack: tuple[float, float] = (0.03, 0.08)
 
     def __post_init__(self) -> None:
         try:
@@ -235,7 +238,7 @@ def plan_image(seed: int, index: int, config: SynthConfig) -> ImagePlan:
     corners = tuple((int(x), int(y)) for x, y in np.rint(quad + centre))
     plate_w = float(np.hypot(*(quad[1] - quad[0])))
     scale = plate_w / _CROP_WIDTH
-    motion = float(rng.uniform(1.5, 4) * scale) if rng.random() < config.motion_fraction else 0.0
+    motion = float(rng.uniform(1.0, 2.5) * scale) if rng.random() < config.motion_fraction else 0.0
     xs, ys = zip(*corners)
     # the slack is drawn from its own stream, so the rest of an image's plan is as before
     slack = np.random.default_rng([seed, index, 3]).uniform(0, 1, 4) * np.repeat(config.bbox_slack, 2)

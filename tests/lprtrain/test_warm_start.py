@@ -48,7 +48,11 @@ def test_added_characters_start_fresh_and_dropped_ones_go(tmp_path):
     # row "C" (new 1, old 2), reading context channel 448 + "B" (new 2, old 1)
     assert head_new[1, 448 + 2] == head_old[2, 448 + 1]
     torch.testing.assert_close(head_new[1, :448], head_old[2, :448])
-    torch.testing.assert_close(head_new[3], before["container.0.weight"][3])  # X: fresh row
+    # X starts silent: its head row reads nothing and its logit lies far below every other class
+    assert not head_new[3].any() and not head_new[:, 448 + 3].any()
+    bias = start.lprnet["container.0.bias"]
+    assert bias[3] < torch.cat([bias[:3], bias[4:]]).min() - 5
+    assert not torch.equal(head_new[3], before["container.0.weight"][3])
     torch.testing.assert_close(
         start.lprnet["backbone.20.weight"][6], old.state_dict()["backbone.20.weight"][6]
     )
@@ -81,3 +85,23 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path):
     cfg = ModelConfig(charset="AB")
     with pytest.raises(WeightsError, match="model.safetensors"):
         warm_start(bad, cfg, LPRNet(cfg), None)
+
+
+def test_the_shipped_reader_mapped_onto_every_kinds_charset_reads_as_before(plate_crops):
+    """New classes must not disturb the old ones (random rows rescaled every plate's context)."""
+    from lprtrain import load_data, load_model
+    from lprtrain.evaluation.scoring import evaluate
+    from lprtrain.model.run import SHIPPED_MODEL
+    from plategen.plates.grammar import PLATE_CHARSET
+
+    old = load_model(SHIPPED_MODEL).eval()
+    assert set(old.config.charset) < set(PLATE_CHARSET)
+    cfg = ModelConfig(charset=PLATE_CHARSET, context_norm=old.config.context_norm)
+    fresh = LPRNet(cfg)
+    start = warm_start(SHIPPED_MODEL, cfg, fresh, None)
+    assert set(start.added) == set(PLATE_CHARSET) - set(old.config.charset)
+    fresh.load_state_dict(start.lprnet)
+    data = load_data(plate_crops, None, old.config.input_size)
+    a, b = evaluate(old, data), evaluate(fresh.eval(), data)
+    assert [p["pred"] for p in a.predictions] == [p["pred"] for p in b.predictions]
+    assert a.accuracy > 0.8

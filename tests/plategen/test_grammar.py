@@ -159,3 +159,22 @@ def test_the_kinds_mix_parses_and_refuses_bad_items() -> None:
 def test_unknown_kind_names_the_known_ones() -> None:
     with pytest.raises(GrammarError, match="unknown; known kinds: blue, yellow"):
         grammar.kind("purple")
+
+
+def test_the_kind_command_names_the_kinds_or_says_why_none(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from cli.plategen import plategen
+
+    ok = CliRunner().invoke(plategen, ["kind", "京A1234警", "皖A12345", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.splitlines() == [
+        '{"text": "京A1234警", "kinds": ["police"]}',
+        '{"text": "皖A12345", "kinds": ["blue", "yellow"]}',
+    ]
+    bad = CliRunner().invoke(plategen, ["kind", "皖A12KKK"])
+    assert bad.exit_code == 1 and len(bad.output.splitlines()) == 1
+    assert bad.output.startswith("Error: text '皖A12KKK': no plate kind accepts it (")
+    assert "letters at positions [3, 4, 5] follow no pattern of GA 36 Table 3" in bad.output
+    short = CliRunner().invoke(plategen, ["kind", "皖A1"])
+    assert short.exit_code == 1 and "3 characters; plates have 7 or 8" in short.output
