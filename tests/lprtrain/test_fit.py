@@ -19,10 +19,10 @@ from lprtrain.train.config import FitConfig
 from lprtrain.train.distributed import Dist
 from lprtrain.train.fit import fit
 from lprtrain.train.sources import train_and_val
-from plategen.data.ccpd import CCPD_CHARSET
 from plategen.data.shards import read_shard_manifest
 from plategen.data.splits import hash_split
 from plategen.io import read_jsonl
+from plategen.plates.grammar import PLATE_CHARSET
 
 
 def quick(**kw) -> FitConfig:
@@ -302,7 +302,7 @@ def test_degrade_reaches_the_training_batches_and_the_run_config(shards: Path, t
     plain = to_input(data.images[:4])
     for augment, degrade in ((False, False), (False, True), (True, True)):
         tensors = TrainTensors(
-            data.images, data.labels, data.texts, CCPD_CHARSET, torch.device("cpu"), False, augment, degrade
+            data.images, data.labels, data.texts, PLATE_CHARSET, torch.device("cpu"), False, augment, degrade
         )
         changed = not torch.allclose(tensors.batch(idx).x, plain)
         assert changed == (augment or degrade)
