@@ -32,10 +32,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import torch  # noqa: E402
-
+from benchmarks.augment import last_model  # noqa: E402  (the final weights, not the best-on-val)
 from benchmarks.machine import describe  # noqa: E402
-from lprtrain import FitConfig, evaluate, fit, load_data, load_model  # noqa: E402
+from lprtrain import FitConfig, evaluate, fit, load_data  # noqa: E402
 from plategen import (  # noqa: E402
     AlignConfig,
     CropConfig,
@@ -67,14 +66,6 @@ def prepare(out: Path, photos: int, workers: int) -> tuple[Path, Path]:
         align_images(crops, AlignConfig(), progress=False).alignment.save(alignment)
         render_labels(crops, alignment, shards, workers=workers, progress=False)
     return crops, shards
-
-
-def last_model(run: Path):
-    """The run's final weights (train_state.pt), not the best-on-val model.safetensors."""
-    model = load_model(run)
-    state = torch.load(run / "train_state.pt", weights_only=True)["model"]
-    model.load_state_dict({k[len("lprnet.") :]: v for k, v in state.items() if k.startswith("lprnet.")})
-    return model.eval()
 
 
 def per_kind(model, crops: Path) -> dict[str, float]:
