@@ -121,19 +121,28 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=900)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="Train seeds from this one on (a second process on spare cores)"
+    )
     parser.add_argument("--aux", nargs="+", default=list(AUX), choices=AUX)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     print(describe(), flush=True)
     crops, shards = prepare(args.out, args.photos, args.workers)
     rows = {}
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.seeds):
         for aux in args.aux:
             rows[aux, seed] = one_run(args.out, crops, shards, aux, seed, args.steps, args.lr)
             print(f"{aux:<9} seed {seed}: {json.dumps(rows[aux, seed])}", flush=True)
+    for seed in range(args.seeds):  # the table covers every finished run, whichever process ran it
+        for aux in args.aux:
+            done = args.out / f"{aux}-{seed}" / "scores.json"
+            if (aux, seed) not in rows and done.is_file():
+                rows[aux, seed] = json.loads(done.read_text())
+    seeds = sorted({s for _, s in rows})
     names = list(REAL) + [f"synth {k}" for k in KINDS]
     budget = f"{args.photos} photos, {args.steps} steps of batch 64, lr {args.lr:g}"
-    print(f"\n{budget}, {args.seeds} seeds (mean ± sd)")
+    print(f"\n{budget}, seeds {seeds} (mean ± sd)")
     print("| set | " + " | ".join(args.aux) + " |")
     print("|---|" + "---|" * len(args.aux))
     for name in names:
@@ -141,13 +150,13 @@ def main() -> None:
         for aux in args.aux:
             if name.startswith("synth "):
                 values = [
-                    rows[aux, s]["synthetic val"].get(name[6:], float("nan")) for s in range(args.seeds)
+                    rows[aux, s]["synthetic val"].get(name[6:], float("nan")) for s in seeds
                 ]
             else:
-                values = [rows[aux, s][name] for s in range(args.seeds)]
+                values = [rows[aux, s][name] for s in seeds]
             cells.append(_cell(values))
         print(f"| {name} | " + " | ".join(cells) + " |")
-    gate = {aux: [round(rows[aux, s]["gate-photos"] * 17) for s in range(args.seeds)] for aux in args.aux}
+    gate = {aux: [round(rows[aux, s]["gate-photos"] * 17) for s in seeds] for aux in args.aux}
     print("gate-photos plates read, per seed: " + ", ".join(f"{a}: {g}" for a, g in gate.items()))
 
 
