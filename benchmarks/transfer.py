@@ -122,7 +122,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument(
-        "--first-seed", type=int, default=0, help="Train seeds from this one on (a second process on spare cores)"
+        "--first-seed", type=int, default=0, help="Train seeds from this one on (for a second process)"
     )
     parser.add_argument("--aux", nargs="+", default=list(AUX), choices=AUX)
     parser.add_argument("--workers", type=int, default=2)
