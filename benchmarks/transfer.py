@@ -149,9 +149,7 @@ def main() -> None:
         cells = []
         for aux in args.aux:
             if name.startswith("synth "):
-                values = [
-                    rows[aux, s]["synthetic val"].get(name[6:], float("nan")) for s in seeds
-                ]
+                values = [rows[aux, s]["synthetic val"].get(name[6:], float("nan")) for s in seeds]
             else:
                 values = [rows[aux, s][name] for s in seeds]
             cells.append(_cell(values))
