@@ -83,6 +83,19 @@ def per_kind(model, crops: Path) -> dict[str, float]:
     return {k: right[k] / total[k] for k in KINDS if total[k]}
 
 
+def position_errors(model, path: Path) -> tuple[float, list[float]]:
+    """(share of readings of the right length, share of those wrong at each position): where on the
+    plate a reader trained on synthetic plates fails on real ones."""
+    report = evaluate(model, load_data(path, None, model.config.input_size))
+    same = [(p["text"], p["pred"]) for p in report.predictions if len(p["pred"]) == len(p["text"])]
+    n = max(len(t) for t, _ in same) if same else 0
+    wrong = [
+        sum(t[i] != q[i] for t, q in same if len(t) > i) / max(sum(len(t) > i for t, _ in same), 1)
+        for i in range(n)
+    ]
+    return len(same) / max(len(report.predictions), 1), wrong
+
+
 def one_run(out: Path, crops: Path, shards: Path, aux: str, seed: int, steps: int, lr: float) -> dict:
     run = out / f"{aux}-{seed}"
     done = run / "scores.json"
@@ -125,6 +138,11 @@ def main() -> None:
         "--first-seed", type=int, default=0, help="Train seeds from this one on (for a second process)"
     )
     parser.add_argument("--aux", nargs="+", default=list(AUX), choices=AUX)
+    parser.add_argument(
+        "--positions",
+        action="store_true",
+        help="Also print each finished run's errors per character position",
+    )
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     print(describe(), flush=True)
@@ -156,6 +174,14 @@ def main() -> None:
         print(f"| {name} | " + " | ".join(cells) + " |")
     gate = {aux: [round(rows[aux, s]["gate-photos"] * 17) for s in seeds] for aux in args.aux}
     print("gate-photos plates read, per seed: " + ", ".join(f"{a}: {g}" for a, g in gate.items()))
+    if args.positions:
+        print("\nshare of right-length readings wrong at each character position (the province first):")
+        for (aux, seed), _ in sorted(rows.items()):
+            model = last_model(args.out / f"{aux}-{seed}")
+            for name in ("real-crops", "plate-crops"):
+                length, wrong = position_errors(model, REAL[name])
+                cells = " ".join(f"{w:.2f}" for w in wrong)
+                print(f"  {aux:<9} seed {seed} {name:<11}: right length {length:.2f}; wrong at each {cells}")
 
 
 if __name__ == "__main__":
