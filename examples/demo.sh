@@ -22,8 +22,8 @@ if [ -d "$SHARED/plate-crops" ]; then
   lprtrain eval "$SHARED/plate-crops" | head -3
 fi
 
-step "1/7 plategen synth: $COUNT CCPD-format photos"
-plategen synth "$OUT/photos/synth" --count "$COUNT" --seed 0 --green-fraction 0.1
+step "1/7 plategen synth: $COUNT CCPD-format photos of every plate kind (the default mix)"
+plategen synth "$OUT/photos/synth" --count "$COUNT" --seed 0
 if [ -d "$SHARED/ccpd-images" ]; then
   # The real CCPD photos become the test split (their folder is named "test").
   mkdir -p "$OUT/photos/test/ccpd_real"
