@@ -123,6 +123,8 @@ def one_run(out: Path, crops: Path, shards: Path, aux: str, seed: int, steps: in
 
 
 def _cell(values: list[float]) -> str:
+    if not values:
+        return "-"
     sd = statistics.stdev(values) if len(values) > 1 else 0.0
     return f"{statistics.mean(values):.3f} ± {sd:.3f}"
 
@@ -167,12 +169,18 @@ def main() -> None:
         cells = []
         for aux in args.aux:
             if name.startswith("synth "):
-                values = [rows[aux, s]["synthetic val"].get(name[6:], float("nan")) for s in seeds]
+                values = [
+                    rows[aux, s]["synthetic val"].get(name[6:], float("nan"))
+                    for s in seeds
+                    if (aux, s) in rows
+                ]
             else:
-                values = [rows[aux, s][name] for s in seeds]
+                values = [rows[aux, s][name] for s in seeds if (aux, s) in rows]
             cells.append(_cell(values))
         print(f"| {name} | " + " | ".join(cells) + " |")
-    gate = {aux: [round(rows[aux, s]["gate-photos"] * 17) for s in seeds] for aux in args.aux}
+    gate = {
+        aux: [round(rows[aux, s]["gate-photos"] * 17) for s in seeds if (aux, s) in rows] for aux in args.aux
+    }
     print("gate-photos plates read, per seed: " + ", ".join(f"{a}: {g}" for a, g in gate.items()))
     if args.positions:
         print("\nshare of right-length readings wrong at each character position (the province first):")
