@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from lprtrain.evaluation.predict import ROWS
 from lprtrain.evaluation.predict import predict as predict_crops
 
 from .common import library_errors, path_option, split_model
@@ -31,10 +32,18 @@ from .options import param_option
     type=click.FloatRange(0, 1),
 )
 @click.option(
+    "--rows",
+    type=click.Choice(ROWS),
+    default="auto",
+    show_default=True,
+    help="Rows of characters per crop: 1, 2 (two-row plates: the rows are found and set side by side), "
+    "or auto (a tall crop with a gap between two rows is read both ways; the better plate reading wins).",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
-    help="Print JSON lines {path, text, confidence, valid, kind, plate} instead of tab-separated text.",
+    help="Print JSON lines {path, text, confidence, valid, kind, plate, rows} instead of tab-separated text.",
 )
 def predict(
     paths: tuple[Path, ...],
@@ -42,6 +51,7 @@ def predict(
     label_preview: Path | None,
     batch_size: int,
     min_confidence: float,
+    rows: str,
     as_json: bool,
 ) -> None:
     """Read the plate crops IMAGES (files or folders) with the model in RUN.
@@ -52,7 +62,9 @@ def predict(
     of the best CTC path, and `valid` says the text is one a plate kind of GA 36 accepts. With --json,
     also `kind` (the kind the text implies, null when invalid; blue stands for blue or yellow, which
     only colour tells apart) and `plate`: valid and at least --min-confidence, the rule that keeps
-    non-plates (noise, walls, blank frames) out. Unreadable images are skipped and listed on stderr.
+    non-plates (noise, walls, blank frames) out, and `rows`: 2 where the crop was read as a two-row
+    plate (yellow-rear, trailer), its rows set side by side. Unreadable images, and with --rows 2
+    crops without two rows, are skipped and listed on stderr.
 
     Example: lprtrain predict runs/alt crops/ --label-preview previews/
     """
@@ -60,7 +72,14 @@ def predict(
     run, images = split_model(paths, 1)
     with library_errors():
         report = predict_crops(
-            run, list(images), onnx, batch_size, label_preview, progress=True, min_confidence=min_confidence
+            run,
+            list(images),
+            onnx,
+            batch_size,
+            label_preview,
+            progress=True,
+            min_confidence=min_confidence,
+            rows=rows,
         )
     for row, line in zip(report.rows, report.lines()):
         click.echo(json.dumps(row, ensure_ascii=False) if as_json else line)

@@ -21,18 +21,19 @@ from .options import config_options, param_option
     type=click.IntRange(min=0),
 )
 @config_options(
-    SynthConfig, ("kinds", "font", "latin_fonts", "home_province", "home_fraction", "home_letter_fraction")
+    SynthConfig,
+    ("kinds", "font", "latin_fonts", "home_province", "home_fraction", "home_letter_fraction", "charset"),
 )
 @click.option("--plate-font-only", is_flag=True, help="Draw letters and digits with --font alone.")
 @workers_option
 def synth(out: Path, count: int, seed: int, config: SynthConfig, plate_font_only: bool, workers: int) -> None:
     """Write synthetic CCPD-format photos whose filenames are their annotations.
 
-    Each photo shows a rendered plate of one of the GA 36 single-row kinds (blue, yellow, coach,
-    police, embassy, consulate, hk, macau, green, green-large) warped at a random perspective into a
-    random background, with random lighting, blur, noise and JPEG quality. Photos already in OUT are
-    kept, so a re-run resumes. `plategen crop` accepts OUT unchanged; names of kinds CCPD cannot
-    spell use the extended name format (README).
+    Each photo shows a rendered plate of one of the GA 36 kinds (blue, yellow, coach, police,
+    embassy, consulate, hk, macau, green, green-large; two-row yellow-rear and trailer) warped at
+    a random perspective into a random background, with random lighting, blur, noise and JPEG
+    quality. Photos already in OUT are kept, so a re-run resumes. `plategen crop` accepts OUT
+    unchanged; names of kinds CCPD cannot spell use the extended name format (README).
 
     Example: plategen synth data/synth --count 200 --seed 0 --kinds blue:3,yellow,police
     """

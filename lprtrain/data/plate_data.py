@@ -108,12 +108,15 @@ def load_data(
         samples = of_split(samples, split, source)
     samples = samples[rank::world]
     skipped: list[tuple[str, str]] = []
-    kept, images = read_crops([s.path for s in samples], input_size, skipped if skip_unreadable else None)
+    kinds = _kinds([s.fields for s in samples], [str(s.path) for s in samples])
+    kept, images = read_crops(
+        [s.path for s in samples], input_size, skipped if skip_unreadable else None, kinds=kinds
+    )
     if samples and not kept:  # skipping every crop leaves nothing to report on: say why instead
         raise DatasetError(
             f"{source}: none of its {len(samples)} crops could be read; first: {skipped[0][1]}"
         )
-    samples = [samples[i] for i in kept]
+    samples, kinds = [samples[i] for i in kept], [kinds[i] for i in kept]
     return PlateData(
         images,
         [s.text for s in samples],
@@ -123,7 +126,7 @@ def load_data(
         skipped,
         split,
         str(source),
-        _kinds([s.fields for s in samples], [str(s.path) for s in samples]),
+        kinds,
     )
 
 

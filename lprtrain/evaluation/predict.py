@@ -15,7 +15,9 @@ import torch
 from tqdm import tqdm
 
 from plategen.data.samples import IMAGE_EXTENSIONS
-from plategen.io import write_image_atomic
+from plategen.errors import PlategenError
+from plategen.io import read_image, resize_to, write_image_atomic
+from plategen.plates.rows import candidate_line
 
 from ..errors import RunError
 from ..model.decode import greedy_decode
@@ -26,13 +28,14 @@ from .reading import PLATE_MIN_CONFIDENCE, Reading, check_min_confidence
 from .scoring import DEFAULT_BATCH
 
 PREVIEW_SCALE = 4  # previews are tiny otherwise (94×24)
+ROWS = ("auto", "1", "2")  # predict's --rows: guess per crop, or every crop one-row / two-row
 
 
 @dataclass
 class PredictReport:
     """One row per readable image, plus the images skipped and why."""
 
-    rows: list[dict] = field(default_factory=list)  # {path, text, confidence, valid, kind, plate}
+    rows: list[dict] = field(default_factory=list)  # {path, text, confidence, valid, kind, plate, rows}
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     previews: list[str] = field(default_factory=list)
 
@@ -69,18 +72,26 @@ def predict(
     label_preview: str | Path | None = None,
     progress: bool = False,
     min_confidence: float = PLATE_MIN_CONFIDENCE,
+    rows: str = "auto",
 ) -> PredictReport:
     """Read every crop in `inputs` (files or folders) with RUN's model (None: the shipped model), or
     the ONNX file `onnx`.
 
     Each row is a `Reading.to_dict`: the text, its confidence, whether the plate grammar accepts it
     (`valid`) and the kind it implies, and `plate`: valid and read with at least `min_confidence`.
+    `rows` says how many rows of characters the crops hold: "1", "2" (each crop's rows are found and
+    set side by side, `plategen.plates.rows`; a crop without two rows is skipped and reported), or
+    "auto": a crop that may be a two-row plate (tall enough, with a gap between two rows) is read as
+    it is and unfolded, and the reading the grammar takes for a plate at the higher confidence wins.
+    Each row's `rows` says which was read.
     Unreadable images are skipped and reported. `label_preview` = a folder receiving one PNG per
     image: the crop beside the decoder's predicted image label. Raises RunError/WeightsError for a
     bad run (including one without a decoder when a preview is asked for), ConfigError for a
     `min_confidence` outside [0, 1].
     """
     check_min_confidence(min_confidence)
+    if rows not in ROWS:
+        raise RunError(f"rows: {rows!r} is not one of {', '.join(ROWS)}")
     run = shipped_model() if run is None else run
     model = load_model(run)
     decoder = None
@@ -90,7 +101,8 @@ def predict(
     session = ort_session(onnx, config=model.config) if onnx is not None else None
     report = PredictReport()
     found = collect_images(inputs)
-    kept, images = read_crops(found, model.config.input_size, report.skipped)
+    size = model.config.input_size
+    kept, images = read_crops(found, size, report.skipped, rows=None if rows == "auto" else int(rows))
     paths = [found[i] for i in kept]
     read = reader(model, batch_size, session)
     with torch.inference_mode():
@@ -99,14 +111,41 @@ def predict(
             for p, (text, conf) in zip(
                 paths[i : i + batch_size], greedy_decode(read(x), model.config.charset)
             ):
-                report.rows.append({"path": str(p), **Reading(text, conf).to_dict(min_confidence)})
+                reading = Reading(text, conf).to_dict(min_confidence)
+                report.rows.append({"path": str(p), **reading, "rows": 2 if rows == "2" else 1})
             if decoder is not None:
                 drawn = decoder(model.features(x))[:, 0].clamp(0, 1)  # (B, h, w); the paper's is unbounded
                 for k, p in enumerate(paths[i : i + batch_size]):
                     out = Path(label_preview) / f"{i + k:05d}_{p.stem}.png"
                     write_image_atomic(out, preview_image(images[i + k].numpy(), drawn[k].numpy()))
                     report.previews.append(str(out))
+        if rows == "auto":
+            _read_unfolded(paths, report.rows, size, read, model.config.charset, batch_size, min_confidence)
     return report
+
+
+def _read_unfolded(paths, rows, size, read, charset, batch_size, min_confidence) -> None:
+    """`predict --rows auto`: read each crop that may be a two-row plate unfolded too, and keep that
+    reading in `rows` where it is the better plate reading (valid and confident first)."""
+    alternatives: list[tuple[int, np.ndarray]] = []
+    for k, p in enumerate(paths):
+        try:
+            line = candidate_line(read_image(p))
+        except PlategenError:
+            continue
+        if line is not None:
+            alternatives.append((k, resize_to(line, size)))
+    for i in range(0, len(alternatives), batch_size):
+        chunk = alternatives[i : i + batch_size]
+        x = to_input(torch.from_numpy(np.stack([image for _, image in chunk])))
+        for (k, _), (text, conf) in zip(chunk, greedy_decode(read(x), charset)):
+            unfolded = Reading(text, conf).to_dict(min_confidence)
+            if _rank(unfolded) > _rank(rows[k]):
+                rows[k].update(unfolded, rows=2)
+
+
+def _rank(row: dict) -> tuple:
+    return row["plate"], row["valid"], row["confidence"]
 
 
 def _run_dir(run: str | Path) -> Path:

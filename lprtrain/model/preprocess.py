@@ -2,6 +2,7 @@
 export check and the benchmarks.
 
     uint8 BGR (h, w, 3), any size
+      → plategen.plates.rows.as_line(image, kind)      a two-row plate's rows side by side
       → plategen.io.resize_to(image, (W, H))          area when shrinking, bilinear when enlarging
       → (x − 127.5) × 0.0078125, laid out (3, H, W)    LPRNet_Pytorch's normalisation
 
@@ -18,7 +19,8 @@ import numpy as np
 import torch
 
 from plategen.errors import PlategenError
-from plategen.io import read_image, resize_to
+from plategen.io import resize_to
+from plategen.plates.rows import read_line
 
 SCALE = 0.0078125  # LPRNet_Pytorch preprocessing: (x - 127.5) / 128
 
@@ -46,16 +48,22 @@ def preprocess(images: Sequence[np.ndarray], size: tuple[int, int]) -> torch.Ten
 
 
 def read_crops(
-    paths: Sequence[str | Path], size: tuple[int, int], skipped: list[tuple[str, str]] | None = None
+    paths: Sequence[str | Path],
+    size: tuple[int, int],
+    skipped: list[tuple[str, str]] | None = None,
+    kinds: Sequence[str | None] | None = None,
+    rows: int | None = None,
 ) -> tuple[list[int], torch.Tensor]:
-    """(indices of the readable `paths`, their uint8 (N, H, W, 3) BGR at `size`).
+    """(indices of the readable `paths`, their uint8 (N, H, W, 3) BGR at `size`), each brought to one
+    line by its kind (`kinds`, None: unknown) or by `rows` (`plategen.plates.rows.as_line`).
 
-    With a `skipped` list, an unreadable image is appended to it as (path, reason) and left out;
-    without one, the ImageReadError (a PlategenError naming the file) propagates."""
+    With a `skipped` list, an unreadable image (or a two-row crop whose rows cannot be found) is
+    appended to it as (path, reason) and left out; without one, the ImageReadError or RowsNotFound
+    (PlategenErrors naming the file) propagates."""
     kept, images = [], []
     for i, p in enumerate(paths):
         try:
-            images.append(resize_to(read_image(p), size))
+            images.append(read_line(p, size, kinds[i] if kinds is not None else None, rows))
         except PlategenError as exc:
             if skipped is None:
                 raise

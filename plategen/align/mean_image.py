@@ -11,15 +11,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..config import INPUT_SIZE
 from ..data.samples import Sample
 from ..errors import ImageReadError
-from ..io import read_image, resize_to
+from ..plates.rows import RowsNotFound, read_line
 from ..pool import pool_map
+from .spans import layout_kind
 
 if TYPE_CHECKING:
     from .config import AlignConfig
@@ -30,8 +30,9 @@ DEFAULT_SIZE = INPUT_SIZE  # (W, H) of a layout whose crops differ in size: LPRN
 SIZE_PROBE = 16  # crops per layout whose sizes are compared
 
 
-def _load(path: Path, size: tuple[int, int]) -> np.ndarray:
-    return resize_to(read_image(path, cv2.IMREAD_COLOR), size)
+def _load(path: Path, size: tuple[int, int], layout: str = "") -> np.ndarray:
+    """The crop at `size`; a two-row plate's (by its layout's kind) with its rows side by side."""
+    return read_line(path, size, layout_kind(layout))
 
 
 def _accumulate(task: tuple[list[tuple[str, str]], dict[str, tuple[int, int]]]):
@@ -41,8 +42,8 @@ def _accumulate(task: tuple[list[tuple[str, str]], dict[str, tuple[int, int]]]):
     skipped = []
     for path, layout in items:
         try:
-            image = _load(Path(path), sizes[layout])
-        except ImageReadError as exc:
+            image = _load(Path(path), sizes[layout], layout)
+        except (ImageReadError, RowsNotFound) as exc:
             skipped.append((path, str(exc)))
             continue
         acc = sums.setdefault(layout, [np.zeros(image.shape, np.float64), 0])
@@ -63,7 +64,13 @@ def layout_sizes(samples: Sequence[Sample], config: AlignConfig) -> dict[str, tu
         sizes = seen.setdefault(s.layout, [])
         if len(sizes) < SIZE_PROBE and (size := _header_size(s.path)) is not None:
             sizes.append(size)
-    return {k: v[0] if len(set(v)) == 1 else DEFAULT_SIZE for k, v in seen.items() if v}
+    # a two-row kind's crops are 2:1 plates, averaged as the one line a reader sees (plates.rows)
+    return {k: v[0] if len(set(v)) == 1 and _rows(k) == 1 else DEFAULT_SIZE for k, v in seen.items() if v}
+
+
+def _rows(layout: str) -> int:
+    kind = layout_kind(layout)
+    return kind.rows if kind is not None else 1
 
 
 def _header_size(path: Path) -> tuple[int, int] | None:

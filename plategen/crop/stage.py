@@ -21,6 +21,8 @@ from ..data.samples import INDEX_NAME, Sample
 from ..data.splits import SPLITS, VAL_FRACTION
 from ..errors import ConfigError, DatasetError, PlategenError
 from ..io import encode_image, read_text, write_bytes_atomic, write_json_atomic, write_jsonl_atomic
+from ..plates.grammar import KINDS
+from ..plates.rows import crop_size
 from ..pool import Workers
 from .rectify import MODES, corner_quad, crop_bytes
 
@@ -168,19 +170,20 @@ def _init_worker(root: str, out: str, config: CropConfig) -> None:
     _worker.update(root=Path(root), out=Path(out), config=config)
 
 
-Task = tuple[int, str, str, tuple, tuple | None]  # index, source, crop, corners, bbox
+Task = tuple[int, str, str, tuple, tuple | None, str | None]  # index, source, crop, corners, bbox, kind
 
 
 def _task(index: int, item: Item) -> Task:
     # What a worker needs and no more: a whole Item (its Sample, every name field) costs more to
     # unpickle than the crop's warp.
-    return index, item.source, item.crop, item.sample.corners, item.sample.bbox
+    s = item.sample
+    return index, item.source, item.crop, s.corners, s.bbox, s.fields.get("kind")
 
 
 def _crop_one(task: Task) -> tuple[int, str | None]:
     """Crop one item into OUT; return (its index, None), or (its index, reason) when it must be
     skipped. Only the index travels back: the parent holds the items."""
-    index, source, target, corners, bbox = task
+    index, source, target, corners, bbox, kind = task
     root, out, config = _worker["root"], _worker["out"], _worker["config"]
     try:
         try:
@@ -188,7 +191,9 @@ def _crop_one(task: Task) -> tuple[int, str | None]:
         except OSError as exc:
             return index, f"unreadable file: {exc.strerror or exc}"
         quad = corner_quad(corners, bbox, config.mode)
-        crop = crop_bytes(data, quad, config.size, config.mode, config.margin, config.fast_decode, source)
+        # a two-row plate keeps its 2:1 outline (rows.crop_size); every reader unfolds it to one line
+        size = crop_size(config.size, kind if kind in KINDS else None)
+        crop = crop_bytes(data, quad, size, config.mode, config.margin, config.fast_decode, source)
         write_bytes_atomic(out / target, encode_image(crop, config.ext))
     except PlategenError as exc:
         return index, str(exc)

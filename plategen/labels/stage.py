@@ -20,7 +20,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from ..align.layout import Alignment
@@ -31,14 +30,14 @@ from ..data.shards import sha256_file, shard_name, write_manifest, write_shard
 from ..errors import AlignmentError, DatasetError, ImageReadError
 from ..io import (
     encode_image,
-    read_image,
-    resize_to,
     write_image_atomic,
     write_json_atomic,
     write_jsonl_atomic,
 )
 from ..plates.fonts import check_coverage
 from ..plates.geometry import PlateGeometry
+from ..plates.grammar import KINDS
+from ..plates.rows import RowsNotFound, read_line
 from ..pool import pool_map
 from .renderer import LabelRenderer, RenderConfig, contact_sheet, font_name, load_font
 
@@ -284,7 +283,7 @@ def _write_job(job: _Job) -> tuple[str, dict]:
         for key, s, layout in job.items:
             try:
                 members, label = _sample(key, s, layout, state)
-            except ImageReadError as exc:
+            except (ImageReadError, RowsNotFound) as exc:
                 skipped.append({"path": str(s.path), "key": key, "text": s.text, "reason": str(exc)})
                 continue
             if state.png_dir:
@@ -298,7 +297,7 @@ def _write_job(job: _Job) -> tuple[str, dict]:
 
 def _sample(key: str, s: Sample, layout: str, state: _State) -> tuple[dict[str, bytes], np.ndarray]:
     """The shard members of one sample, and its label. Raises ImageReadError for a bad crop."""
-    crop = _read_crop(s.path, state.crop_size)
+    crop = _read_crop(s, state.crop_size)
     label = _renderer(layout).render(s.text)
     info = {
         **s.fields,
@@ -317,9 +316,11 @@ def _sample(key: str, s: Sample, layout: str, state: _State) -> tuple[dict[str, 
     return members, label
 
 
-def _read_crop(path: Path, size: tuple[int, int]) -> np.ndarray:
-    """The crop as BGR at the layout's size (W, H), by the one resize rule (`resize_to`)."""
-    return resize_to(read_image(path, cv2.IMREAD_COLOR), size)
+def _read_crop(s: Sample, size: tuple[int, int]) -> np.ndarray:
+    """The crop as BGR at the layout's size (W, H), by the one resize rule (`resize_to`); a two-row
+    plate's (by its kind) with its rows side by side, the canvas the model sees (`plates.rows`)."""
+    kind = s.fields.get("kind")
+    return read_line(s.path, size, kind if kind in KINDS else layout_kind(s.layout))
 
 
 def _safe(text: str) -> str:
@@ -374,8 +375,8 @@ def _preview_pairs(keyed: list, state: _State, n: int) -> list[tuple[np.ndarray,
     for i in np.linspace(0, len(keyed) - 1, min(n, len(keyed))).round().astype(int):
         _, s, layout = keyed[i]
         try:
-            crop = _read_crop(s.path, state.crop_size)
-        except ImageReadError:
+            crop = _read_crop(s, state.crop_size)
+        except (ImageReadError, RowsNotFound):
             continue
         pairs.append((crop, _renderer(layout).render(s.text)))
     return pairs

@@ -55,6 +55,91 @@ class PlateGeometry:
         """Margins + glyphs + gaps: equals `width` for a consistent row."""
         return 2 * self.margin + self.length * self.char_size[0] + sum(self.gaps)
 
+    def boxes(self) -> tuple[tuple[float, float, float, float], ...]:
+        """Each character's box (x, y, w, h) on the plate."""
+        w, h = self.char_size
+        return tuple((x, self.char_top, w, h) for x in self.char_x)
+
+    @property
+    def dot(self) -> tuple[float, float]:
+        """(x, y) of the separator's centre."""
+        return self.dot_x, self.height / 2
+
+    @property
+    def rows(self) -> int:
+        return 1
+
+
+@dataclass(frozen=True)
+class TwoRowGeometry:
+    """A two-row plate (GA 36-2014 Figure 5) in millimetres: province and issuing letter on a short
+    top row, the serial on a tall bottom row. Each row is a `PlateGeometry` as wide as the plate, whose
+    characters' top edge is the matching `row_tops` entry.
+
+    LPRNet reads one line, so a reader cuts the plate between the rows and sets them side by side
+    (`plategen.plates.rows.unfold`): the top row, trimmed to `top_span` of the width, is scaled to the
+    bottom row's height and squeezed so its glyphs take the bottom glyphs' proportions. `line` is the
+    layout that makes of a plate cropped to its outline: the layout align and render-labels use.
+    """
+
+    name: str
+    width: float
+    height: float
+    top: PlateGeometry
+    bottom: PlateGeometry
+    row_tops: tuple[float, float]
+    cut: float  # the middle of the gap between the rows: where a reader cuts them apart
+    top_span: tuple[float, float]  # the part of the top row's width a reader keeps, as fractions
+
+    @property
+    def length(self) -> int:
+        return self.top.length + self.bottom.length
+
+    @property
+    def rows(self) -> int:
+        return 2
+
+    def boxes(self) -> tuple[tuple[float, float, float, float], ...]:
+        return tuple(
+            (x, top + y, w, h)
+            for row, top in zip((self.top, self.bottom), self.row_tops)
+            for x, y, w, h in row.boxes()
+        )
+
+    @property
+    def dot(self) -> tuple[float, float]:
+        """The separator sits on the top row, between the province and the letter."""
+        return self.top.dot_x, self.row_tops[0] + self.top.char_size[1] / 2
+
+    @property
+    def dot_x(self) -> float:
+        return self.dot[0]
+
+    @property
+    def squeeze(self) -> float:
+        """The top row's extra horizontal scale that gives its glyphs the bottom glyphs' aspect."""
+        (tw, th), (bw, bh) = self.top.char_size, self.bottom.char_size
+        return (bw / bh) / (tw / th)
+
+    def line(self) -> PlateGeometry:
+        """The two rows side by side as `rows.unfold` sets them, in the bottom row's millimetres: one
+        layout with the mean glyph size of both rows, characters centred where unfold puts them."""
+        band = self.height - self.cut
+        scale_y = band / self.cut
+        scale_x = scale_y * self.squeeze
+        left = self.top_span[0] * self.width
+        top_width = (self.top_span[1] - self.top_span[0]) * self.width * scale_x
+        boxes = [
+            ((x - left) * scale_x, y * scale_y, w * scale_x, h * scale_y) for x, y, w, h in self.top.boxes()
+        ]
+        boxes += [(top_width + x, self.row_tops[1] - self.cut, w, h) for x, _, w, h in self.bottom.boxes()]
+        cw = sum(b[2] for b in boxes) / len(boxes)
+        ch = sum(b[3] for b in boxes) / len(boxes)
+        lefts = [x + w / 2 - cw / 2 for x, _, w, _ in boxes]
+        gaps = tuple(round(b - a - cw, 3) for a, b in zip(lefts, lefts[1:]))
+        width, size = round(top_width + self.width, 3), (round(cw, 3), round(ch, 3))
+        return PlateGeometry(f"{self.name}, rows side by side", width, band, size, gaps, round(lefts[0], 3))
+
 
 # GA 36-2014 Figure 1: small car, large-car front, coach, consulate, Hong Kong/Macau.
 BLUE = PlateGeometry("GA 36-2018 blue plate", 440, 140, (45, 90), (12, 34, 12, 12, 12, 12), 15.5)
@@ -63,5 +148,21 @@ EMBASSY = PlateGeometry("GA 36-2014 embassy plate", 440, 140, (45, 90), (12, 12,
 # Figure 3: police front; the separator (10 + 14 + 10 mm) follows the province.
 POLICE = PlateGeometry("GA 36-2014 police plate", 440, 140, (45, 90), (34, 12, 12, 12, 12, 12), 15.5)
 GREEN = PlateGeometry("GA 36-2018 new-energy plate", 480, 140, (43, 90), (9, 51, 9, 9, 9, 9, 9), 15.5)
+# Figure 5: large-vehicle rear and trailer plates, 440×220. Top row: 80×60 glyphs 15 mm from the
+# top, 110 mm margins, 25 + 10 + 25 mm around the dot. Bottom row: 65×110 glyphs 15 mm below the top
+# row, 15 mm gaps, 27.5 mm margins. The cut, 82.5 mm, is the middle of the 15 mm between the rows
+# (HyperLPR3 cuts at 40 % of the height, 88 mm); a reader keeps 15-85 % of the top row's width
+# (its glyphs span 25-75 % of the plate; a crop's slack and yaw move them).
+TWO_ROW = TwoRowGeometry(
+    "GA 36-2014 two-row plate",
+    440,
+    220,
+    PlateGeometry("GA 36-2014 two-row plate, top row", 440, 60, (80, 60), (60,), 110),
+    PlateGeometry("GA 36-2014 two-row plate, bottom row", 440, 110, (65, 110), (15, 15, 15, 15), 27.5),
+    (15, 90),
+    82.5,
+    (0.15, 0.85),
+)
+TWO_ROW_LINE = TWO_ROW.line()
 
-__all__ = ["PlateGeometry", "BLUE", "EMBASSY", "POLICE", "GREEN"]
+__all__ = ["PlateGeometry", "TwoRowGeometry", "BLUE", "EMBASSY", "POLICE", "GREEN", "TWO_ROW", "TWO_ROW_LINE"]

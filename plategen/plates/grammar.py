@@ -20,7 +20,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ..errors import ConfigError, PlategenError
-from .geometry import BLUE, EMBASSY, GREEN, POLICE, PlateGeometry
+from .geometry import BLUE, EMBASSY, GREEN, POLICE, TWO_ROW, TWO_ROW_LINE, PlateGeometry, TwoRowGeometry
 
 # 5.8.1: the serial's letters are the 26 capitals less I and O (they read as 1 and 0).
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -144,6 +144,30 @@ class PlateKind:
     frame: BGR
     special_colour: BGR | None = None  # colour of the special character, when it differs from ink
     shading: str = "flat"
+    two_row: TwoRowGeometry | None = None
+
+    @property
+    def drawn(self) -> PlateGeometry | TwoRowGeometry:
+        """The layout on the metal: the two-row one, or the single row the reader sees."""
+        return self.two_row or self.geometry
+
+    @property
+    def rows(self) -> int:
+        return self.drawn.rows
+
+    @property
+    def characters(self) -> str:
+        """Every character a text of this kind can hold, in PLATE_CHARSET's order."""
+        can = {
+            "P": PROVINCES,
+            "L": LETTERS,
+            "S": LETTERS + DIGITS,
+            "D": DIGITS,
+            "E": "DF",
+            "X": LETTERS + DIGITS,
+        }
+        used = set("".join(can.get(slot, slot) for slot in self.slots))
+        return "".join(c for c in PLATE_CHARSET if c in used)
 
     @property
     def length(self) -> int:
@@ -215,6 +239,26 @@ KINDS = MappingProxyType(
                 BLACK,
                 shading="split",
             ),
+            PlateKind(
+                "yellow-rear",
+                "large vehicle, rear (two rows)",
+                TWO_ROW_LINE,
+                "PLSSSSS",
+                (YELLOW_PAINT,) * 2,
+                BLACK,
+                BLACK,
+                two_row=TWO_ROW,
+            ),
+            PlateKind(
+                "trailer",
+                "trailer (挂, two rows)",
+                TWO_ROW_LINE,
+                "PLSSSS挂",
+                (YELLOW_PAINT,) * 2,
+                BLACK,
+                BLACK,
+                two_row=TWO_ROW,
+            ),
         )
     }
 )
@@ -231,7 +275,7 @@ LAYOUT_KINDS = MappingProxyType({f"{k.name}{k.length}": k for k in KINDS.values(
 # hundred times in 12,000 photos instead of never.
 DEFAULT_MIX = MappingProxyType(
     {
-        "blue": 0.50,
+        "blue": 0.44,
         "yellow": 0.15,
         "green": 0.12,
         "green-large": 0.04,
@@ -241,6 +285,8 @@ DEFAULT_MIX = MappingProxyType(
         "consulate": 0.03,
         "hk": 0.025,
         "macau": 0.025,
+        "yellow-rear": 0.04,
+        "trailer": 0.02,
     }
 )
 

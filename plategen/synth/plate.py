@@ -1,4 +1,4 @@
-"""Draw a flat, front-facing licence plate of any single-row kind of `plategen.plates.grammar`.
+"""Draw a flat, front-facing licence plate of any kind of `plategen.plates.grammar`, one row or two.
 
 Layout and nominal colours come from the kind (GA 36, in millimetres); this module only varies
 them the way paint, film, dirt and age do on real plates.
@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ..plates.geometry import PlateGeometry
+from ..plates.geometry import PlateGeometry, TwoRowGeometry
 from ..plates.grammar import KINDS, PlateKind
 
 _GLYPH_PX = 160  # height of the cached high-resolution glyph masks
@@ -91,7 +91,8 @@ def draw_style(rng: np.random.Generator, kind: PlateKind | bool) -> PlateStyle:
         background = (blue, blue)
     elif kind.shading == "gradient":  # white-to-green film of the small new-energy plate
         top = _hsv(rng.uniform(45, 70), rng.uniform(20, 90), rng.uniform(200, 250))
-        bottom = _hsv(rng.uniform(55, 75), rng.uniform(150, 240), rng.uniform(150, 230))
+        # hue 55-85: CCPD2020's grass green to the teal the gate camera sees (hue 78, synth_realism.py)
+        bottom = _hsv(rng.uniform(55, 85), rng.uniform(150, 240), rng.uniform(150, 230))
         background = (top, bottom)
     else:
         first = _paint_colour(rng, kind.background[0])
@@ -110,7 +111,7 @@ def draw_style(rng: np.random.Generator, kind: PlateKind | bool) -> PlateStyle:
             rng.uniform(170, 255),
             rng.uniform(140, 230),
         )
-    geometry = kind.geometry
+    geometry = kind.drawn
     n_rivets = rng.choice([0, 2, 2, 4])
     xs = (geometry.width * rng.uniform(0.12, 0.3), geometry.width * rng.uniform(0.7, 0.88))
     rivets = [(x, rng.uniform(9, 14)) for x in xs][: n_rivets // 2 * 2]
@@ -140,7 +141,7 @@ def _hsv(h: float, s: float, v: float) -> tuple[float, float, float]:
 
 
 def _background(
-    geometry: PlateGeometry, style: PlateStyle, ppm: float, rng, shading: str = "flat"
+    geometry: PlateGeometry | TwoRowGeometry, style: PlateStyle, ppm: float, rng, shading: str = "flat"
 ) -> np.ndarray:
     h, w = round(geometry.height * ppm), round(geometry.width * ppm)
     top, bottom = (np.array(c, np.float32) for c in style.background)
@@ -174,7 +175,7 @@ def _paint(plate: np.ndarray, mask: np.ndarray, colour, alpha: float = 1.0) -> N
 
 
 def _text_mask(
-    geometry: PlateGeometry,
+    geometry: PlateGeometry | TwoRowGeometry,
     text: str,
     font: Path,
     style: PlateStyle,
@@ -187,22 +188,23 @@ def _text_mask(
     character `skip` (and the dot, when `only` is set) out."""
     h, w = round(geometry.height * ppm), round(geometry.width * ppm)
     mask = np.zeros((h, w), np.float32)
-    box_w, box_h = geometry.char_size[0] * ppm, geometry.char_size[1] * ppm
-    y0 = round(geometry.char_top * ppm)
-    gh = max(round(box_h), 2)
-    for i, (ch, left) in enumerate(zip(text, geometry.char_x)):
+    for i, (ch, (left, top, box_w, box_h)) in enumerate(zip(text, geometry.boxes())):
         if i == skip or (only is not None and i != only):
             continue
         shape = "I" if ch == "1" and style.bar_one else ch
         ink = glyph_mask(latin_font if latin_font is not None and ch.isascii() else font, shape)
-        gw = max(round(ink.shape[1] * gh / ink.shape[0]), 1)
-        gw = min(gw, max(round(box_w), 1))
+        box_w, box_h = box_w * ppm, box_h * ppm
+        gh = max(round(box_h), 2)
+        if box_w > box_h:  # a two-row plate's top row: its glyphs fill a box wider than tall
+            gw = max(round(box_w), 1)
+        else:
+            gw = min(max(round(ink.shape[1] * gh / ink.shape[0]), 1), max(round(box_w), 1))
         glyph = cv2.resize(ink, (gw, gh), interpolation=cv2.INTER_AREA)
-        x0 = round(left * ppm + (box_w - gw) / 2)
+        x0, y0 = round(left * ppm + (box_w - gw) / 2), round(top * ppm)
         np.maximum(mask[y0 : y0 + gh, x0 : x0 + gw], glyph, out=mask[y0 : y0 + gh, x0 : x0 + gw])
     if only is None:
-        r = geometry.dot_x * ppm, geometry.height / 2 * ppm
-        cv2.circle(mask, (round(r[0]), round(r[1])), max(round(5 * ppm), 1), 1.0, -1, cv2.LINE_AA)
+        x, y = geometry.dot
+        cv2.circle(mask, (round(x * ppm), round(y * ppm)), max(round(5 * ppm), 1), 1.0, -1, cv2.LINE_AA)
     return _weight(mask, style.weight * ppm)
 
 
@@ -232,7 +234,7 @@ def render_plate(
     """
     if isinstance(kind, bool):
         kind = KINDS["green" if kind else "blue"]
-    geometry = kind.geometry
+    geometry = kind.drawn
     style = style or draw_style(rng, kind)
     plate = _background(geometry, style, ppm, rng, kind.shading)
     h, w = plate.shape[:2]

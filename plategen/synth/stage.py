@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from ..config import setting
-from ..data.ccpd import DEFAULT_KINDS, PlateName, encode_text, format_name
+from ..data.ccpd import CCPD_CHARSET, DEFAULT_KINDS, PlateName, encode_text, format_name
 from ..errors import ConfigError, FontCoverageError, PlategenError
 from ..io import write_bytes_atomic
 from ..plates import grammar
@@ -93,12 +93,19 @@ class SynthConfig:
     # figures: at (0.06, 0.3) slack, 35° yaw and 0.8 px blur, synthetic rect crops showed the plate
     # in 78 % of their height where real crops show it in all of it, and were half as sharp.
     bbox_slack: tuple[float, float] = (0.03, 0.08)
+    charset: str = setting(
+        "plate",
+        "Characters the reader trained on these plates can spell: plate (every GA 36 character, the "
+        "default charset of `lprtrain fit`), ccpd (CCPD's 67), or the characters themselves. A kind "
+        "whose texts need another character is refused.",
+    )
 
     def __post_init__(self) -> None:
         try:
             parse_mix(self.kinds)
         except ConfigError as exc:
             raise ConfigError(f"SynthConfig.{exc}") from None
+        check_charset(self.mix, self.charset)
         for name in (
             "motion_fraction",
             "home_fraction",
@@ -206,7 +213,7 @@ def _rotation(roll: float, yaw: float, pitch: float) -> np.ndarray:
 
 def _pose(rng: np.random.Generator, config: SynthConfig, kind: str) -> tuple[np.ndarray, float, float]:
     """Plate corners (TL, TR, BR, BL) in photo pixels relative to the plate centre, and the pose."""
-    geometry = KINDS[kind].geometry
+    geometry = KINDS[kind].drawn
     lo, hi = config.plate_width
     width = math.exp(rng.uniform(math.log(lo), math.log(hi)))
     roll = rng.uniform(-config.max_roll, config.max_roll)
@@ -297,7 +304,7 @@ def render_image(
     ]
     w, h = config.image_size
     corners = np.array(plan.corners, np.float64)
-    geometry = KINDS[plan.kind].geometry
+    geometry = KINDS[plan.kind].drawn
     plate_w = float(np.hypot(*(corners[1] - corners[0])))
     ppm = float(np.clip(plate_w / geometry.width * 1.25, 0.2, 2.0))
     tone = Tone(plan.contrast, plan.gain * rng.uniform(1 - config.colour_cast, 1 + config.colour_cast, 3))
@@ -324,15 +331,32 @@ def _work(job: tuple[int, int, SynthConfig, Path, tuple[Path, ...]]) -> tuple[in
         return index, "", f"{type(exc).__name__}: {exc}", ""
 
 
+NAMED_CHARSETS = {"plate": grammar.PLATE_CHARSET, "ccpd": CCPD_CHARSET}
+
+
+def check_charset(mix: dict[str, float], charset: str) -> None:
+    """Refuse a kind of `mix` whose texts need a character `charset` (a name of NAMED_CHARSETS or
+    the characters) lacks: a reader trained on such plates could never spell them. Raises ConfigError
+    naming the kind and the characters."""
+    characters = NAMED_CHARSETS.get(charset, charset)
+    for name in mix:
+        missing = "".join(c for c in KINDS[name].characters if c not in characters)
+        if missing:
+            shown = charset if charset in NAMED_CHARSETS else f"{len(characters)} characters"
+            raise ConfigError(
+                f"SynthConfig.charset: kind {name!r} writes {missing!r}, which the charset ({shown}) "
+                f"cannot spell; leave the kind out of --kinds or train a charset that has them"
+            )
+
+
 def check_kind_coverage(mix: dict[str, float], font: Path) -> Path:
     """Check `font` has every character each kind of `mix` draws; return it.
 
     Raises FontCoverageError naming the kind and the characters it lacks."""
     for name in mix:
-        slots = KINDS[name].slots
-        needed = (grammar.PROVINCES if "P" in slots else "") + "".join(c for c in slots if not c.isascii())
         try:
-            check_coverage([needed + grammar.LETTERS + grammar.DIGITS + "I"], font)
+            # "I": the plate typeface's bar-shaped "1" is drawn as a sans capital I (plate.draw_style)
+            check_coverage([KINDS[name].characters + "I"], font)
         except FontCoverageError as exc:
             raise FontCoverageError(f"kind {name!r}: {exc}") from None
     return font

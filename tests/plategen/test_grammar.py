@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from plategen.errors import ConfigError
 from plategen.plates import grammar
-from plategen.plates.geometry import BLUE, EMBASSY, GREEN, POLICE
+from plategen.plates.geometry import BLUE, EMBASSY, GREEN, POLICE, TWO_ROW
 from plategen.plates.grammar import KINDS, GrammarError
 
 # GA 36-2014 Table 3, transcribed: letter positions (1-based) and whether 4-position serials use it.
@@ -46,9 +46,32 @@ def test_every_row_adds_up_to_its_outline(geometry, separator_after: int) -> Non
     assert max(geometry.gaps) == geometry.gaps[separator_after - 1] in (34, 51)
 
 
+def test_the_two_row_layout_is_figure_5() -> None:
+    top, bottom = TWO_ROW.top, TWO_ROW.bottom
+    assert (TWO_ROW.width, TWO_ROW.height) == (440, 220)
+    assert top.total() == bottom.total() == 440  # 110 + 80 + 25 + 10 + 25 + 80 + 110; 27.5 + 5×65 + 4×15
+    assert top.char_size == (80, 60) and bottom.char_size == (65, 110)
+    assert TWO_ROW.dot == (220, 45)  # the dot between the province and the letter, mid top row
+    # the cut lies in the 15 mm between the rows
+    assert TWO_ROW.row_tops[0] + 60 < TWO_ROW.cut < TWO_ROW.row_tops[1]
+    assert [round(b[0], 1) for b in TWO_ROW.boxes()] == [110, 250, 27.5, 107.5, 187.5, 267.5, 347.5]
+    # the line a reader sees: seven glyphs left to right, the top row's two first, inside the line
+    line = TWO_ROW.line()
+    xs = [x for x, *_ in line.boxes()]
+    assert xs == sorted(xs) and xs[0] > 0 and xs[-1] + line.char_size[0] < line.width
+    assert line.length == 7 and 0.5 < line.char_size[0] / line.char_size[1] < 0.65
+
+
 def test_every_kind_is_in_table_1_with_its_size_colours_and_special_character() -> None:
-    sizes = {k: (v.geometry.width, v.geometry.height) for k, v in KINDS.items()}
-    assert sizes == {k: (480, 140) if k.startswith("green") else (440, 140) for k in KINDS}
+    sizes = {k: (v.drawn.width, v.drawn.height) for k, v in KINDS.items()}
+    outline = {
+        "green": (480, 140),
+        "green-large": (480, 140),
+        "yellow-rear": (440, 220),
+        "trailer": (440, 220),
+    }
+    assert sizes == {k: outline.get(k, (440, 140)) for k in KINDS}
+    assert {k for k, v in KINDS.items() if v.rows == 2} == {"yellow-rear", "trailer"}
     specials = {k: v.special for k, v in KINDS.items()}
     assert specials == {
         "blue": None,
@@ -61,21 +84,24 @@ def test_every_kind_is_in_table_1_with_its_size_colours_and_special_character() 
         "macau": "澳",
         "green": None,
         "green-large": None,
+        "yellow-rear": None,
+        "trailer": "挂",
     }
     red = {k for k, v in KINDS.items() if v.special_colour is not None}
     assert red == {"police", "embassy", "consulate"}  # 港 and 澳 are white, 学 black (Table 1)
     assert KINDS["embassy"].special_index == 0 and KINDS["consulate"].special_index == 6
     dark = {k for k, v in KINDS.items() if v.dark_on_light}
-    assert dark == {"yellow", "coach", "police", "green", "green-large"}
+    assert dark == {"yellow", "coach", "police", "green", "green-large", "yellow-rear", "trailer"}
     assert KINDS["police"].char_colours("京A1234警")[-1] == grammar.RED
     assert set(KINDS["police"].char_colours("京A1234警")[:-1]) == {grammar.BLACK}
 
 
 @pytest.mark.parametrize("letters, four", TABLE_3)
 def test_every_pattern_of_table_3_is_accepted_where_the_standard_allows_it(letters, four: bool) -> None:
-    assert grammar.accepting_kinds("苏A" + serial(letters, 5)) == ("blue", "yellow")
+    assert grammar.accepting_kinds("苏A" + serial(letters, 5)) == ("blue", "yellow", "yellow-rear")
     if four:  # the 4-position serials of the kinds whose last character is special
         assert grammar.accepting_kinds("苏A" + serial(letters, 4) + "学") == ("coach",)
+        assert grammar.accepting_kinds("苏A" + serial(letters, 4) + "挂") == ("trailer",)
     else:  # the patterns a 4-position serial cannot use are exactly those with a 5th-position letter
         assert 5 in letters
 
@@ -170,7 +196,7 @@ def test_the_kind_command_names_the_kinds_or_says_why_none(tmp_path) -> None:
     assert ok.exit_code == 0, ok.output
     assert ok.output.splitlines() == [
         '{"text": "京A1234警", "kinds": ["police"]}',
-        '{"text": "皖A12345", "kinds": ["blue", "yellow"]}',
+        '{"text": "皖A12345", "kinds": ["blue", "yellow", "yellow-rear"]}',
     ]
     bad = CliRunner().invoke(plategen, ["kind", "皖A12KKK"])
     assert bad.exit_code == 1 and len(bad.output.splitlines()) == 1

@@ -18,6 +18,7 @@ from plategen.io import read_jsonl, write_image_atomic
 from plategen.labels.stage import render_labels
 from plategen.plates.fonts import default_font_path
 from plategen.plates.grammar import KINDS, LAYOUT_KINDS, random_text
+from plategen.plates.rows import crop_size
 from plategen.synth.plate import render_plate
 from tests.conftest import shared
 
@@ -28,15 +29,18 @@ SEPARATOR_AFTER = {"police7": 0, "embassy7": 3}  # every other layout: after the
 
 
 def kind_crops(name: str, n: int, seed: int = 0, surround: int = 0) -> tuple[list, list[str]]:
-    """`n` crops of kind `name` from the project's plate renderer, 94×24, with the texts they read.
-    `surround` rows of dark car body above and below the plate, as a loosely cut crop has."""
+    """`n` crops of kind `name` from the project's plate renderer, 94×24 (a two-row plate 188×94, as
+    `plategen crop` cuts it), with the texts they read. `surround` rows of dark car body above and
+    below the plate, as a loosely cut crop has."""
     rng = np.random.default_rng(seed)
+    w, h = crop_size((W, H), name)
+    surround = surround * h // H
     crops, texts = [], []
     for _ in range(n):
         text = random_text(rng, name)
         plate = render_plate(text, KINDS[name], default_font_path(), 1.0, rng)
         bgr = plate[..., :3] * (plate[..., 3:] / 255)
-        crop = cv2.resize(bgr, (W, H - 2 * surround), interpolation=cv2.INTER_AREA)
+        crop = cv2.resize(bgr, (w, h - 2 * surround), interpolation=cv2.INTER_AREA)
         crop = cv2.copyMakeBorder(crop, surround, surround, 0, 0, cv2.BORDER_CONSTANT, value=(25, 30, 30))
         crops.append(np.clip(crop, 0, 255).astype(np.uint8))
         texts.append(text)
@@ -207,6 +211,11 @@ def test_labels_put_each_kinds_glyphs_where_its_geometry_says(every_kind, layout
     dot = geometry.dot_x * W / geometry.width
     assert len(found) == 12
     mean = np.mean([label for _, _, label in found], axis=0)
+    if LAYOUT_KINDS[layout].rows == 2:  # the top row's dot and the break between the rows: both wide
+        ink = np.flatnonzero(mean.max(axis=0) > 64)
+        gaps = sorted(np.diff(ink), reverse=True)
+        assert gaps[1] > gaps[2], gaps[:4]
+        return
     assert abs(separator_x(mean) - dot) <= 2.0, (separator_x(mean), dot)
     _, _, standard = standard_chars(geometry, W, H)
     for x0, x1 in standard:  # ink in every character cell of the standard
