@@ -96,6 +96,7 @@ def test_predict_json_says_whether_each_reading_is_a_plate_text(tmp_path, plate_
         "valid": True,
         "kind": "blue",
         "plate": real["confidence"] >= PLATE_MIN_CONFIDENCE,
+        "rows": 1,
     }
     assert real["plate"]
     assert (blank["valid"], blank["kind"], blank["plate"]) == (False, None, False), blank
