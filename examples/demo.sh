@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the main job on the embedded default, end to end, in a few minutes on 2 cores.
-#   the shipped reader on real crops → synth → crop → align --show → render-labels
+#   the shipped reader on real crops and on one synthetic plate of every GA 36 kind
+#   → synth → crop → align --show → render-labels
 #   → a short fine-tune from the shipped reader (--aux alternate) → eval → predict → export
 # Re-running resumes every stage. Settings: DEMO_OUT, DEMO_COUNT, DEMO_STEPS (fine-tune steps).
 set -euo pipefail
@@ -21,6 +22,27 @@ if [ -d "$SHARED/plate-crops" ]; then
   echo "-- $SHARED/plate-crops (never trained or selected on):"
   lprtrain eval "$SHARED/plate-crops" | head -3
 fi
+
+step "0/7 the shipped reader on one synthetic plate of every kind (two-row plates included)"
+seed=0
+for kind in $(python -c "from plategen.plates.grammar import KINDS; print(' '.join(KINDS))"); do
+  seed=$((seed + 1))
+  plategen synth "$OUT/kinds/photos/$kind" --count 1 --seed "$seed" --kinds "$kind" > /dev/null 2>&1
+done
+plategen crop "$OUT/kinds/photos" "$OUT/kinds/crops" --mode rect > /dev/null 2>&1
+# kind (from the crop index), the plate's text, then what the reader read (rows: 2 = read unfolded)
+python - "$OUT/kinds/crops" <<'PY'
+import json, subprocess, sys
+from pathlib import Path
+crops = Path(sys.argv[1])
+rows = [json.loads(line) for line in (crops / "index.jsonl").read_text("utf-8").splitlines()]
+out = subprocess.run(["lprtrain", "predict", "--json", *[str(crops / r["crop"]) for r in rows]],
+                     capture_output=True, text=True, check=True).stdout.splitlines()
+for r, line in zip(rows, out):
+    got = json.loads(line)
+    mark = "ok " if got["text"] == r["text"] else "MISS"
+    print(f"{mark} {r['kind']:<12} {r['text']:<9} read {got['text']:<9} rows {got['rows']}  conf {got['confidence']:.3f}")
+PY
 
 step "1/7 plategen synth: $COUNT CCPD-format photos of every plate kind (the default mix)"
 plategen synth "$OUT/photos/synth" --count "$COUNT" --seed 0
