@@ -26,8 +26,8 @@ OUT=${RECIPE_OUT:-recipe-out}
 REAL=${REAL_CROPS:-../shared/data/real-crops}
 AUX=${AUX:-alternate}
 PRE_STEPS=${PRE_STEPS:-3000}
-FT_STEPS=${FT_STEPS:-3000}
-POLISH_STEPS=${POLISH_STEPS:-600}
+FT_STEPS=${FT_STEPS:-1800}
+POLISH_STEPS=${POLISH_STEPS:-400}
 SYNTH_COUNT=${SYNTH_COUNT:-24000}
 # On a shared or busy machine torch's OpenMP threads spin while they wait for a descheduled peer;
 # passive waiting measured 3x faster steps there, and costs nothing on an idle machine.

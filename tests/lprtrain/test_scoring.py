@@ -71,5 +71,5 @@ def test_a_kind_the_grammar_does_not_know_is_an_error_naming_the_crop(tmp_path, 
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == (
         f"Error: {tmp_path / 'real.jpg'}: kind 'purple' is not a plate kind; known kinds: blue, yellow, "
-        "coach, police, embassy, consulate, hk, macau, green, green-large"
+        "coach, police, embassy, consulate, hk, macau, green, green-large, yellow-rear, trailer"
     )
