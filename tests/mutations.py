@@ -199,6 +199,20 @@ MUTATIONS = (
         ".background[0])",
         ("tests/plategen/test_synth.py",),
     ),
+    Mutation(
+        "two-row crops are read squeezed, never unfolded",
+        "plategen/plates/rows.py",
+        "    return np.ascontiguousarray(np.hstack([top, bottom]))",
+        "    return np.ascontiguousarray(image)",
+        ("tests/plategen/test_two_row.py", "tests/lprtrain/test_two_row_reading.py"),
+    ),
+    Mutation(
+        "the row finder cuts at a fixed 40 % of the height",
+        "plategen/plates/rows.py",
+        "    return None if best is None else (best[1], best[2])",
+        "    return None if best is None else (round(0.4 * h), 0.0)",
+        ("tests/plategen/test_two_row.py",),
+    ),
 )
 
 # Printed by the copy's interpreter: where it imports each package from.

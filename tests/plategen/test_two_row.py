@@ -61,8 +61,9 @@ def test_crop_keeps_the_two_row_outline_and_the_cut_is_found_between_the_rows(tw
         assert image.shape[:2] == (94, 188)  # crop_size: 2:1, twice the line's width
         found = find_cut(image, KINDS[row["kind"]])
         assert found is not None, row["crop"]
-        # within 6 % of the height of the standard's cut: inside the 15 mm between the rows
-        assert abs(found[0] - true_cut(row, 94)) <= 0.06 * 94, (row["crop"], found, true_cut(row, 94))
+        # within 2 px of the standard's cut, well inside the 6.4 px (15 mm) between the rows (measured
+        # within 1.3 px; HyperLPR3's fixed cut at 40 % of the height is up to 4.7 px off here)
+        assert abs(found[0] - true_cut(row, 94)) <= 2, (row["crop"], found, true_cut(row, 94))
 
 
 def test_unfold_sets_the_rows_side_by_side_in_the_line_layout() -> None:
