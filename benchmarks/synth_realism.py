@@ -46,6 +46,7 @@ from plategen.crop.rectify import crop_bytes  # noqa: E402
 from plategen.data.ccpd import parse_name  # noqa: E402
 from plategen.io import read_image, resize_to  # noqa: E402
 from plategen.plates.grammar import KINDS, why_not  # noqa: E402
+from plategen.plates.rows import RowsNotFound, as_line, crop_size  # noqa: E402
 from plategen.synth.stage import SynthConfig, synthesize  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -71,6 +72,8 @@ BACKGROUND = {
     "macau": "black",
     "green": "green",
     "green-large": "yellow+green",
+    "yellow-rear": "yellow",
+    "trailer": "yellow",
 }
 DARK_INK = {name for name, plate in KINDS.items() if sum(plate.ink) < 3 * 128}  # glyphs darker than the plate
 # statistics compared as a difference (hue is circular, shares are already relative), not a ratio
@@ -266,8 +269,19 @@ def synth_sets(
     rect, point, truth, aspect = [], [], [], []
     for path in sorted(out.glob("*.jpg")):
         name, data = parse_name(path), path.read_bytes()
-        rect.append(crop_bytes(data, name, SIZE, "rect", 0.0, True, path.name))
-        point.append(crop_bytes(data, name, SIZE, "point", margin, True, path.name))
+        # a two-row plate is cut 2:1 and read with its rows side by side, as training does
+        size = crop_size(SIZE, kind)
+        try:
+            pair = [
+                crop_bytes(data, name, size, mode, m, True, path.name)
+                for mode, m in (("rect", 0), ("point", margin))
+            ]
+            if size != SIZE:
+                pair = [resize_to(as_line(crop, kind, path.name), SIZE) for crop in pair]
+        except RowsNotFound:  # training skips such a crop too
+            continue
+        rect.append(pair[0])
+        point.append(pair[1])
         xs, ys = np.array(name.vertices, np.float64).T
         (bx0, by0), (bx1, by1) = name.bbox
         truth.append(((xs.max() - xs.min()) / max(bx1 - bx0, 1), (ys.max() - ys.min()) / max(by1 - by0, 1)))
