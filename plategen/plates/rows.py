@@ -78,7 +78,7 @@ def _profile(ink: np.ndarray) -> np.ndarray:
 SLOPES = np.tan(np.radians(np.linspace(-8, 8, 9)))
 
 
-def _shear(image: np.ndarray, slope: float) -> np.ndarray:
+def level(image: np.ndarray, slope: float) -> np.ndarray:
     """`image` with row y at column x moved to y - slope·(x - w/2): a slope-`slope` line made level."""
     if slope == 0:
         return image
@@ -88,7 +88,7 @@ def _shear(image: np.ndarray, slope: float) -> np.ndarray:
 
 
 def find_cut(image: np.ndarray, kind: PlateKind | None = None) -> tuple[int, float] | None:
-    """(row, slope): where a two-row crop's rows part once its rows are levelled by `_shear(slope)`,
+    """(row, slope): where a two-row crop's rows part once its rows are levelled by `level(slope)`,
     or None when the crop shows no two text rows. `kind` gives the glyph polarity; without one, the
     rarer stroke polarity is ink."""
     h, w = image.shape[:2]
@@ -98,7 +98,7 @@ def find_cut(image: np.ndarray, kind: PlateKind | None = None) -> tuple[int, flo
     lo, hi = round(SEARCH[0] * h), round(SEARCH[1] * h)
     best = None
     for slope in SLOPES:
-        profile = _profile(_shear(ink, float(slope)) > 0)
+        profile = _profile(level(ink, float(slope)) > 0)
         cut = lo + int(np.argmin(profile[lo:hi]))
         top = profile[round(0.05 * h) : cut].max(initial=0)
         bottom = profile[cut + 1 : round(0.95 * h)].max(initial=0)
@@ -113,7 +113,7 @@ def find_cut(image: np.ndarray, kind: PlateKind | None = None) -> tuple[int, flo
 def unfold(image: np.ndarray, cut: int, slope: float = 0.0) -> np.ndarray:
     """The two rows of `image`, levelled by `slope` and cut at row `cut`, side by side (see the
     module's step 3)."""
-    image = _shear(image, slope)
+    image = level(image, slope)
     h, w = image.shape[:2]
     x0, x1 = (round(f * w) for f in TWO_ROW.top_span)
     top, bottom = image[:cut, x0:x1], image[cut:]
@@ -183,6 +183,7 @@ def crop_size(size: tuple[int, int], kind: PlateKind | str | None) -> tuple[int,
 __all__ = [
     "RowsNotFound",
     "find_cut",
+    "level",
     "unfold",
     "as_line",
     "candidate_line",
