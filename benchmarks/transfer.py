@@ -1,9 +1,10 @@
 """Synthetic-to-real transfer: train on `plategen synth` photos only, read real plates.
 
 The recipe (fixed, so figures from two sessions compare):
-  - `plategen synth` with its default settings (every single-row kind, the default mix), PHOTOS
-    photos (default 12,000), seed 0; `plategen crop --mode rect` (the bbox cut, whose slack runs from
-    CCPD-tight to real-crops-loose); `plategen align` and `render-labels` on the crops;
+  - `plategen synth` with its default settings (every kind, the default mix; issue 20's figures
+    predate the two-row kinds), PHOTOS photos (default 12,000), seed 0; `plategen crop --mode
+    rect` (the bbox cut, whose slack runs from CCPD-tight to real-crops-loose); `plategen align`
+    and `render-labels` on the crops;
   - `lprtrain fit` from random weights on the synthetic train split: --aux off or alternate,
     --augment, batch 64, STEPS steps (default 900: what fits about 20 minutes per `alternate`
     run on 2 cores, whose step costs twice `off`'s; the issue's 1,500 fit a faster machine), cosine

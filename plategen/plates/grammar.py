@@ -1,8 +1,8 @@
-"""The plate grammar: every single-row plate kind of GA 36 as data, which kinds accept a text, and a
-random text of a kind under a realistic prior.
+"""The plate grammar: every plate kind of GA 36 (one row or two) as data, which kinds accept a text,
+and a random text of a kind under a realistic prior.
 
 Sources (`../shared/reference/`): GA 36-2014 Table 1 (kinds, sizes, colours, special characters),
-Figures 1-3 (layouts, in `geometry`), Table 2 (the 31 provinces), 5.8 and Table 3 (the 16 serial
+Figures 1-3 and 5 (layouts, in `geometry`), Table 2 (the 31 provinces), 5.8 and Table 3 (the 16 serial
 patterns), 5.9 (the special characters), Appendix A (issuing letters per province); GA 36-2018 for
 the new-energy plates. `synth`, the alignment templates, the label renderer, `eval` and `predict`
 read this module; nothing else restates a plate fact.

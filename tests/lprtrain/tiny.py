@@ -1,7 +1,7 @@
 """Tiny training shards made by the project's own pipeline: synth → crop → align → render-labels.
 
 Built once per test session (cached on the session's base temp folder) and shared by the lprtrain
-and CLI tests; 40 synthetic plates of synth's default mix (every single-row kind), 34 train and 6
+and CLI tests; 40 synthetic plates of synth's default mix (every kind), 34 train and 6
 val (a hash of the text), in about 5 s.
 """
 
