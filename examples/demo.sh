@@ -23,7 +23,7 @@ if [ -d "$SHARED/plate-crops" ]; then
   lprtrain eval "$SHARED/plate-crops" | head -3
 fi
 
-step "0/7 the shipped reader on one synthetic plate of every kind (two-row plates included)"
+step "0/7 (cont.) the shipped reader on one synthetic plate of every kind (two-row plates included)"
 seed=0
 for kind in $(python -c "from plategen.plates.grammar import KINDS; print(' '.join(KINDS))"); do
   seed=$((seed + 1))
