@@ -36,13 +36,13 @@ import torch  # noqa: E402
 from benchmarks.machine import describe  # noqa: E402
 from lprtrain.model.decode import greedy_decode  # noqa: E402
 from lprtrain.model.inference import reader  # noqa: E402
-from lprtrain.model.preprocess import to_input  # noqa: E402
+from lprtrain.model.preprocess import preprocess  # noqa: E402
 from lprtrain.model.run import load_model, shipped_model  # noqa: E402
 from lprtrain.train.config import FitConfig  # noqa: E402
 from lprtrain.train.fit import fit  # noqa: E402
 from plategen.align.stage import AlignConfig, align_images  # noqa: E402
 from plategen.crop.stage import CropConfig, crop_dataset  # noqa: E402
-from plategen.io import read_image, resize_to, write_image_atomic  # noqa: E402
+from plategen.io import read_image, write_image_atomic  # noqa: E402
 from plategen.labels.stage import render_labels  # noqa: E402
 from plategen.plates.geometry import TWO_ROW  # noqa: E402
 from plategen.plates.grammar import KINDS  # noqa: E402
@@ -53,8 +53,7 @@ SEED = 9_021  # not a seed the recipe trains on
 
 
 def read(model, images: list[np.ndarray]) -> list[tuple[str, float]]:
-    size = model.config.input_size
-    x = to_input(torch.from_numpy(np.stack([resize_to(im, size) for im in images])))
+    x = preprocess(images, model.config.input_size)
     with torch.inference_mode():
         return greedy_decode(reader(model, 256)(x), model.config.charset)
 

@@ -47,8 +47,8 @@ MUTATIONS = (
     Mutation(
         "predict returns an empty text",
         "lprtrain/evaluation/predict.py",
-        '{"path": str(p), **Reading(text, conf).to_dict(min_confidence)}',
-        '{"path": str(p), **Reading("", conf).to_dict(min_confidence)}',
+        "reading = Reading(text, conf).to_dict(min_confidence)",
+        'reading = Reading("", conf).to_dict(min_confidence)',
         ("tests/test_bites_lprtrain.py",),
     ),
     Mutation(

@@ -15,9 +15,7 @@ import torch
 from tqdm import tqdm
 
 from plategen.data.samples import IMAGE_EXTENSIONS
-from plategen.errors import PlategenError
-from plategen.io import read_image, resize_to, write_image_atomic
-from plategen.plates.rows import candidate_line
+from plategen.io import write_image_atomic
 
 from ..errors import RunError
 from ..model.decode import greedy_decode
@@ -102,7 +100,10 @@ def predict(
     report = PredictReport()
     found = collect_images(inputs)
     size = model.config.input_size
-    kept, images = read_crops(found, size, report.skipped, rows=None if rows == "auto" else int(rows))
+    unfolded: dict[int, np.ndarray] | None = {} if rows == "auto" else None
+    kept, images = read_crops(
+        found, size, report.skipped, rows=None if rows == "auto" else int(rows), unfolded=unfolded
+    )
     paths = [found[i] for i in kept]
     read = reader(model, batch_size, session)
     with torch.inference_mode():
@@ -119,22 +120,16 @@ def predict(
                     out = Path(label_preview) / f"{i + k:05d}_{p.stem}.png"
                     write_image_atomic(out, preview_image(images[i + k].numpy(), drawn[k].numpy()))
                     report.previews.append(str(out))
-        if rows == "auto":
-            _read_unfolded(paths, report.rows, size, read, model.config.charset, batch_size, min_confidence)
+        if unfolded:
+            _read_unfolded(unfolded, report.rows, read, model.config.charset, batch_size, min_confidence)
     return report
 
 
-def _read_unfolded(paths, rows, size, read, charset, batch_size, min_confidence) -> None:
-    """`predict --rows auto`: read each crop that may be a two-row plate unfolded too, and keep that
-    reading in `rows` where it is the better plate reading (valid and confident first)."""
-    alternatives: list[tuple[int, np.ndarray]] = []
-    for k, p in enumerate(paths):
-        try:
-            line = candidate_line(read_image(p))
-        except PlategenError:
-            continue
-        if line is not None:
-            alternatives.append((k, resize_to(line, size)))
+def _read_unfolded(unfolded: dict[int, np.ndarray], rows, read, charset, batch_size, min_confidence) -> None:
+    """`predict --rows auto`: read the crops that may be two-row plates unfolded too (`unfolded`, by
+    their place in `rows`), and keep that reading where it is the better plate reading (valid and
+    confident first)."""
+    alternatives = list(unfolded.items())
     for i in range(0, len(alternatives), batch_size):
         chunk = alternatives[i : i + batch_size]
         x = to_input(torch.from_numpy(np.stack([image for _, image in chunk])))

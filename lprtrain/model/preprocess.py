@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
 from plategen.errors import PlategenError
-from plategen.io import resize_to
-from plategen.plates.rows import read_line
+from plategen.io import read_image, resize_to
+from plategen.plates.rows import as_line, candidate_line
 
 SCALE = 0.0078125  # LPRNet_Pytorch preprocessing: (x - 127.5) / 128
 
@@ -53,9 +54,13 @@ def read_crops(
     skipped: list[tuple[str, str]] | None = None,
     kinds: Sequence[str | None] | None = None,
     rows: int | None = None,
+    unfolded: dict[int, np.ndarray] | None = None,
 ) -> tuple[list[int], torch.Tensor]:
     """(indices of the readable `paths`, their uint8 (N, H, W, 3) BGR at `size`), each brought to one
     line by its kind (`kinds`, None: unknown) or by `rows` (`plategen.plates.rows.as_line`).
+
+    With an `unfolded` dict, each crop that may be a two-row plate (`rows.candidate_line`) also gets
+    its rows side by side at `size` there, keyed by its place in the returned batch (one decode).
 
     With a `skipped` list, an unreadable image (or a two-row crop whose rows cannot be found) is
     appended to it as (path, reason) and left out; without one, the ImageReadError or RowsNotFound
@@ -63,7 +68,10 @@ def read_crops(
     kept, images = [], []
     for i, p in enumerate(paths):
         try:
-            images.append(read_line(p, size, kinds[i] if kinds is not None else None, rows))
+            image = read_image(p, cv2.IMREAD_COLOR)
+            images.append(resize_to(as_line(image, kinds[i] if kinds is not None else None, p, rows), size))
+            if unfolded is not None and (line := candidate_line(image)) is not None:
+                unfolded[len(kept)] = resize_to(line, size)
         except PlategenError as exc:
             if skipped is None:
                 raise

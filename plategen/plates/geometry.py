@@ -121,12 +121,18 @@ class TwoRowGeometry:
         (tw, th), (bw, bh) = self.top.char_size, self.bottom.char_size
         return (bw / bh) / (tw / th)
 
+    @property
+    def top_scale(self) -> tuple[float, float]:
+        """(x, y) scale of the top row set beside the bottom one: its band brought to the bottom
+        band's height, then squeezed (`squeeze`). Shared by `line` and `rows.unfold`."""
+        scale_y = (self.height - self.cut) / self.cut
+        return scale_y * self.squeeze, scale_y
+
     def line(self) -> PlateGeometry:
         """The two rows side by side as `rows.unfold` sets them, in the bottom row's millimetres: one
         layout with the mean glyph size of both rows, characters centred where unfold puts them."""
         band = self.height - self.cut
-        scale_y = band / self.cut
-        scale_x = scale_y * self.squeeze
+        scale_x, scale_y = self.top_scale
         left = self.top_span[0] * self.width
         top_width = (self.top_span[1] - self.top_span[0]) * self.width * scale_x
         boxes = [

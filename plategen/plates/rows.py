@@ -48,6 +48,10 @@ class RowsNotFound(PlategenError, ValueError):
     """A crop of a two-row kind whose two rows could not be found."""
 
 
+def _kind(kind: PlateKind | str | None) -> PlateKind | None:
+    return KINDS[kind] if isinstance(kind, str) else kind
+
+
 def _ink(image: np.ndarray, dark_on_light: bool | None) -> np.ndarray:
     """Glyph strokes (bool): pixels darker (or, for light glyphs, brighter) than their neighbourhood,
     an adaptive threshold, so a dark car body or a bright sky around the plate is no ink. Polarity
@@ -120,7 +124,7 @@ def unfold(image: np.ndarray, cut: int, slope: float = 0.0) -> np.ndarray:
     band = h - cut
     # the top part's width follows the standard's row heights, not the cut found, so the characters
     # of every unfolded plate sit where `TWO_ROW.line()` puts them
-    width = max(round((x1 - x0) * (TWO_ROW.height - TWO_ROW.cut) / TWO_ROW.cut * TWO_ROW.squeeze), 1)
+    width = max(round((x1 - x0) * TWO_ROW.top_scale[0]), 1)
     top = cv2.resize(top, (width, band), interpolation=cv2.INTER_AREA if band < cut else cv2.INTER_LINEAR)
     return np.ascontiguousarray(np.hstack([top, bottom]))
 
@@ -135,7 +139,7 @@ def as_line(
     unchanged. Two rows when `rows` is 2 or `kind` is a two-row kind; a crop of neither is returned as
     it is (see `candidate_line` for crops of unknown kind). Raises RowsNotFound naming `source` when
     the two rows cannot be found."""
-    kind = KINDS[kind] if isinstance(kind, str) else kind
+    kind = _kind(kind)
     if rows is None:
         rows = kind.rows if kind is not None else 1
     if rows == 1:
@@ -173,7 +177,7 @@ def read_line(
 def crop_size(size: tuple[int, int], kind: PlateKind | str | None) -> tuple[int, int]:
     """The size `plategen crop` writes a plate of `kind` at, for a one-line `size` (W, H): a two-row
     plate keeps its 2:1 outline, twice the line's width, so each row keeps its detail."""
-    kind = KINDS[kind] if isinstance(kind, str) else kind
+    kind = _kind(kind)
     if kind is None or kind.rows == 1:
         return size
     w = 2 * size[0]
