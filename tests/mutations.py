@@ -213,6 +213,12 @@ MUTATIONS = (
         "    return None if best is None else (round(0.4 * h), 0.0)",
         ("tests/plategen/test_two_row.py",),
     ),
+    # issue 26 (fresh clone) mutations go here
+    # issue 26 (int8) mutations go here
+    # issue 26 (validate) mutations go here
+    # issue 26 (crop, align, render-labels) mutations go here
+    # issue 26 (synth, parse, plategen CLI) mutations go here
+    # issue 26 (predict, fit --init, docs) mutations go here
 )
 
 # Printed by the copy's interpreter: where it imports each package from.
