@@ -10,6 +10,7 @@ from .kind import kind
 from .parse import parse
 from .render_labels import render_labels
 from .synth import synth
+from .validate import validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,7 +22,7 @@ def plategen() -> None:
     """
 
 
-for command in (parse, kind, synth, crop, align, render_labels):
+for command in (parse, kind, synth, crop, align, render_labels, validate):
     plategen.add_command(command)
 
 

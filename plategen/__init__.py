@@ -6,6 +6,7 @@ from .crop.stage import CropConfig, CropReport, crop_dataset
 from .data.ccpd import CCPD_CHARSET, PlateName, encode_text, format_name, parse_name
 from .data.registry import load_samples
 from .data.samples import Sample
+from .data.validate import ValidateConfig, ValidationReport, validate_dataset
 from .errors import PlategenError
 from .labels.renderer import LabelRenderer, RenderConfig
 from .labels.stage import LabelReport, render_labels
@@ -38,4 +39,7 @@ __all__ = [
     "SynthConfig",
     "SynthReport",
     "synthesize",
+    "ValidateConfig",
+    "ValidationReport",
+    "validate_dataset",
 ]

@@ -8,6 +8,7 @@ from .ccpd import CCPD_CHARSET, PlateName, encode_text, format_name, parse_name
 from .registry import READERS, Dataset, ReadOptions, load_samples, read_dataset, register
 from .samples import IMAGE_EXTENSIONS, INDEX_NAME, Sample, length_layout
 from .splits import SPLITS, VAL_FRACTION, hash_split
+from .validate import ValidateConfig, ValidationReport, validate_dataset
 
 __all__ = [
     "Sample",
@@ -28,4 +29,7 @@ __all__ = [
     "encode_text",
     "format_name",
     "parse_name",
+    "ValidateConfig",
+    "ValidationReport",
+    "validate_dataset",
 ]
