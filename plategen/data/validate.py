@@ -307,7 +307,8 @@ class ValidationReport:
     provinces: dict[str, int]  # {first character: samples} of plates that start with a province
     sizes: dict[str, dict[str, int]]  # {"width" | "height": {"min", "median", "max"}} of readable images
     findings: dict[str, list[Finding] | None]
-    missing: dict[str, int] = field(default_factory=dict)  # {character outside the charset: texts}
+    missing: dict[str, int] = field(default_factory=dict)  # {character outside the charset: samples}
+    root: str = ""  # the folder the table shows paths relative to (a manifest's own, for a manifest)
     config: ValidateConfig = ValidateConfig()
 
     @property
@@ -315,9 +316,10 @@ class ValidationReport:
         return sum(len(found) for found in self.findings.values() if found)
 
     def summary(self) -> str:
-        """ "3 problems (unreadable 1, leak 2)", or "no problems"."""
+        """ "3 problems (unreadable 1, leak 2)", "1 problem (tiny 1)", or "no problems"."""
         counts = ", ".join(f"{name} {len(found)}" for name, found in self.findings.items() if found)
-        return f"{self.problems} problems ({counts})" if counts else "no problems"
+        noun = "problem" if self.problems == 1 else "problems"
+        return f"{self.problems} {noun} ({counts})" if counts else "no problems"
 
     def to_dict(self) -> dict:
         """JSON-ready: the counts, and every finding (not only the table's examples)."""
@@ -371,7 +373,7 @@ class ValidationReport:
 
     def _short(self, text: str) -> str:
         """`text` with paths relative to the source, as the examples show them (the JSON keeps them whole)."""
-        return text.replace(self.source.rstrip("/") + "/", "")
+        return text.replace((self.root or self.source).rstrip("/") + "/", "")
 
 
 def validate_dataset(
@@ -390,9 +392,9 @@ def validate_dataset(
         reader, items, facts, skipped = _read_files(source, workers, progress)
         found = {"skipped": skipped}
     found |= _image_findings(items, facts, config) | _text_findings(items, config)
-    missing = Counter(
-        c for item in items for c in set(item.text) if config.charset and c not in config.charset
-    )
+    # dict.fromkeys, not set: characters tied in count keep the data's order on every run
+    chars = (c for item in items for c in dict.fromkeys(item.text))
+    missing = Counter(c for c in chars if config.charset and c not in config.charset)
     readable = [f for f in facts if f.error is None]
     return ValidationReport(
         str(source),
@@ -406,6 +408,7 @@ def validate_dataset(
         {"width": _spread([f.width for f in readable]), "height": _spread([f.height for f in readable])},
         {name: found[name] for name in FINDINGS if name in found},
         dict(missing.most_common()),
+        str(source if source.is_dir() else source.parent),
         config,
     )
 
