@@ -216,6 +216,55 @@ MUTATIONS = (
     # issue 26 (fresh clone) mutations go here
     # issue 26 (int8) mutations go here
     # issue 26 (validate) mutations go here
+    Mutation(
+        "validate finds no leak",
+        "plategen/data/validate.py",
+        'if item.split != "train" and item.text in train:',
+        'if item.split != "train" and item.text in train and False:',
+        ("tests/plategen/test_validate.py", "tests/cli/test_validate_cli.py"),
+    ),
+    Mutation(
+        "validate ignores duplicate images",
+        "plategen/data/validate.py",
+        "if f.digest in first:",
+        "if f.digest in first and False:",
+        ("tests/plategen/test_validate.py", "tests/cli/test_validate_cli.py"),
+    ),
+    Mutation(
+        "validate counts leaks as duplicate texts",
+        "plategen/data/validate.py",
+        "earlier = seen.setdefault((item.split, item.text), item.where)",
+        "earlier = seen.setdefault(item.text, item.where)",
+        ("tests/plategen/test_validate.py", "tests/cli/test_validate_cli.py"),
+    ),
+    Mutation(
+        "validate takes a truncated JPEG for a whole one",
+        "plategen/data/validate.py",
+        'if data[:2] == b"\\xff\\xd8" and b"\\xff\\xd9" not in data[-_EOI_WINDOW:]:',
+        'if data[:2] == b"\\xff\\xd8" and b"\\xff\\xd9" not in data[-_EOI_WINDOW:] and False:',
+        ("tests/plategen/test_validate.py", "tests/cli/test_validate_cli.py"),
+    ),
+    Mutation(
+        "validate checks any kind, not the one a sample states",
+        "plategen/data/validate.py",
+        "    if kind is None:",
+        "    if True:",
+        ("tests/plategen/test_validate.py", "tests/cli/test_validate_cli.py"),
+    ),
+    Mutation(
+        "validate skips the shard checksum",
+        "plategen/data/validate.py",
+        "if task.sha256 and sha256_file(path) != task.sha256:",
+        "if task.sha256 and sha256_file(path) != task.sha256 and False:",
+        ("tests/plategen/test_validate.py", "tests/cli/test_validate_cli.py"),
+    ),
+    Mutation(
+        "validate --strict exits 0 on problems",
+        "cli/validate.py",
+        "if strict and report.problems:",
+        "if strict and report.problems and False:",
+        ("tests/plategen/test_validate.py", "tests/cli/test_validate_cli.py"),
+    ),
     # issue 26 (crop, align, render-labels) mutations go here
     # issue 26 (synth, parse, plategen CLI) mutations go here
     # issue 26 (predict, fit --init, docs) mutations go here
