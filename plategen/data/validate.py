@@ -168,6 +168,10 @@ def _inspect_shard(task: _ShardTask) -> tuple[list[tuple[_Item, _Facts]], str | 
     return rows, problem
 
 
+def _count_rows(result: tuple[list, str | None]) -> int:
+    return len(result[0])
+
+
 def _read_shards(source: Path, workers: int, progress: bool) -> tuple[list, list, list[Finding]]:
     splits = read_shard_manifest(source)["splits"]
     tasks = [
@@ -177,17 +181,8 @@ def _read_shards(source: Path, workers: int, progress: bool) -> tuple[list, list
     ]
     total = sum(int(entry.get("count", 0)) for entry in splits.values())
     items, facts, problems = [], [], []
-    for rows, problem in pool_map(
-        _inspect_shard,
-        tasks,
-        workers,
-        ordered=True,
-        desc="validate",
-        total=total,
-        unit="img",
-        advance=lambda result: len(result[0]),
-        progress=progress,
-    ):
+    bar = {"desc": "validate", "unit": "img", "total": total, "progress": progress}
+    for rows, problem in pool_map(_inspect_shard, tasks, workers, ordered=True, advance=_count_rows, **bar):
         items += [item for item, _ in rows]
         facts += [f for _, f in rows]
         if problem:
@@ -201,17 +196,8 @@ def _read_files(source: Path, workers: int, progress: bool) -> tuple[str, list, 
     paths = [item.where for item in items]
     chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
     facts = []
-    for part in pool_map(
-        _inspect_files,
-        chunks,
-        workers,
-        ordered=True,
-        desc="validate",
-        total=len(paths),
-        unit="img",
-        advance=len,
-        progress=progress,
-    ):
+    bar = {"desc": "validate", "unit": "img", "total": len(paths), "progress": progress}
+    for part in pool_map(_inspect_files, chunks, workers, ordered=True, advance=len, **bar):
         facts += part
     return dataset.reader, items, facts, [Finding(p, r) for p, r in dataset.skipped]
 
@@ -254,19 +240,15 @@ def _text_findings(items: list[_Item], config: ValidateConfig) -> dict:
         if item.split != "train" and item.text in train:
             reason = f"{item.split} text {item.text!r} is also in train ({train[item.text]})"
             found["leak"].append(Finding(item.where, reason))
-    problems = {} if not config.kinds else _cached(kind_problem, ((i.text, i.kind) for i in items))
-    found["no-kind"] = [
-        Finding(i.where, problems[i.text, i.kind]) for i in items if problems.get((i.text, i.kind))
-    ]
-    if not config.kinds:
-        found["no-kind"] = None
+    found["no-kind"] = _kind_findings(items) if config.kinds else None
     found["charset"] = None if config.charset is None else _charset_findings(items, config.charset)
     return found
 
 
-def _cached(fn, keys: Iterable[tuple]) -> dict:
-    """{key: fn(*key)} over distinct keys: a dataset repeats few (text, kind) pairs, a CCPD tree many."""
-    return {key: fn(*key) for key in dict.fromkeys(keys)}
+def _kind_findings(items: list[_Item]) -> list[Finding]:
+    # once per distinct (text, stated kind): other photos of one plate repeat a text many times
+    problems = {key: kind_problem(*key) for key in dict.fromkeys((i.text, i.kind) for i in items)}
+    return [Finding(i.where, problems[i.text, i.kind]) for i in items if problems[i.text, i.kind]]
 
 
 def kind_problem(text: str, kind: str | None) -> str | None:
