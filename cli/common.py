@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,23 +13,26 @@ import click
 from plategen.errors import PlategenError
 
 
-def _library_error_types() -> tuple[type[BaseException], ...]:
-    try:  # lprtrain needs torch (the `train` extra); plategen alone works without it
-        from lprtrain.errors import LprtrainError
-    except ImportError:
-        return (PlategenError,)
-    return (PlategenError, LprtrainError)
-
-
 @contextmanager
 def library_errors() -> Iterator[None]:
     """Turn the libraries' own exceptions into click errors (no traceback, exit 1)."""
     try:
         yield
-    except _library_error_types() as exc:
-        raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         raise click.ClickException("interrupted; finished work is kept and a re-run resumes") from None
+    except Exception as exc:
+        if not _is_library_error(exc):
+            raise
+        raise click.ClickException(str(exc)) from None
+
+
+def _is_library_error(exc: Exception) -> bool:
+    if isinstance(exc, PlategenError):
+        return True
+    # Importing lprtrain.errors runs lprtrain/__init__, which imports torch (seconds, 250 MB), and
+    # plategen's commands never import torch. An LprtrainError exists only once that module is loaded.
+    errors = sys.modules.get("lprtrain.errors")
+    return errors is not None and isinstance(exc, errors.LprtrainError)
 
 
 def default_workers() -> int:

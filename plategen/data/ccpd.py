@@ -16,7 +16,8 @@ things, and a CCPD name is read exactly as before:
   index, so each text has one spelling;
 - an optional 8th field names the plate kind (`grammar.KINDS`: `-yellow`, `-green-large`…):
   `025-95_113-154&383_386&473-386&473_177&454_154&383_363&402-0_0_22_27_27_33_16-37-15-yellow.jpg`.
-  Without it, a 7-character plate is `blue` and an 8-character one `green`, as in CCPD.
+  Without it, a 7-character plate is `blue` and an 8-character one `green`, as in CCPD, and its
+  text must fit one of the kinds CCPD holds (`CCPD_KINDS`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from ..errors import FilenameError
-from ..plates.grammar import KINDS, PLATE_CHARSET, why_not
+from ..plates.grammar import KINDS, PLATE_CHARSET, accepting_kinds, why_not
 
 PROVINCES = tuple("皖沪津渝冀晋蒙辽吉黑苏浙京闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新警学") + ("O",)
 _LETTERS = tuple(c for c in string.ascii_uppercase if c not in "IO")
@@ -38,6 +39,9 @@ CCPD_CHARSET = "".join(PROVINCES[:-1]) + "".join(_LETTERS) + string.digits
 CORNERS = ("bottom_right", "bottom_left", "top_left", "top_right")  # the order in the name
 PLATE_TYPES = {7: "blue7", 8: "green8"}
 DEFAULT_KINDS = {7: "blue", 8: "green"}  # what a name without a kind field holds, as in CCPD
+# The kinds whose texts a name without a kind field may spell: CCPD2020's new-energy plates are small
+# (D or F third) and large (D or F last), both named without one.
+CCPD_KINDS = {7: ("blue",), 8: ("green", "green-large")}
 _FIELDS = ("area", "tilt", "bbox", "vertices", "plate indices", "brightness", "blurriness", "kind")
 
 
@@ -213,7 +217,25 @@ def parse_name(path: str | PurePath) -> PlateName:
     )
     if len(fields) == 8:
         return replace(plate, kind_field=_kind(fields[7], plate.text, name))
+    _check_ccpd_text(plate.text, len(plate.indices), name)
     return plate
+
+
+def _check_ccpd_text(text: str, length: int, name: str) -> None:
+    """Refuse a text that a name without a kind field cannot hold: one that no CCPD kind's characters
+    fit (警 in the middle, a literal 使 first, a "no character" O), which would reach the shards as a
+    blue plate. Only the characters are checked (`why_not(rules=False)`): CCPD's tables spell any
+    letter after any province, as real photos need (280 of the 91,979 names in ccpd-splits carry an
+    issuing letter Appendix A lacks: 皖Q…)."""
+    reasons = [why_not(text, KINDS[k], rules=False) for k in CCPD_KINDS[length]]
+    if None in reasons:
+        return
+    others = [k for k in accepting_kinds(text, rules=False) if k not in CCPD_KINDS[length]]
+    hint = f"; a {others[0]} plate's name ends in field 8 (-{others[0]})" if others else ""
+    raise FilenameError(
+        f"{name}: field 5 (plate indices): text {text!r} is not a plate a name without field 8 "
+        f"(kind) can hold ({'; '.join(reasons)}){hint}"
+    )
 
 
 def format_name(plate: PlateName) -> str:
@@ -282,6 +304,7 @@ __all__ = [
     "CCPD_CHARSET",
     "CORNERS",
     "DEFAULT_KINDS",
+    "CCPD_KINDS",
     "PlateName",
     "parse_name",
     "format_name",

@@ -315,15 +315,19 @@ def _serial_error(serial: str, four: bool) -> str | None:
     return None
 
 
-def why_not(text: str, plate_kind: PlateKind) -> str | None:
-    """None if `plate_kind` accepts `text`, else the first reason it does not."""
+def why_not(text: str, plate_kind: PlateKind, rules: bool = True) -> str | None:
+    """None if `plate_kind` accepts `text`, else the first reason it does not.
+
+    `rules=False` checks only what each character is (a province first, a letter or digit in the
+    serial, a special character only where the kind has it), not the issuing rules a real plate may
+    break: Appendix A's letters per province and Table 3's serial patterns."""
     if len(text) != plate_kind.length:
         return f"{plate_kind.name} plates have {plate_kind.length} characters, not {len(text)}"
     serial = "".join(c for c, s in zip(text, plate_kind.slots) if s == "S")
     for i, (c, slot) in enumerate(zip(text, plate_kind.slots)):
         ok = {
             "P": c in ISSUING_LETTERS,
-            "L": i > 0 and c in ISSUING_LETTERS.get(text[i - 1], ""),
+            "L": i > 0 and c in (ISSUING_LETTERS.get(text[i - 1], "") if rules else LETTERS),
             "S": c in LETTERS or c in DIGITS,
             "D": c in DIGITS,
             "E": c in "DF",
@@ -332,23 +336,24 @@ def why_not(text: str, plate_kind: PlateKind) -> str | None:
         if not ok:
             want = {
                 "P": "a province",
-                "L": f"an issuing letter of {text[i - 1]}",
+                "L": f"an issuing letter of {text[i - 1]}" if rules else "a letter",
                 "S": "a serial letter or digit",
                 "D": "a digit",
                 "E": "D or F",
                 "X": "a letter or digit",
             }.get(slot, repr(slot))
             return f"{plate_kind.name}: character {i + 1} is {c!r}, expected {want}"
-    if serial:
+    if serial and rules:
         reason = _serial_error(serial, four=len(serial) == 4)
         if reason:
             return f"{plate_kind.name}: {reason}"
     return None
 
 
-def accepting_kinds(text: str) -> tuple[str, ...]:
-    """Every kind whose grammar accepts `text`, in `KINDS` order (blue and yellow share one)."""
-    return tuple(name for name, k in KINDS.items() if why_not(text, k) is None)
+def accepting_kinds(text: str, rules: bool = True) -> tuple[str, ...]:
+    """Every kind whose grammar accepts `text`, in `KINDS` order (blue and yellow share one);
+    `rules=False`: by the characters alone (`why_not`)."""
+    return tuple(name for name, k in KINDS.items() if why_not(text, k, rules) is None)
 
 
 def accepts(text: str) -> bool:
@@ -454,27 +459,52 @@ def random_text(rng: np.random.Generator, name: str, prior: TextPrior = TextPrio
 
 
 def parse_mix(spec: str | Iterable[str]) -> dict[str, float]:
-    """`KIND[:WEIGHT],…` (or a list of such items) → {kind: share}, shares summing to 1.
+    """`KIND[:WEIGHT],…` (or a list of such items) → {kind: share}, shares summing to 1, in the order
+    given (the order places each kind's share in `synth`'s sequence).
 
-    Raises ConfigError for an unknown kind or a weight that is not a number > 0."""
+    Raises ConfigError for an unknown kind, a kind named twice, an empty weight (`blue:`), or a weight
+    that is not a finite number > 0."""
     items = [spec] if isinstance(spec, str) else list(spec)
     parts = [p.strip() for item in items for p in item.split(",") if p.strip()]
     if not parts:
         raise ConfigError("kinds: empty; give KIND[:WEIGHT],… with kinds from " + ", ".join(KINDS))
     mix: dict[str, float] = {}
+    given: dict[str, str] = {}  # each kind's item as written, for messages
     for part in parts:
-        name, _, raw = part.partition(":")
+        name, colon, raw = (s.strip() for s in part.partition(":"))
         if name not in KINDS:
             raise ConfigError(f"kinds: {part!r}: unknown kind {name!r}; known kinds: {', '.join(KINDS)}")
+        if name in mix:  # summing would hide a typo (blue,police,blue meant yellow?)
+            raise ConfigError(f"kinds: {part!r}: kind {name!r} is named twice; give each kind once")
+        if colon and not raw:
+            raise ConfigError(f"kinds: {part!r}: empty weight; give {name}:WEIGHT, or {name} for 1")
         try:
-            weight = float(raw) if raw else 1.0
+            weight = float(raw) if colon else 1.0
         except ValueError:
             raise ConfigError(f"kinds: {part!r}: weight {raw!r} is not a number") from None
-        if not weight > 0 or weight != weight or weight == float("inf"):
+        if not 0 < weight < float("inf"):  # nan fails both comparisons
             raise ConfigError(f"kinds: {part!r}: weight {raw} must be a finite number > 0")
-        mix[name] = mix.get(name, 0.0) + weight
-    total = sum(mix.values())
-    return {k: v / total for k, v in mix.items()}
+        mix[name] = weight
+        given[name] = part
+    return _shares(mix, given)
+
+
+def _shares(weights: dict[str, float], given: dict[str, str]) -> dict[str, float]:
+    """Weights scaled to sum to 1. Where their sum overflows (two weights of 1e308 make inf, and every
+    share 0) they are first divided by the largest. A share that underflows to 0 (a weight below
+    1e-308 of the largest) would silently drop its kind: refused, naming the item as given."""
+    total = sum(weights.values())
+    if total == float("inf"):
+        top = max(weights.values())
+        weights = {k: w / top for k, w in weights.items()}
+        total = sum(weights.values())
+    shares = {k: w / total for k, w in weights.items()}
+    for name, share in shares.items():
+        if share == 0.0:
+            raise ConfigError(
+                f"kinds: {given[name]!r}: weight too small next to the others; its share rounds to 0"
+            )
+    return shares
 
 
 def format_mix(mix: dict[str, float]) -> str:

@@ -4,6 +4,7 @@ import json
 from dataclasses import replace
 from pathlib import PurePosixPath
 
+import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -98,6 +99,20 @@ def test_all_real_names_parse_and_round_trip(ccpd_splits) -> None:
         ),
         (NAME.replace("-37-", "-3a-"), "field 6 (brightness): value '3a' is not a number"),
         (NAME.replace("0_0_22_27_27_33_16", "0_0_22_27"), "has 4 indices, expected 7 or 8"),
+        # texts no kind a CCPD name holds accepts: before, each was read as a blue plate
+        (
+            NAME.replace("0_0_22_27_27_33_16", "0_0_22_警_27_33_16"),
+            "field 5 (plate indices): text '皖AY警39S' is not a plate a name without field 8 (kind) can "
+            "hold (blue: character 4 is '警', expected a serial letter or digit)",
+        ),
+        (NAME.replace("0_0_22", "31_0_22"), "text '警AY339S' is not a plate a name without field 8"),
+        (NAME.replace("_33_16", "_33_34"), "(blue plates have 7 characters, not 6)"),  # CCPD's "no character"
+        (GREEN.replace("0_0_3_24", "0_0_25_24"), "(green: character 3 is '1', expected D or F; green-large:"),
+        (
+            NAME.replace("_33_16", "_33_警"),
+            "(blue: character 7 is '警', expected a serial letter or digit); a police plate's name ends in "
+            "field 8 (-police)",
+        ),
     ],
 )
 def test_bad_names_name_field_and_value(name: str, message: str) -> None:
@@ -108,11 +123,23 @@ def test_bad_names_name_field_and_value(name: str, message: str) -> None:
 
 @st.composite
 def plate_names(draw) -> PlateName:
+    """CCPD names whose texts fit a CCPD kind: a province (not 警 学 or "no character"), a letter,
+    then letters or digits (blue), or the new-energy shapes: D or F third (green) or last (green-large)."""
     n = draw(st.sampled_from([7, 8]))
     coord = st.integers(0, 5000)
     pt = st.tuples(coord, coord)
-    indices = (draw(st.integers(0, len(PROVINCES) - 1)), draw(st.integers(0, len(ALPHABETS) - 1)))
-    indices += tuple(draw(st.integers(0, len(ADS) - 1)) for _ in range(n - 2))
+    indices = (draw(st.integers(0, PROVINCES.index("警") - 1)), draw(st.integers(0, len(ALPHABETS) - 2)))
+    any_ads, digit, energy = (
+        st.integers(0, len(ADS) - 2),
+        st.sampled_from(range(24, 34)),
+        st.sampled_from((3, 5)),  # D, F
+    )
+    if n == 7:
+        indices += tuple(draw(any_ads) for _ in range(5))
+    elif draw(st.booleans()):
+        indices += (draw(energy), draw(any_ads)) + tuple(draw(digit) for _ in range(4))
+    else:
+        indices += tuple(draw(digit) for _ in range(5)) + (draw(energy),)
     return PlateName(
         area=draw(st.from_regex(r"\A[0-9]{1,17}\Z")),
         tilt=(draw(st.integers(0, 360)), draw(st.integers(0, 360))),
@@ -153,6 +180,24 @@ def test_parse_cli_prints_json_per_name(tmp_path) -> None:
         "vertical": 113,
     }
     assert rows[1]["plate_type"] == "green8" and rows[1] == plate_dict(GREEN)
+
+
+def test_real_names_with_issuing_letters_appendix_a_lacks_still_parse() -> None:
+    """CCPD photos are ground truth: 280 names of ccpd-splits carry 皖Q…; only characters that no
+    kind has at their place are refused."""
+    q = NAME.replace("0_0_22", "0_14_22")  # 皖Q
+    assert parse_name(q).text == "皖QY339S" and parse_name(q).kind == "blue"
+    assert parse_name(NAME.replace("27_27_33_16", "1_2_3_4")).text == "皖AYBCDE"  # no Table 3 pattern
+
+
+def test_parse_cli_names_a_text_no_kind_accepts() -> None:
+    bad = NAME.replace("0_0_22_27_27_33_16", "0_0_22_警_27_33_16")
+    result = CliRunner().invoke(plategen, ["parse", NAME, bad])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1:] == [
+        f"Error: {bad}: field 5 (plate indices): text '皖AY警39S' is not a plate a name without field 8 "
+        "(kind) can hold (blue: character 4 is '警', expected a serial letter or digit)"
+    ]
 
 
 def test_parse_cli_bad_name_is_one_error_line() -> None:
@@ -217,3 +262,27 @@ def test_malformed_extended_names_name_field_and_value(old: str, new: str, messa
     with pytest.raises(FilenameError) as err:
         parse_name(NAME.replace(old, new))
     assert message in str(err.value)
+
+
+def test_crop_skips_a_name_whose_text_no_kind_accepts_and_says_why(tmp_path) -> None:
+    from plategen.crop.stage import crop_dataset
+
+    image = np.full((500, 600, 3), 60, np.uint8)
+    image[383:474, 154:387] = (200, 120, 30)
+    data = cv2.imencode(".jpg", image)[1].tobytes()
+    bad = NAME.replace("0_0_22_27_27_33_16", "0_0_22_警_27_33_16")
+    for name in (NAME, bad):
+        path = tmp_path / "root" / "ccpd_base" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    report = crop_dataset(tmp_path / "root", tmp_path / "crops", workers=1, progress=False)
+    assert report.written == 1
+    assert report.skipped == [
+        (
+            f"ccpd_base/{bad}",
+            f"not a CCPD name: {bad}: field 5 (plate indices): text '皖AY警39S' is not a plate a name "
+            "without field 8 (kind) can hold (blue: character 4 is '警', expected a serial letter or digit)",
+        )
+    ]
+    rows = [json.loads(line) for line in (tmp_path / "crops" / "index.jsonl").read_text("utf-8").splitlines()]
+    assert [row["text"] for row in rows] == ["皖AY339S"]

@@ -3,6 +3,8 @@ the special characters, and random texts that every kind accepts."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -167,7 +169,8 @@ def test_the_prior_reaches_every_province_and_follows_the_home_setting() -> None
 
 def test_the_kinds_mix_parses_and_refuses_bad_items() -> None:
     assert grammar.parse_mix("blue:3,police") == {"blue": 0.75, "police": 0.25}
-    assert grammar.parse_mix(["blue", "blue"]) == {"blue": 1.0}
+    assert grammar.parse_mix(["blue:2", "police"]) == {"blue": 2 / 3, "police": 1 / 3}
+    assert list(grammar.parse_mix("police,blue")) == ["police", "blue"]  # the order places the shares
     assert sum(grammar.DEFAULT_MIX.values()) == pytest.approx(1.0)
     assert set(grammar.DEFAULT_MIX) == set(KINDS)
     for bad, match in [
@@ -177,9 +180,28 @@ def test_the_kinds_mix_parses_and_refuses_bad_items() -> None:
         ("blue:nan", "weight nan must be"),
         ("blue:x", "weight 'x' is not a number"),
         ("", "empty"),
+        ("blue:inf", "weight inf must be"),
+        ("blue,police,blue", "'blue': kind 'blue' is named twice; give each kind once"),
+        (["blue", "blue:2"], "'blue:2': kind 'blue' is named twice"),
+        ("blue:,police", "'blue:': empty weight; give blue:WEIGHT, or blue for 1"),
+        ("blue:1e-320,police:1e300", "'blue:1e-320': weight too small next to the others; its share rounds"),
     ]:
-        with pytest.raises(ConfigError, match=match):
+        with pytest.raises(ConfigError, match=re.escape(match)):
             grammar.parse_mix(bad)
+
+
+@pytest.mark.parametrize(
+    "spec, shares",
+    [
+        ("blue:1e308,police:1e308", {"blue": 0.5, "police": 0.5}),  # the sum overflows to inf
+        ("blue:1.7e308,police:1.7e308,green:1.7e308", {"blue": 1 / 3, "police": 1 / 3, "green": 1 / 3}),
+        ("blue:5e-324,police:5e-324", {"blue": 0.5, "police": 0.5}),  # the smallest float
+        ("blue:3,police", {"blue": 0.75, "police": 0.25}),
+    ],
+)
+def test_the_kinds_mix_normalises_any_finite_weights(spec: str, shares: dict) -> None:
+    mix = grammar.parse_mix(spec)
+    assert mix == pytest.approx(shares) and sum(mix.values()) == pytest.approx(1.0)
 
 
 def test_unknown_kind_names_the_known_ones() -> None:
