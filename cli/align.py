@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from plategen.align.stage import AlignConfig, align_images
+from plategen.align.stage import AlignConfig, align_dataset
 
 from .common import library_errors, path_option, strict_option, workers_option
 from .options import config_options
@@ -27,6 +27,9 @@ from .options import config_options
 @config_options(AlignConfig, ("spread", "layout_key", "min_images"))
 @workers_option
 @strict_option("Exit non-zero if any crop was skipped or any layout is a template.")
+@click.option(
+    "--force", is_flag=True, help="Replace --out even if it was measured with other settings or crops."
+)
 def align(
     crops: Path,
     manifest: Path | None,
@@ -35,26 +38,25 @@ def align(
     config: AlignConfig,
     workers: int,
     strict: bool,
+    force: bool,
 ) -> None:
     """Measure the character boxes of every layout in CROPS and write alignment.json.
 
-    CROPS is a `plategen crop` folder or index, or a folder of crops with --manifest.
+    CROPS is a `plategen crop` folder or index, or a folder of crops with --manifest. An --out
+    measured with other settings or from other crops is not replaced (unless --force).
 
     Example: plategen align crops --out alignment.json --show
     """
     with library_errors():
-        result = align_images(crops, config, workers=workers, manifest=manifest)
-        result.alignment.save(out)
-        if show:
-            from plategen.align.figures import draw_alignment
-
-            png = draw_alignment(result, out.with_name("alignment.png"), show=True)
+        result = align_dataset(
+            crops, out, config, manifest=manifest, workers=workers, force=force, figure=show, show=show
+        )
     click.echo(result.summary())
     for path, reason in result.skipped:
         click.echo(f"skipped {path}: {reason}", err=True)
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    click.echo(f"wrote {out}" + (f" and {png}" if show else ""))
+    click.echo(f"wrote {out}" + (f" and {result.figure}" if result.figure else ""))
     templates = [n for n, lay in result.alignment.layouts.items() if lay.source == "template"]
     if strict and (result.skipped or templates):
         raise click.ClickException(

@@ -18,17 +18,23 @@ from .options import config_options
 @config_options(CropConfig, ("mode", "size", "val_fraction", "margin", "ext"))
 @workers_option
 @strict_option("Exit non-zero if any input was skipped.")
-def crop(root: Path, out: Path, config: CropConfig, workers: int, strict: bool) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Start over: delete the crops an earlier run made in OUT, whatever its settings.",
+)
+def crop(root: Path, out: Path, config: CropConfig, workers: int, strict: bool, force: bool) -> None:
     """Crop and rectify every annotated CCPD plate under ROOT into OUT.
 
     Writes OUT/<split>/…/<name>.png, OUT/index.jsonl (text, split, subset and every name field per
     crop), OUT/skipped.jsonl (inputs skipped, with reasons) and OUT/crop.json (the settings). A
-    re-run with the same settings resumes; other settings are an error (crop into another folder).
+    re-run with the same settings resumes; other settings are an error (crop into another folder,
+    or start over with --force).
 
     Example: plategen crop data/CCPD2019 crops --mode point --workers 8
     """
     with library_errors():
-        report = crop_dataset(root, out, config, workers=workers)
+        report = crop_dataset(root, out, config, workers=workers, force=force)
     click.echo(report.summary())
     if strict and report.skipped:
         path, reason = report.skipped[0]

@@ -28,6 +28,11 @@ from .options import config_options, param_option
 @param_option(render_labels_, "shard_size", "Samples per shard.", type=click.IntRange(min=1))
 @workers_option
 @strict_option("Fail if any crop is skipped.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Start over: delete the shards an earlier run made in OUT, whatever its settings.",
+)
 def render_labels(
     crops: Path,
     alignment: Path,
@@ -40,12 +45,15 @@ def render_labels(
     shard_size: int,
     workers: int,
     strict: bool,
+    force: bool,
 ) -> None:
     """Render an image label for every crop in CROPS and write training shards to OUT.
 
     CROPS is a `plategen crop` folder or index, a folder of crops named by their text, or a folder
     with a --manifest of path<TAB>text lines. Writes OUT/<split>-NNNNN.tar (crop, label, json per
-    sample), OUT/manifest.json and OUT/skipped.jsonl. A re-run keeps finished shards.
+    sample), OUT/manifest.json, OUT/skipped.jsonl and OUT/render.json (the settings). A re-run with
+    the same settings keeps finished shards; other settings are an error (render into another folder,
+    or start over with --force).
 
     Example: plategen render-labels crops --alignment alignment.json shards --preview 32
     """
@@ -62,5 +70,6 @@ def render_labels(
             preview=preview,
             workers=workers,
             strict=strict,
+            force=force,
         )
     click.echo(report.summary())

@@ -43,6 +43,11 @@ class ShardError(PlategenError):
     """A training shard is missing a member, truncated, or fails its checksum."""
 
 
+class WriteError(PlategenError, OSError):
+    """An output could not be written (a full disk, no permission, a parent that is a file); the
+    message names the path and the reason. An OSError too, so callers that catch one still do."""
+
+
 def reject_unknown_keys(cls: type, d: object, where: str = "") -> None:
     """Raise ConfigError naming the first key of `d` that is not a field of the dataclass `cls` (a
     typo, or a file written by a newer version), or saying `d` is not a JSON object at all."""
@@ -54,3 +59,9 @@ def reject_unknown_keys(cls: type, d: object, where: str = "") -> None:
             f"{where or cls.__name__}: unknown key {unknown[0]!r} (written by a newer version, or a typo?); "
             f"known keys: {', '.join(cls.__dataclass_fields__)}"
         )
+
+
+def reason(exc: Exception, path: object) -> str:
+    """`exc`'s message without its leading "PATH: ", for a report row or line that names the path
+    already (`skipped PATH: REASON`, not the path twice)."""
+    return str(exc).removeprefix(f"{path}: ")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import itertools
 import json
 import os
 import struct
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import cv2
 import numpy as np
 import simplejpeg
 
-from .errors import DatasetError, ImageReadError
+from .errors import DatasetError, ImageReadError, WriteError
 
 _counter = itertools.count()
 
@@ -36,35 +37,86 @@ def _create(tmp: Path) -> int:
         return os.open(tmp, flags, 0o644)
 
 
+def blocking_file(path: str | Path) -> Path | None:
+    """The file that stands where a folder of `path` must be (`out` in `out/x.json`), or None."""
+    for parent in Path(path).parents:
+        if parent.exists():
+            return None if parent.is_dir() else parent
+    return None
+
+
+def check_writable(path: str | Path) -> None:
+    """Raise WriteError if `path` cannot be written because a file stands where one of its folders
+    must be, or `path` is a folder: checked before a long run, not found at its end."""
+    path = Path(path)
+    if path.is_dir():
+        raise WriteError(f"{path}: cannot write: it is a folder")
+    if (blocker := blocking_file(path)) is not None:
+        raise WriteError(f"{path}: cannot write: {blocker} is a file, not a folder")
+
+
+def write_error(path: str | Path, exc: OSError) -> WriteError:
+    """`exc`, raised while writing `path`, as a WriteError naming `path` and the OS's reason (for a
+    file that stands where a folder must be, which file: "Not a directory" names none)."""
+    if isinstance(exc, WriteError):
+        return exc
+    blocker = blocking_file(path) if exc.errno in (errno.ENOTDIR, errno.EEXIST) else None
+    reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
+    error = WriteError(f"{path}: cannot write: {reason}")
+    error.errno, error.strerror, error.filename = exc.errno, exc.strerror, str(path)
+    return error
+
+
+def _about(exc: OSError, tmp: Path) -> bool:
+    # an error of the block's own writes to `tmp` (a write() names no file), not of a file it reads
+    return exc.filename is None or os.fspath(exc.filename) == os.fspath(tmp)
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to `path`; rename it onto `path` only if the block succeeds.
 
-    A crash or Ctrl-C inside the block leaves no half-written `path`.
+    A crash or Ctrl-C inside the block leaves no half-written `path`. Raises WriteError naming
+    `path` when it cannot be written (a full disk, a parent that is a file), the block's own writes
+    to the temporary path included.
     """
     path = Path(path)
     tmp = _temp_of(path)
-    os.close(_create(tmp))
+    try:
+        os.close(_create(tmp))
+    except OSError as exc:
+        raise write_error(path, exc) from exc
     try:
         yield tmp
         os.replace(tmp, path)
+    except OSError as exc:
+        if not _about(exc, tmp):
+            raise
+        raise write_error(path, exc) from exc
     finally:
-        if os.path.exists(tmp):
+        with suppress(OSError):
             os.unlink(tmp)
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file and a rename. The lean form of `atomic_path`
-    (one open, no reopen): batch stages write one small crop per image through it."""
+    (one open, no reopen): batch stages write one small crop per image through it. Raises
+    WriteError naming `path` when it cannot be written; no temporary file is left behind."""
     path = Path(path)
     tmp = _temp_of(path)
-    fd = _create(tmp)
+    try:
+        fd = _create(tmp)
+    except OSError as exc:
+        raise write_error(path, exc) from exc
     try:
         with open(fd, "wb", closefd=True) as f:
             f.write(data)
         os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+    except BaseException as exc:
+        with suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError):
+            raise write_error(path, exc) from exc
         raise
 
 

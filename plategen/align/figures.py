@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from ..io import atomic_path
 
 if TYPE_CHECKING:
-    from .stage import AlignResult
+    from .layout import Alignment
+    from .measure import Diagnostics
+
+
+class Measured(Protocol):
+    """What a drawing needs of an AlignResult (named so, not imported: the stage imports this module)."""
+
+    alignment: Alignment
+    diagnostics: dict[str, Diagnostics]
+
 
 PANELS = ("mean image", "binarized", "column projection", "row projection", "boxes")
 
@@ -77,7 +86,7 @@ def _rect(x, y, w, h, colour):
     return Rectangle((x, y), w, h, fill=False, edgecolor=colour, lw=1.2)
 
 
-def draw_alignment(result: AlignResult, path: str | Path, show: bool = False) -> Path:
+def draw_alignment(result: Measured, path: str | Path, show: bool = False) -> Path:
     """Save Fig. 3 for every layout of `result` to `path` (PNG); open a window too when `show` and a
     display exists. Returns the path written."""
     plt = _pyplot(show)

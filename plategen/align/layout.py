@@ -6,6 +6,10 @@
 
 `scales` is the layout's glyph-size rule: each glyph is drawn at that fraction of its box (the paper
 draws the province glyph smaller). It is optional and defaults to 1 for every character.
+
+`settings` (optional, top level) records what the file was measured with: the AlignConfig fields and
+the input as a name, a crop count and a hash (`plategen.align.settings`). A re-run of `plategen align`
+compares them before it replaces the file; files without them stay readable.
 """
 
 from __future__ import annotations
@@ -68,12 +72,14 @@ class Alignment:
     """All layouts of a dataset, keyed by layout name (e.g. "blue7", "green8", "len5")."""
 
     layouts: dict[str, Layout]
+    settings: dict | None = field(default=None, compare=False)  # what it was measured with
 
     def __getitem__(self, name: str) -> Layout:
         return self.layouts[name]
 
     def to_dict(self) -> dict:
-        return {"version": VERSION, "layouts": {k: v.to_dict() for k, v in self.layouts.items()}}
+        d = {"version": VERSION, "layouts": {k: v.to_dict() for k, v in self.layouts.items()}}
+        return d if self.settings is None else {**d, "settings": self.settings}
 
     def save(self, path: str | Path) -> None:
         write_json_atomic(path, self.to_dict())
@@ -88,7 +94,10 @@ class Alignment:
         layouts = d.get("layouts")
         if not isinstance(layouts, dict) or not layouts:
             raise AlignmentError(f"{source}: key 'layouts': expected a non-empty object")
-        return cls({name: _layout(v, f"{source}: layouts.{name}") for name, v in layouts.items()})
+        settings = d.get("settings")
+        if settings is not None and not isinstance(settings, dict):
+            raise AlignmentError(f"{source}: key 'settings': expected an object, got {settings!r}")
+        return cls({name: _layout(v, f"{source}: layouts.{name}") for name, v in layouts.items()}, settings)
 
     @classmethod
     def load(cls, path: str | Path) -> Alignment:
@@ -99,6 +108,8 @@ class Alignment:
             raise AlignmentError(f"{path}: alignment file not found") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise AlignmentError(f"{path}: not valid JSON ({exc})") from None
+        except OSError as exc:  # a folder, or no permission
+            raise AlignmentError(f"{path}: cannot read alignment file ({exc.strerror or exc})") from None
         return cls.from_dict(d, str(path))
 
 

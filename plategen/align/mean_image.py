@@ -16,7 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..config import INPUT_SIZE
 from ..data.samples import Sample
-from ..errors import ImageReadError
+from ..errors import ImageReadError, reason
 from ..plates.rows import RowsNotFound, read_line
 from ..pool import pool_map
 from .spans import layout_kind
@@ -44,7 +44,7 @@ def _accumulate(task: tuple[list[tuple[str, str]], dict[str, tuple[int, int]]]):
         try:
             image = _load(Path(path), sizes[layout], layout)
         except (ImageReadError, RowsNotFound) as exc:
-            skipped.append((path, str(exc)))
+            skipped.append((path, reason(exc, path)))
             continue
         acc = sums.setdefault(layout, [np.zeros(image.shape, np.float64), 0])
         acc[0] += image

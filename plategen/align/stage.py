@@ -28,7 +28,8 @@ import numpy as np
 
 from ..data.registry import load_samples
 from ..data.samples import Sample
-from ..errors import DatasetError
+from ..errors import ConfigError, DatasetError
+from ..io import check_writable
 from .config import BINARIZE, POLARITY, AlignConfig  # noqa: F401  (re-exported)
 from .layout import Alignment, Layout
 from .mean_image import mean_images  # noqa: F401  (re-exported)
@@ -44,17 +45,22 @@ from .measure import (  # noqa: F401  (binarize … text_band: re-exported, the 
     text_band,
     to_grey,
 )
+from .settings import align_settings, check_settings, input_record
 from .spans import evenly_spread, layout_kind, standard_chars
+
+FIGURE_NAME = "alignment.png"
 
 
 @dataclass
 class AlignResult:
-    """The alignment, the crops that could not be read, warnings, and per-layout diagnostics."""
+    """The alignment, the crops that could not be read, warnings, per-layout diagnostics, and the
+    Fig. 3 drawing when one was written."""
 
     alignment: Alignment
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     warnings: list[str] = field(default_factory=list)
     diagnostics: dict[str, Diagnostics] = field(default_factory=dict)
+    figure: Path | None = None
 
     def summary(self) -> str:
         lines = []
@@ -64,7 +70,7 @@ class AlignResult:
                 f"{name}: {lay.source}, {lay.count} crops, rows [{lay.top},{lay.bottom}), boxes {boxes}"
             )
         if self.skipped:
-            lines.append(f"{len(self.skipped)} crops skipped (unreadable)")
+            lines.append(f"{len(self.skipped)} crops skipped")
         return "\n".join(lines)
 
 
@@ -150,10 +156,52 @@ def align_images(
     manifest: str | Path | None = None,
 ) -> AlignResult:
     """Measure the character boxes of every layout in `source` (a crop folder, index, manifest, or
-    a list of Samples). Returns an AlignResult; unreadable crops are skipped and reported.
+    a list of Samples). Returns an AlignResult whose alignment records its settings; unreadable
+    crops are skipped and reported.
 
-    Raises DatasetError if there is no input or no crop could be read, ConfigError on bad settings.
+    Raises DatasetError if there is no input or no crop could be read, ConfigError on bad settings
+    (a `layout_key` that no sample has).
     """
+    samples, settings = _prepare(source, manifest, config)
+    return _measure(samples, config, settings, workers, progress)
+
+
+def align_dataset(
+    source: str | Path | Sequence[Sample],
+    out: str | Path,
+    config: AlignConfig = AlignConfig(),
+    *,
+    manifest: str | Path | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    figure: bool = False,
+    show: bool = False,
+    progress: bool = True,
+) -> AlignResult:
+    """`align_images`, written to `out` (alignment.json) and, with `figure`, Fig. 3 beside it
+    (alignment.png; `show` also opens a window where a display exists). Returns the AlignResult.
+
+    `out` is written last, so a failed run leaves the one before it as it was. Raises what
+    `align_images` raises; ConfigError, before measuring, when `out` was measured with other settings
+    or from another input, AlignmentError when `out` is no alignment.json (unless `force`);
+    WriteError when `out` cannot be written.
+    """
+    out = Path(out)
+    check_writable(out)
+    samples, settings = _prepare(source, manifest, config)
+    if not force:
+        check_settings(out, settings)
+    result = _measure(samples, config, settings, workers, progress)
+    if figure:
+        from .figures import draw_alignment  # matplotlib: only for the figure
+
+        result.figure = draw_alignment(result, out.with_name(FIGURE_NAME), show=show)
+    result.alignment.save(out)
+    return result
+
+
+def _prepare(source, manifest, config: AlignConfig) -> tuple[list[Sample], dict]:
+    """The samples of `source` and the settings their alignment will record."""
     samples = (
         list(source)
         if isinstance(source, (list, tuple))
@@ -161,10 +209,38 @@ def align_images(
     )
     if not samples:
         raise DatasetError("align: no samples")
+    _check_layout_key(samples, config.layout_key, manifest or source)
+    return samples, align_settings(config, input_record(source, manifest, samples))
+
+
+def _check_layout_key(samples: Sequence[Sample], key: str | None, where) -> None:
+    """Refuse a layout field that no sample has: every crop would fall back to its text length, one
+    layout for police, blue and two-row plates alike."""
+    if key is None or any(s.fields.get(key) not in (None, "") for s in samples):
+        return
+    have = sorted({k for s in samples for k, v in s.fields.items() if v not in (None, "")})
+    where = where if isinstance(where, (str, Path)) else "the samples"
+    raise ConfigError(
+        f"layout_key: no sample in {where} has a field {key!r}; their fields: {', '.join(have) or 'none'}"
+    )
+
+
+def _measure(
+    samples: list[Sample], config: AlignConfig, settings: dict, workers: int | None, progress: bool
+) -> AlignResult:
     means, skipped = mean_images(samples, config, workers or os.cpu_count() or 1, progress)
     if not means:
-        raise DatasetError(f"align: none of the {len(samples)} crops could be read (first: {skipped[0][1]})")
+        raise DatasetError(
+            f"align: none of the {len(samples)} crops could be read (first: {skipped[0][0]}: {skipped[0][1]})"
+        )
     warnings: list[str] = []
+    if config.layout_key is not None:
+        lacking = sum(s.fields.get(config.layout_key) in (None, "") for s in samples)
+        if lacking:
+            warnings.append(
+                f"layout_key {config.layout_key!r}: {lacking} of {len(samples)} crops lack it; "
+                "they are grouped by text length"
+            )
     pooled = (
         pooled_band(means, config)
         if config.spread or any(c < config.min_images for _, c in means.values())
@@ -177,4 +253,4 @@ def align_images(
         layouts[name], diags[name], warning = align_layout(name, mean, count, n, config, pooled)
         if warning:
             warnings.append(warning)
-    return AlignResult(Alignment(layouts), skipped, warnings, diags)
+    return AlignResult(Alignment(layouts, settings), skipped, warnings, diags)

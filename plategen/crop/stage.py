@@ -19,8 +19,17 @@ from ..config import INPUT_SIZE, setting
 from ..data.registry import ReadOptions, read_dataset
 from ..data.samples import INDEX_NAME, Sample
 from ..data.splits import SPLITS, VAL_FRACTION
-from ..errors import ConfigError, DatasetError, PlategenError
-from ..io import encode_image, read_text, write_bytes_atomic, write_json_atomic, write_jsonl_atomic
+from ..errors import ConfigError, DatasetError, PlategenError, WriteError
+from ..io import (
+    check_writable,
+    encode_image,
+    read_jsonl,
+    read_text,
+    write_bytes_atomic,
+    write_error,
+    write_json_atomic,
+    write_jsonl_atomic,
+)
 from ..plates.grammar import KINDS
 from ..plates.rows import crop_size
 from ..pool import Workers
@@ -83,7 +92,8 @@ def check_settings(out: Path, config: CropConfig) -> None:
         if name in made and made[name] != value:
             raise ConfigError(
                 f"{out}: its crops were made with {name} {_shown(made[name])}, this run asks for "
-                f"{_shown(value)}; crop into another folder, or repeat the first run's settings"
+                f"{_shown(value)}; crop into another folder, repeat the first run's settings, or pass "
+                "--force to start over"
             )
 
 
@@ -141,7 +151,7 @@ def plan(root: Path, out: Path, config: CropConfig) -> tuple[list[Item], list[tu
     Raises DatasetError if `root` is missing or holds no images.
     """
     if not root.is_dir():
-        raise DatasetError(f"{root}: no such folder")
+        raise DatasetError(f"{root}: {'not a folder' if root.exists() else 'no such folder'}")
     if out.resolve() == root.resolve():
         raise DatasetError(f"{out}: the output folder must differ from the input folder")
     dataset = read_dataset(root, options=ReadOptions(val_fraction=config.val_fraction, exclude=out))
@@ -195,6 +205,8 @@ def _crop_one(task: Task) -> tuple[int, str | None]:
         size = crop_size(config.size, kind if kind in KINDS else None)
         crop = crop_bytes(data, quad, size, config.mode, config.margin, config.fast_decode, source)
         write_bytes_atomic(out / target, encode_image(crop, config.ext))
+    except WriteError:
+        raise  # a full disk is no bad input: every crop after it would fail too
     except PlategenError as exc:
         return index, str(exc)
     except (cv2.error, ValueError) as exc:  # an image OpenCV cannot handle must not stop the run
@@ -228,19 +240,26 @@ def crop_dataset(
     config: CropConfig | None = None,
     workers: int = 1,
     progress: bool = True,
+    force: bool = False,
 ) -> CropReport:
     """Crop every annotated image under `root` into `out`; resume finished crops.
 
     Writes OUT/<split>/<folders>/<stem><ext>, OUT/index.jsonl (sorted by crop path),
     OUT/skipped.jsonl and OUT/crop.json (`config`). Bad inputs are skipped with a reason, never
-    raised. Raises DatasetError if `root` is missing or holds no images, ConfigError if OUT's crops
-    were made with other settings.
+    raised. `force` starts over: the crops an earlier run made in OUT are deleted, whatever its
+    settings. Raises DatasetError if `root` is missing or holds no images, ConfigError if OUT's crops
+    were made with other settings, WriteError if OUT cannot be written (the index then lists exactly
+    the crops written, which a re-run keeps).
     """
     root, out, config = Path(root), Path(out), config or CropConfig()
-    check_settings(out, config)
+    check_writable(out / SETTINGS_NAME)
+    if not force:
+        check_settings(out, config)
     # the workers start importing now, while this process reads the dataset and checks OUT
     with Workers(workers, _init_worker, (str(root), str(out), config)) as pool:
         items, skipped = plan(root, out, config)
+        if force:
+            _start_over(out, items)
         # recorded before the first crop, so that a run stopped half-way is resumed only as it began
         write_json_atomic(out / SETTINGS_NAME, _settings(config))
         report = CropReport(out, skipped=skipped)
@@ -249,24 +268,71 @@ def crop_dataset(
         report.resumed = len(done)
         todo = [item for item in items if item.crop not in present]
         chunk = max(1, min(64, len(todo) // (max(workers, 1) * 8)))
-        for index, reason in pool.map(
-            _crop_one,
-            [_task(i, item) for i, item in enumerate(todo)],
-            chunksize=chunk,
-            desc="crop",
-            unit="img",
-            progress=progress,
-        ):
-            if reason is None:
-                done.append(todo[index])
-                report.written += 1
-            else:
-                report.skipped.append((todo[index].source, reason))
+        try:
+            for index, reason in pool.map(
+                _crop_one,
+                [_task(i, item) for i, item in enumerate(todo)],
+                chunksize=chunk,
+                desc="crop",
+                unit="img",
+                progress=progress,
+            ):
+                if reason is None:
+                    done.append(todo[index])
+                    report.written += 1
+                else:
+                    report.skipped.append((todo[index].source, reason))
+            _write_index(report, done)
+        except WriteError as exc:
+            raise _stopped(exc, report, items) from exc
+    return report
+
+
+def _write_index(report: CropReport, done: list[Item]) -> None:
     report.skipped.sort()
-    out.mkdir(parents=True, exist_ok=True)
     write_jsonl_atomic(report.index, [index_row(item) for item in sorted(done, key=lambda i: i.crop)])
     write_jsonl_atomic(report.path, [{"path": path, "reason": reason} for path, reason in report.skipped])
-    return report
+
+
+def _stopped(exc: WriteError, report: CropReport, items: list[Item]) -> WriteError:
+    """After a failed write, index exactly the crops on disk (each appears whole, by rename; a
+    killed worker's may have landed unreported), so the index never lists a crop that is missing.
+    The disk may be too full for the index itself: an earlier run's then stays, listing only crops
+    that exist, and a re-run rebuilds it from the crops on disk either way."""
+    present = finished_crops(report.out)
+    done = [item for item in items if item.crop in present]
+    try:
+        _write_index(report, done)
+    except WriteError:
+        return WriteError(f"{exc}; {len(done)} crops are written, and a re-run resumes from them")
+    return WriteError(f"{exc}; the {len(done)} crops written are indexed, and a re-run resumes from them")
+
+
+def _start_over(out: Path, items: list[Item]) -> None:
+    """Delete what an earlier run made in OUT: the crops its index lists and those this run would
+    write (a run stopped before its index still left them), then its index, report and settings.
+    Other files in OUT are not crop's to delete."""
+    index = out / INDEX_NAME
+    listed = [row.get("crop") for row in _rows(index)] if index.is_file() else []
+    for rel in {*listed, *(item.crop for item in items)}:
+        if isinstance(rel, str) and rel and not Path(rel).is_absolute() and ".." not in Path(rel).parts:
+            _delete(out / rel)
+    for name in (INDEX_NAME, SKIPPED_NAME, SETTINGS_NAME):
+        _delete(out / name)
+
+
+def _delete(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise write_error(path, exc) from exc
+
+
+def _rows(index: Path) -> list[dict]:
+    try:
+        return read_jsonl(index, "crop index")
+    except DatasetError:
+        return []  # a damaged index lists nothing this run can trust; its crops are found by path
 
 
 __all__ = ["CropConfig", "CropReport", "crop_dataset", "check_settings", "SETTINGS_NAME"]

@@ -1,6 +1,8 @@
 """`render-labels`: crops + alignment.json → training shards of (crop, image label, text, metadata).
 
-    out/manifest.json        counts, charset, alignment, font, render config, sha256 per shard
+    out/manifest.json        counts, charset, alignment, font, render config, settings, sha256 per shard
+    out/render.json          the settings (input, alignment, font, render config, shard size): a re-run
+                             with others is refused (`settings`); `force` starts over
     out/<split>-00000.tar    <key>.crop.png  <key>.label.png  <key>.json   (shard_size samples each)
     out/skipped.jsonl        every skipped crop with the reason
     out/.progress.json       finished shards, so a re-run keeps them (checksum verified)
@@ -23,12 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from ..align.layout import Alignment
+from ..align.settings import input_record
 from ..align.spans import layout_kind
 from ..data.registry import load_samples
 from ..data.samples import Sample, length_layout
-from ..data.shards import sha256_file, shard_name, write_manifest, write_shard
-from ..errors import AlignmentError, DatasetError, ImageReadError
+from ..data.shards import MANIFEST, sha256_file, shard_name, write_manifest, write_shard
+from ..errors import AlignmentError, DatasetError, ImageReadError, WriteError, reason
 from ..io import (
+    check_writable,
     encode_image,
     write_image_atomic,
     write_json_atomic,
@@ -40,10 +44,7 @@ from ..plates.grammar import KINDS
 from ..plates.rows import RowsNotFound, read_line
 from ..pool import pool_map
 from .renderer import LabelRenderer, RenderConfig, contact_sheet, font_name, load_font
-
-PROGRESS = ".progress.json"
-SKIPPED = "skipped.jsonl"
-PREVIEW = "preview.png"
+from .settings import PREVIEW, PROGRESS, SETTINGS, SKIPPED, check_settings, render_settings, start_over
 
 
 @dataclass
@@ -90,28 +91,62 @@ def render_labels(
     workers: int = 1,
     strict: bool = False,
     progress: bool = True,
+    force: bool = False,
 ) -> LabelReport:
     """Render an image label for every crop and write shards + manifest to `out`; return a LabelReport.
 
-    Raises DatasetError (empty/missing input, or any skip with `strict`), AlignmentError (corrupt
-    alignment.json), FontError / FontCoverageError (not a font, or glyphs missing).
+    The manifest is written last: a run that fails leaves none of its own. `force` starts over,
+    deleting what an earlier run made in `out`. Raises DatasetError (empty/missing input, `out` is
+    the crops folder, or any skip with `strict`), AlignmentError (corrupt alignment.json), FontError
+    / FontCoverageError (not a font, or glyphs missing), ConfigError (`out` was rendered with other
+    settings), WriteError (`out` cannot be written; finished shards are kept for a re-run).
     """
     start, out = time.perf_counter(), Path(out)
     if shard_size < 1:
         raise DatasetError(f"shard_size: expected a positive integer, got {shard_size}")
+    check_writable(out / MANIFEST)
     alignment = Alignment.load(alignment_path)
     samples = load_samples(crops, manifest)
+    _check_out(out, Path(crops))
     keyed, skipped = _assign_layouts(samples, alignment)
-    if strict and skipped:
-        _fail_strict(out, skipped)
     font_path = check_coverage([s.text for _, s, _ in keyed], font)
     crop_size = _crop_size(alignment, {name for _, _, name in keyed})
+    record = input_record(crops, manifest, samples)
+    settings = render_settings(record, alignment_path, alignment, font_path, config.to_dict(), shard_size)
+    if force:
+        start_over(out)
+    else:
+        check_settings(out, settings)
+    if strict and skipped:
+        _fail_strict(out, skipped)
+    # recorded before the first shard, so that a run stopped half-way is resumed only as it began
+    write_json_atomic(out / SETTINGS, settings)
     state = _State(
         alignment.to_dict(), str(font_path), config, crop_size, str(png_dir) if png_dir else None, str(out)
     )
     jobs = _jobs(keyed, shard_size, state)
     done = _load_progress(out)
     todo = [j for j in jobs if not _finished(out, done.get(shard_name(j.split, j.index)), j)]
+    if todo:  # a manifest lists finished shards only: a run that fails half-way leaves none
+        (out / MANIFEST).unlink(missing_ok=True)
+    _render(todo, done, workers, state, progress)
+    results = {shard_name(j.split, j.index): done[shard_name(j.split, j.index)] for j in jobs}
+    skipped += [row for entry in results.values() for row in entry["skipped"]]
+    if preview:  # before the manifest, the last word of a finished run
+        contact_sheet(out / PREVIEW, _preview_pairs(keyed, state, preview))
+    counts = _write_outputs(
+        out, jobs, results, skipped, alignment, font_path, config, crop_size, keyed, settings
+    )
+    report = LabelReport(out, counts, len(todo), len(jobs) - len(todo), skipped, time.perf_counter() - start)
+    if strict and skipped:
+        _fail_strict(out, skipped)
+    return report
+
+
+def _render(todo: list[_Job], done: dict, workers: int, state: _State, progress: bool) -> None:
+    """Write the shards of `todo`, recording each in `done` and the progress file as it finishes.
+    Raises WriteError naming the file that could not be written; the finished shards stay."""
+    out = Path(state.out)
     finished = pool_map(
         _write_job,
         todo,
@@ -124,18 +159,19 @@ def render_labels(
         advance=lambda result: len(result[1]["keys"]),
         progress=progress,
     )
-    for name, entry in finished:
-        done[name] = entry
-        write_json_atomic(out / PROGRESS, done)
-    results = {shard_name(j.split, j.index): done[shard_name(j.split, j.index)] for j in jobs}
-    skipped += [row for entry in results.values() for row in entry["skipped"]]
-    counts = _write_outputs(out, jobs, results, skipped, alignment, font_path, config, crop_size, keyed)
-    if preview:
-        contact_sheet(out / PREVIEW, _preview_pairs(keyed, state, preview))
-    report = LabelReport(out, counts, len(todo), len(jobs) - len(todo), skipped, time.perf_counter() - start)
-    if strict and skipped:
-        _fail_strict(out, skipped)
-    return report
+    try:
+        for name, entry in finished:
+            done[name] = entry
+            write_json_atomic(out / PROGRESS, done)
+    except WriteError as exc:
+        raise WriteError(f"{exc}; the shards finished so far are kept, and a re-run resumes") from exc
+
+
+def _check_out(out: Path, crops: Path) -> None:
+    """Refuse to write shards into the crops folder: its skipped.jsonl (crop's report) would be lost."""
+    folder = crops if crops.is_dir() else crops.parent
+    if out.resolve() == folder.resolve():
+        raise DatasetError(f"{out}: the output folder must differ from the crops folder")
 
 
 def _assign_layouts(samples: list[Sample], alignment: Alignment) -> tuple[list, list[dict]]:
@@ -284,7 +320,9 @@ def _write_job(job: _Job) -> tuple[str, dict]:
             try:
                 members, label = _sample(key, s, layout, state)
             except (ImageReadError, RowsNotFound) as exc:
-                skipped.append({"path": str(s.path), "key": key, "text": s.text, "reason": str(exc)})
+                skipped.append(
+                    {"path": str(s.path), "key": key, "text": s.text, "reason": reason(exc, s.path)}
+                )
                 continue
             if state.png_dir:
                 write_image_atomic(Path(state.png_dir) / job.split / f"{key}_{_safe(s.text)}.png", label)
@@ -337,6 +375,7 @@ def _write_outputs(
     config: RenderConfig,
     crop_size: tuple[int, int],
     keyed: list,
+    settings: dict,
 ) -> dict[str, int]:
     """Write skipped.jsonl and manifest.json; return the sample count per split."""
     splits: dict[str, dict] = {}
@@ -362,6 +401,7 @@ def _write_outputs(
             "crop_size": list(crop_size),
             "label_size": list(label_size),
             "render": config.to_dict(),
+            "settings": settings,
             "skipped": len(skipped),
         },
     )

@@ -46,7 +46,7 @@ def test_unreadable_crop_is_reported_and_strict_fails(tmp_path):
     crops = write_index(tmp_path / "crops", lines(12), ["皖A12345"] * 12)
     (crops / "c000.png").write_bytes(b"garbage")
     result = run(str(crops), "--out", str(tmp_path / "a.json"), "--strict")
-    assert f"skipped {crops / 'c000.png'}: {crops / 'c000.png'}: failed to decode image" in result.output
+    assert f"skipped {crops / 'c000.png'}: failed to decode image\n" in result.output
     assert result.exit_code == 1
     assert "Error: --strict: 1 crops skipped, 0 layouts from a template" in result.output
 

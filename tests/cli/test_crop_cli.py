@@ -69,8 +69,8 @@ def test_a_rerun_with_other_settings_is_refused_naming_the_setting(tmp_path, cha
     again = run(str(root), str(out), "--mode", "affine", *changed, "--workers", "1")
     assert again.exit_code == 1
     assert again.output.strip().splitlines() == [
-        f"Error: {out}: its crops were made with {message}; crop into another folder, or repeat the "
-        "first run's settings"
+        f"Error: {out}: its crops were made with {message}; crop into another folder, repeat the "
+        "first run's settings, or pass --force to start over"
     ]
     assert (out / "index.jsonl").read_bytes() == index  # nothing of the refused run was written
 

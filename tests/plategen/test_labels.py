@@ -9,7 +9,7 @@ import pytest
 
 from plategen.align.layout import Alignment
 from plategen.data.shards import read_shard_manifest, read_shard_split, sha256_file, verify_shards
-from plategen.errors import AlignmentError, DatasetError, FontCoverageError, FontError
+from plategen.errors import AlignmentError, ConfigError, DatasetError, FontCoverageError, FontError
 from plategen.io import read_image, read_jsonl, write_image_atomic
 from plategen.labels.renderer import LabelRenderer, RenderConfig
 from plategen.labels.stage import render_labels
@@ -112,8 +112,10 @@ def test_rerun_resumes_and_redoes_a_damaged_shard(tmp_path) -> None:
     third = run(tmp_path, root, alignment)
     assert third.written == 1 and third.reused == 3
     verify_shards(out)
-    # Other settings: nothing kept.
-    assert run(tmp_path, root, alignment, config=RenderConfig(supersample=3)).written == 4
+    # Other settings: refused, naming the setting; --force starts over and keeps nothing.
+    with pytest.raises(ConfigError, match="made with supersample 2, this run asks for 3"):
+        run(tmp_path, root, alignment, config=RenderConfig(supersample=3))
+    assert run(tmp_path, root, alignment, config=RenderConfig(supersample=3), force=True).written == 4
 
 
 def test_bad_crops_are_skipped_and_reported(tmp_path) -> None:
