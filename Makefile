@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TORCH_PIN ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo reader clean
+.PHONY: install test test-fresh lint demo reader clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,14 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
+# The suite, then the tests whose path differs without ../shared/data, in a copy with none beside it:
+# CI has the data, and would otherwise never see what a fresh clone sees (issue 26).
 test: $(STAMP) lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) tests/fresh_clone.py
+
+test-fresh: $(STAMP)
+	$(PY) tests/fresh_clone.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

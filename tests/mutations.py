@@ -214,6 +214,20 @@ MUTATIONS = (
         ("tests/plategen/test_two_row.py",),
     ),
     # issue 26 (fresh clone) mutations go here
+    Mutation(
+        "the fresh-clone pass leaves ../shared beside the copy",
+        "tests/fresh_clone.py",
+        "repo = prepare(Path(tmp), data=False)",
+        "repo = prepare(Path(tmp), data=True)",
+        ("tests/test_fresh_clone.py",),
+    ),
+    Mutation(
+        "the learning tests' fallback draws every kind",
+        "tests/lprtrain/test_learning.py",
+        "config=SynthConfig(kinds=kinds), ",
+        "",
+        ("tests/lprtrain/test_learning.py::test_the_fallback_plates_are_spelled_by_the_charset",),
+    ),
     # issue 26 (int8) mutations go here
     # issue 26 (validate) mutations go here
     Mutation(

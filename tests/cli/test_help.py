@@ -12,7 +12,7 @@ COMMANDS = [(plategen, name) for name in plategen.commands] + [(lprtrain, name) 
 
 
 def test_both_groups_have_every_command() -> None:
-    assert set(plategen.commands) == {"parse", "kind", "synth", "crop", "align", "render-labels"}
+    assert set(plategen.commands) == {"parse", "kind", "synth", "crop", "align", "render-labels", "validate"}
     assert set(lprtrain.commands) >= {"fit", "eval", "predict", "export", "import", "compare"}
 
 

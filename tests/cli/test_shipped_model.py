@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from safetensors import safe_open
 
@@ -47,6 +48,7 @@ def test_eval_and_predict_without_a_model_read_with_the_shipped_one(tmp_path_fac
     assert implicit.stdout == explicit.stdout
 
 
+@pytest.mark.fresh_clone  # its check data is plate-crops when ../shared/data is present, else synthetic
 def test_export_without_a_run_exports_the_shipped_model(tmp_path: Path) -> None:
     out = tmp_path / "m.onnx"
     r = CliRunner().invoke(lprtrain, ["export", "--onnx", str(out), "--check-data", "/nonexistent-data"])
