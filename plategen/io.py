@@ -62,13 +62,15 @@ def write_error(path: str | Path, exc: OSError) -> WriteError:
         return exc
     blocker = blocking_file(path) if exc.errno in (errno.ENOTDIR, errno.EEXIST) else None
     reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
-    error = WriteError(f"{path}: cannot write: {reason}")
-    error.errno, error.strerror, error.filename = exc.errno, exc.strerror, str(path)
-    return error
+    # the message alone: an OSError given errno and strerror would print "[Errno 28] …" instead of it
+    return WriteError(f"{path}: cannot write: {reason}")
 
 
 def _about(exc: OSError, tmp: Path) -> bool:
-    # an error of the block's own writes to `tmp` (a write() names no file), not of a file it reads
+    # an error of the block's own writes to `tmp` (a write() names no file), not of a file it reads;
+    # a WriteError of a write inside the block already names its own path
+    if isinstance(exc, WriteError):
+        return False
     return exc.filename is None or os.fspath(exc.filename) == os.fspath(tmp)
 
 
