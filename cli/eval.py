@@ -70,10 +70,11 @@ def eval_(
     """
     from lprtrain.data.plate_data import load_data
     from lprtrain.model.inference import ort_session
-    from lprtrain.model.run import load_model
+    from lprtrain.model.run import load_model, refuse_model
 
     model, (data,) = split_model(paths, 1, 1)
     with library_errors():
+        refuse_model(data, "data", f"to evaluate it: lprtrain eval {data} DATA")
         net = load_model(model)
         plates = load_data(data, split, net.config.input_size, skip_unreadable=True)
         # which samples were scored, on stderr when stdout carries the JSON

@@ -34,6 +34,10 @@ class DependencyError(LprtrainError):
     """An optional dependency is missing; the message names the pip extra to install."""
 
 
+class NothingToRead(LprtrainError):
+    """The inputs given to read hold nothing that could be read (names them, and why)."""
+
+
 __all__ = [
     "LprtrainError",
     "ConfigError",
@@ -42,4 +46,5 @@ __all__ = [
     "RunError",
     "TrainingError",
     "DependencyError",
+    "NothingToRead",
 ]

@@ -17,11 +17,11 @@ from tqdm import tqdm
 from plategen.data.samples import IMAGE_EXTENSIONS
 from plategen.io import write_image_atomic
 
-from ..errors import RunError
+from ..errors import NothingToRead, RunError
 from ..model.decode import greedy_decode
 from ..model.inference import ort_session, reader
 from ..model.preprocess import read_crops, to_input
-from ..model.run import load_decoder, load_model, read_config, shipped_model
+from ..model.run import load_decoder, load_model, read_config, refuse_model, shipped_model
 from .reading import PLATE_MIN_CONFIDENCE, Reading, check_min_confidence
 from .scoring import DEFAULT_BATCH
 
@@ -48,18 +48,48 @@ class PredictReport:
 def collect_images(inputs: list[str | Path]) -> list[Path]:
     """Files as given, folders expanded (recursively, sorted) to their images.
 
-    Raises RunError for a path that does not exist."""
+    Raises RunError for a path that does not exist, and for a model (a run folder, one holding the
+    images found, or a weights file) given where images belong: its curves.png is no plate. Raises
+    NothingToRead when the inputs hold no image at all."""
     found: list[Path] = []
     for item in map(Path, inputs):
+        refuse_model(item, "images", f"to read images with it: lprtrain predict {item} IMAGES")
         if item.is_dir():
-            found += sorted(
+            images = sorted(
                 p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
             )
+            for folder in sorted({p.parent for p in images}):  # a folder of runs, say
+                refuse_model(folder, "images", f"to read images with it: lprtrain predict {folder} IMAGES")
+            found += images
         elif item.is_file():
             found.append(item)
         else:
             raise RunError(f"{item}: no such image or folder")
+    if not found:
+        raise NothingToRead(
+            f"{_named(inputs)}: no images to read (no {', '.join(IMAGE_EXTENSIONS)} file in "
+            f"{'it' if len(inputs) == 1 else 'them'} or below)"
+        )
     return found
+
+
+def _named(inputs: list[str | Path], most: int = 3) -> str:
+    """The inputs as given, for a message: the first `most`, then how many more."""
+    names = ", ".join(map(str, inputs[:most]))
+    return names + (f" and {len(inputs) - most} more" if len(inputs) > most else "")
+
+
+def check_preview_folder(folder: str | Path) -> Path:
+    """`folder` as a Path. Raises RunError naming it when a file stands where it, or one of its
+    parents, must be a folder: found before any crop is read, not at the first preview."""
+    folder = Path(folder)
+    for place in (folder, *folder.parents):
+        if place.exists():
+            if not place.is_dir():
+                what = "it is a file" if place == folder else f"{place} is a file"
+                raise RunError(f"{folder}: cannot write label previews there: {what}, not a folder")
+            break
+    return folder
 
 
 def predict(
@@ -84,12 +114,17 @@ def predict(
     Each row's `rows` says which was read.
     Unreadable images are skipped and reported. `label_preview` = a folder receiving one PNG per
     image: the crop beside the decoder's predicted image label. Raises RunError/WeightsError for a
-    bad run (including one without a decoder when a preview is asked for), ConfigError for a
-    `min_confidence` outside [0, 1].
+    bad run (including one without a decoder when a preview is asked for) or a model given as
+    images, RunError naming the path where a preview cannot be written, ConfigError for a
+    `min_confidence` outside [0, 1], and NothingToRead when nothing was read: no image among the
+    inputs, or every one skipped (the message gives the first reason).
     """
     check_min_confidence(min_confidence)
     if rows not in ROWS:
         raise RunError(f"rows: {rows!r} is not one of {', '.join(ROWS)}")
+    found = collect_images(inputs)
+    if label_preview is not None:
+        label_preview = check_preview_folder(label_preview)
     run = shipped_model() if run is None else run
     model = load_model(run)
     decoder = None
@@ -98,12 +133,13 @@ def predict(
         decoder = load_decoder(_run_dir(run), model, label_size)
     session = ort_session(onnx, config=model.config) if onnx is not None else None
     report = PredictReport()
-    found = collect_images(inputs)
     size = model.config.input_size
     unfolded: dict[int, np.ndarray] | None = {} if rows == "auto" else None
     kept, images = read_crops(
         found, size, report.skipped, rows=None if rows == "auto" else int(rows), unfolded=unfolded
     )
+    if not kept:
+        raise _nothing_read(inputs, report.skipped)
     paths = [found[i] for i in kept]
     read = reader(model, batch_size, session)
     with torch.inference_mode():
@@ -113,13 +149,16 @@ def predict(
                 paths[i : i + batch_size], greedy_decode(read(x), model.config.charset)
             ):
                 reading = Reading(text, conf).to_dict(min_confidence)
-                report.rows.append({"path": str(p), **reading, "rows": 2 if rows == "2" else 1})
+                report.rows.append({"path": str(p), **reading, "rows": 1})
             if decoder is not None:
                 drawn = decoder(model.features(x))[:, 0].clamp(0, 1)  # (B, h, w); the paper's is unbounded
                 for k, p in enumerate(paths[i : i + batch_size]):
-                    out = Path(label_preview) / f"{i + k:05d}_{p.stem}.png"
-                    write_image_atomic(out, preview_image(images[i + k].numpy(), drawn[k].numpy()))
+                    out = label_preview / f"{i + k:05d}_{p.stem}.png"
+                    _write_preview(out, preview_image(images[i + k].numpy(), drawn[k].numpy()))
                     report.previews.append(str(out))
+        if rows == "2":  # every crop was read with its rows side by side: only two-row kinds take it
+            for row in report.rows:
+                row.update(Reading(row["text"], row["confidence"], rows=2).to_dict(min_confidence), rows=2)
         if unfolded:
             _read_unfolded(unfolded, report.rows, read, model.config.charset, batch_size, min_confidence)
     return report
@@ -134,9 +173,26 @@ def _read_unfolded(unfolded: dict[int, np.ndarray], rows, read, charset, batch_s
         chunk = alternatives[i : i + batch_size]
         x = to_input(torch.from_numpy(np.stack([image for _, image in chunk])))
         for (k, _), (text, conf) in zip(chunk, greedy_decode(read(x), charset)):
-            unfolded = Reading(text, conf).to_dict(min_confidence)
+            unfolded = Reading(text, conf, rows=2).to_dict(min_confidence)
             if _rank(unfolded) > _rank(rows[k]):
                 rows[k].update(unfolded, rows=2)
+
+
+def _nothing_read(inputs: list[str | Path], skipped: list[tuple[str, str]]) -> NothingToRead:
+    """The error for inputs whose every image was skipped; the first reason names its file."""
+    why = f"its one image was skipped: {skipped[0][1]}"
+    if len(skipped) > 1:
+        why = f"all {len(skipped)} images were skipped; the first: {skipped[0][1]}"
+    return NothingToRead(f"nothing read from {_named(inputs)}: {why}")
+
+
+def _write_preview(path: Path, image: np.ndarray) -> None:
+    """Write one preview atomically (never half a file). Raises RunError naming `path` and the OS's
+    reason (a full disk, no permission)."""
+    try:
+        write_image_atomic(path, image)
+    except OSError as exc:
+        raise RunError(f"{path}: cannot write label preview ({exc.strerror or exc})") from None
 
 
 def _rank(row: dict) -> tuple:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from plategen.plates.grammar import implied_kind
+from plategen.plates.grammar import KINDS, accepting_kinds
 
 from ..errors import ConfigError
 
@@ -31,16 +31,23 @@ def check_min_confidence(value: float) -> float:
 
 @dataclass(frozen=True)
 class Reading:
-    """A reader's text for one crop and the probability of its best CTC path."""
+    """A reader's text for one crop and the probability of its best CTC path; `rows` 2 when the crop
+    was read with its two rows side by side (`plategen.plates.rows`)."""
 
     text: str
     confidence: float
+    rows: int = 1
 
     @property
     def kind(self) -> str | None:
-        """The kind the text implies (`grammar.implied_kind`: blue for blue/yellow texts), or None
-        when no kind accepts it."""
-        return implied_kind(self.text)
+        """The kind the text implies (the first of `grammar.accepting_kinds`: blue for blue/yellow
+        texts), or None when no kind accepts it. A two-row reading takes a two-row kind (yellow-rear,
+        trailer): a blue plate never has two rows, so a text only one-row kinds accept is invalid
+        there. A crop read as it is may still be a two-row plate squeezed, so any kind may take it."""
+        kinds = accepting_kinds(self.text)
+        if self.rows == 2:
+            kinds = tuple(k for k in kinds if KINDS[k].rows == 2)
+        return kinds[0] if kinds else None
 
     @property
     def valid(self) -> bool:

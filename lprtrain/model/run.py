@@ -135,6 +135,22 @@ def is_model(path: str | Path) -> bool:
     return path.suffix in (".pth", ".safetensors")
 
 
+def refuse_model(path: str | Path, expected: str, hint: str) -> None:
+    """Raise RunError when PATH, given where `expected` belongs (images, data), is a model: a run
+    folder, finished or not (a run's own files in it), or a weights file. The message ends with
+    `hint`: the command that takes it as the model."""
+    path = Path(path)
+    if path.is_dir():
+        if not any((path / f).is_file() for f in (CONFIG_FILE, MODEL_FILE, STATE_FILE, METRICS_FILE)):
+            return
+        what = "a model run"
+    elif path.is_file() and path.suffix in (".pth", ".safetensors"):
+        what = "a weights file"
+    else:
+        return
+    raise RunError(f"{path}: {what}, not {expected}; {hint}")
+
+
 def load_model(source: str | Path | None = None) -> LPRNet:
     """An LPRNet in eval mode from a run folder, a model.safetensors (config.json beside it), or an
     LPRNet_Pytorch .pth checkpoint; None: the shipped model. Raises RunError/WeightsError naming the file."""

@@ -81,6 +81,8 @@ class FitResult:
             if self.best_accuracy is None
             else f"{self.best_accuracy:.4f} (LCR {self.best_lcr:.4f}, step {self.best_step})"
         )
+        if self.best_step == 0:  # fit --init: no step beat the model it started from
+            best += "; no step beat the --init model, which is saved as the best"
         lines = [
             f"trained {self.steps} steps ({self.epoch} epochs, stopped by {self.stopped}) "
             f"on {self.train_samples} samples in {self.seconds:.1f}s ({self.images_per_s:.1f} img/s)",
@@ -256,6 +258,8 @@ class _Trainer:
         self.steps_per_epoch = steps_per_epoch
         start, images, stopped = time.perf_counter(), 0, "epochs"
         self._origin = start - self.state["seconds"]
+        if self.init_summary is not None and self.state["step"] == 0:
+            self._score_start()
         total = run_steps(self.cfg.epochs, self.cfg.max_steps, steps_per_epoch)
         # the schedule's length: a resumed run's own (its max_steps may differ only where it is moot)
         self.schedule_steps = run_steps(self.plan.epochs, self.plan.max_steps, steps_per_epoch)
@@ -388,6 +392,19 @@ class _Trainer:
         if not complete or now - self._plotted >= PLOT_EVERY_S or self._last_epoch():
             plot_curves(self.log.rows, self.out / CURVES_FILE)
             self._plotted = now
+
+    def _score_start(self) -> None:
+        """fit --init: validate the starting model before the first step and keep it as the best (step
+        0), so a fine-tune that only makes it worse (too high a rate, too few steps) hands it back
+        instead of its worse self. Saved with a train state, so the run can be resumed from here."""
+        if not self.d.main or self.select_on not in self.vals:  # no validation samples to score it on
+            return
+        metrics = self._validate()
+        self.state["best"], self.state["best_step"] = [metrics["accuracy"], metrics["lcr"]], 0
+        save_run(self.out, self.heads.lprnet, dict(self.meta), self.heads.decoder)
+        self.state["seconds"] = self._trained_seconds()
+        self._save_state()
+        self.log.flush()
 
     def _validate(self) -> dict:
         """Validate on every source's held-out samples (one metrics row each; a single source's row

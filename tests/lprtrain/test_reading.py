@@ -44,6 +44,22 @@ def test_reading_validity_kind_and_rule(text, confidence, valid, kind, plate):
     }
 
 
+@pytest.mark.parametrize(
+    "text, one_row, two_rows",
+    [
+        ("京AF0236", "blue", "yellow-rear"),  # a blue plate never has two rows
+        ("京AF023挂", "trailer", "trailer"),  # a crop read as it is may be a squeezed two-row plate
+        ("京A1234警", "police", None),  # no two-row kind ends in 警: not a plate text read as two rows
+        ("皖AD12345", "green", None),
+        ("皖A1234", None, None),
+    ],
+)
+def test_a_two_row_reading_takes_a_two_row_kind(text, one_row, two_rows):
+    assert Reading(text, 0.9).kind == one_row
+    two = Reading(text, 0.9, rows=2)
+    assert (two.kind, two.valid, two.is_plate()) == (two_rows, two_rows is not None, two_rows is not None)
+
+
 def test_the_rule_threshold_is_the_given_one():
     assert Reading("皖A12345", 0.3).is_plate(0.2) and not Reading("皖A12345", 0.3).is_plate(0.4)
     assert Reading("皖A12345", 0.0).is_plate(0.0) and not Reading("皖A1234", 1.0).is_plate(0.0)

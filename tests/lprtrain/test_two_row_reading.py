@@ -48,6 +48,18 @@ def test_predict_finds_and_reads_two_row_plates_exactly(crops: Path) -> None:
     assert sum(r["text"] == truth[r["path"]] for r in squeezed) <= 0.3 * COUNT
 
 
+def test_two_row_readings_report_a_two_row_kind(crops: Path) -> None:
+    """`predict --json` said "blue" for yellow-rear plates read as two rows."""
+    index = [json.loads(line) for line in (crops / "index.jsonl").read_text("utf-8").splitlines()]
+    truth = {str(crops / r["crop"]): r for r in index}
+    for rows in ("auto", "2"):
+        read = [r for r in predict(None, [crops], rows=rows).rows if r["rows"] == 2 and r["valid"]]
+        assert len(read) >= 0.8 * COUNT, rows
+        assert {r["kind"] for r in read} <= {"yellow-rear", "trailer"}, rows
+        right = [r for r in read if r["text"] == truth[r["path"]]["text"]]
+        assert all(r["kind"] == truth[r["path"]]["kind"] for r in right), rows
+
+
 def test_onnx_reads_two_row_plates_through_the_same_unfold(crops: Path, tmp_path: Path) -> None:
     export_onnx(shipped_model(), tmp_path / "m.onnx")
     torch_rows = predict(None, [crops]).rows

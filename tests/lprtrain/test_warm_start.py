@@ -115,3 +115,28 @@ def test_a_reader_mapped_onto_every_kinds_charset_reads_as_before(plate_crops, t
     same = sum(p["pred"] == q["pred"] for p, q in zip(a.predictions, b.predictions))
     assert same >= len(a.predictions) - 2, same
     assert a.accuracy > 0.8 and abs(a.accuracy - b.accuracy) <= 0.01
+
+
+def test_a_fine_tune_that_only_hurts_keeps_the_starting_model(shards, tmp_path):
+    """fit --init scores the model it starts from on the run's own validation split, and keeps it as
+    the best unless a step beats it: two steps at a rate that wrecks the weights must hand back the
+    shipped reader as it was (it reads the tiny shards' synthetic plates nearly all right)."""
+    from lprtrain.model.run import SHIPPED_MODEL, load_model
+    from lprtrain.train.config import FitConfig
+    from lprtrain.train.fit import fit
+    from plategen.io import read_jsonl
+
+    shipped = load_model(SHIPPED_MODEL)
+    config = FitConfig(
+        aux="off", batch_size=4, max_steps=1, lr=0.5, device="cpu", threads=2, init=str(SHIPPED_MODEL),
+        context_norm=shipped.config.context_norm, charset=shipped.config.charset,
+    )  # fmt: skip
+    result = fit(shards, tmp_path / "run", config, progress=False)
+    val = [r for r in read_jsonl(tmp_path / "run" / "metrics.jsonl") if r["kind"] == "val"]
+    assert [r["step"] for r in val] == [0, 1]
+    assert val[0]["accuracy"] > val[1]["accuracy"], val  # the fine-tune did get worse
+    assert (result.best_step, result.best_accuracy) == (0, val[0]["accuracy"])
+    assert "no step beat the --init model" in result.summary()
+    kept = load_model(tmp_path / "run").state_dict()
+    for k, v in shipped.state_dict().items():
+        torch.testing.assert_close(kept[k], v, msg=k)
