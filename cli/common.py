@@ -35,6 +35,35 @@ def _is_library_error(exc: Exception) -> bool:
     return errors is not None and isinstance(exc, errors.LprtrainError)
 
 
+def options_once(command: click.Command) -> click.Command:
+    """Decorator, over `@click.command`: a value option given twice is a usage error naming it (click
+    keeps the last value silently, so `--kinds blue --kinds police` would draw police plates alone).
+    Repeatable options (multiple, count) and flags are left as they are."""
+    make_parser = command.make_parser
+
+    def checked_parser(ctx: click.Context):
+        parser = make_parser(ctx)
+        parse = parser.parse_args
+
+        def parse_once(args: list[str]):
+            opts, rest, order = parse(args)
+            seen = set()
+            for param in order:  # one entry per occurrence on the command line
+                repeatable = (
+                    param.multiple or getattr(param, "count", False) or getattr(param, "is_flag", False)
+                )
+                if isinstance(param, click.Option) and not repeatable and param.name in seen:
+                    raise click.UsageError(f"{param.opts[0]} given twice; give it once", ctx)
+                seen.add(param.name)
+            return opts, rest, order
+
+        parser.parse_args = parse_once
+        return parser
+
+    command.make_parser = checked_parser
+    return command
+
+
 def default_workers() -> int:
     return os.cpu_count() or 1
 

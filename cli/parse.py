@@ -9,9 +9,10 @@ from plategen.data.ccpd import plate_dict
 from plategen.errors import FilenameError
 from plategen.io import read_text
 
-from .common import library_errors
+from .common import library_errors, options_once
 
 
+@options_once
 @click.command("parse")
 @click.argument("names", nargs=-1)
 @click.option(

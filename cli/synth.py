@@ -7,10 +7,11 @@ import click
 
 from plategen.synth.stage import SynthConfig, synthesize
 
-from .common import library_errors, workers_option
+from .common import library_errors, options_once, workers_option
 from .options import config_options, param_option
 
 
+@options_once
 @click.command("synth")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--count", type=click.IntRange(min=1), required=True, help="Number of photos to write.")
@@ -26,21 +27,30 @@ from .options import config_options, param_option
 )
 @click.option("--plate-font-only", is_flag=True, help="Draw letters and digits with --font alone.")
 @workers_option
-def synth(out: Path, count: int, seed: int, config: SynthConfig, plate_font_only: bool, workers: int) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Start over: delete the photos an earlier run made in OUT, whatever its settings.",
+)
+def synth(
+    out: Path, count: int, seed: int, config: SynthConfig, plate_font_only: bool, workers: int, force: bool
+) -> None:
     """Write synthetic CCPD-format photos whose filenames are their annotations.
 
     Each photo shows a rendered plate of one of the GA 36 kinds (blue, yellow, coach, police,
     embassy, consulate, hk, macau, green, green-large; two-row yellow-rear and trailer) warped at
     a random perspective into a random background, with random lighting, blur, noise and JPEG
-    quality. Photos already in OUT are kept, so a re-run resumes. `plategen crop` accepts OUT
-    unchanged; names of kinds CCPD cannot spell use the extended name format (README).
+    quality. OUT/synth.json records the settings: a re-run with the same ones resumes (a larger
+    --count adds photos), other settings are an error (synth into another folder, or start over
+    with --force). `plategen crop` accepts OUT unchanged; names of kinds CCPD cannot spell use the
+    extended name format (README).
 
     Example: plategen synth data/synth --count 200 --seed 0 --kinds blue:3,yellow,police
     """
     with library_errors():
         if plate_font_only:
             config = dataclasses.replace(config, latin_fonts=())
-        report = synthesize(out, count, seed, config, workers=workers)
+        report = synthesize(out, count, seed, config, workers=workers, force=force)
     click.echo(report.summary())
     if report.failed:
         index, reason = report.failed[0]

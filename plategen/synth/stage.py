@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,14 +20,15 @@ import numpy as np
 
 from ..config import setting
 from ..data.ccpd import CCPD_CHARSET, DEFAULT_KINDS, PlateName, encode_text, format_name
-from ..errors import ConfigError, FontCoverageError, PlategenError
-from ..io import write_bytes_atomic
+from ..errors import ConfigError, FontCoverageError, PlategenError, WriteError
+from ..io import check_writable, write_bytes_atomic, write_error, write_json_atomic
 from ..plates import grammar
 from ..plates.fonts import bundled_latin_fonts, check_coverage, resolve_font
 from ..plates.grammar import DEFAULT_MIX, KINDS, TextPrior, format_mix, parse_mix
 from ..pool import pool_map
 from .plate import render_plate
 from .scene import Tone, background, degrade, paste_plate
+from .settings import SETTINGS_NAME, check_settings, start_over, synth_settings
 
 _CROP_WIDTH = 94  # blur and noise are specified at the scale of a standard 94-px crop
 
@@ -327,6 +329,8 @@ def _work(job: tuple[int, int, SynthConfig, Path, tuple[Path, ...]]) -> tuple[in
             return index, plan.name, "existing", plan.kind
         write_bytes_atomic(out / plan.name, render_image(plan, seed, config, font, tuple(latin_fonts)))
         return index, plan.name, "written", plan.kind
+    except WriteError:
+        raise  # a full disk or a read-only OUT is no bad image: every photo after it would fail too
     except (PlategenError, cv2.error, ValueError, OSError) as exc:
         return index, "", f"{type(exc).__name__}: {exc}", ""
 
@@ -369,11 +373,14 @@ def synthesize(
     config: SynthConfig = SynthConfig(),
     workers: int = 1,
     progress: bool = True,
+    force: bool = False,
 ) -> SynthReport:
     """Write `count` synthetic CCPD photos to `out`; images already there are kept (resume).
 
-    Returns a SynthReport. Raises ConfigError for a bad count/seed/workers, FontError or
-    FontCoverageError for a font that is missing or lacks plate characters.
+    OUT/synth.json records the settings; a re-run must repeat them (a larger count extends the run).
+    `force` starts over: the photos an earlier run recorded in OUT are deleted, whatever its settings.
+    Returns a SynthReport. Raises ConfigError for a bad count/seed/workers or OUT's photos made with
+    other settings, FontError or FontCoverageError for a font that is missing or lacks plate characters.
     """
     if count < 0:
         raise ConfigError(f"count: {count!r} must be >= 0")
@@ -387,12 +394,25 @@ def synthesize(
     latin = bundled_latin_fonts() if config.latin_fonts is None else config.latin_fonts
     fonts = (font,) + tuple(check_coverage([latin_needed], resolve_font(f)) for f in latin)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    check_writable(out / SETTINGS_NAME)
+    settings = synth_settings(config, seed, fonts)
+    if force:
+        start_over(out)
+    else:
+        check_settings(out, settings)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(out, exc) from None
+    # recorded before the first photo, so that a run stopped half-way is resumed only as it began
+    write_json_atomic(out / SETTINGS_NAME, settings)
     for stale in out.glob(".*.part.jpg"):  # left by a killed run; ours by construction
         stale.unlink(missing_ok=True)
     report, start = SynthReport(out=out), time.perf_counter()
-    jobs = [(seed, i, config, out, fonts) for i in range(count)]
-    results = pool_map(_work, jobs, workers, chunksize=8, desc="synth", unit="img", progress=progress)
+    results = pool_map(
+        _work, _jobs(seed, count, config, out, fonts), workers, chunksize=8, total=count,
+        desc="synth", unit="img", progress=progress,
+    )  # fmt: skip
     for index, _name, status, kind in results:
         if status == "written":
             report.written += 1
@@ -404,6 +424,11 @@ def synthesize(
         report.kinds[kind] = report.kinds.get(kind, 0) + 1
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _jobs(seed: int, count: int, config: SynthConfig, out: Path, fonts: tuple[Path, ...]) -> Iterator[tuple]:
+    """The tasks, made as the pool takes them: a list of 10**9 would fill memory before the first photo."""
+    return ((seed, i, config, out, fonts) for i in range(count))
 
 
 __all__ = [

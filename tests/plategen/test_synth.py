@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
+import time
+import tracemalloc
+from collections.abc import Sized
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +21,7 @@ from plategen.errors import ConfigError, FontError
 from plategen.io import read_image
 from plategen.plates.fonts import bundled_latin_fonts, resolve_font
 from plategen.plates.grammar import KINDS, parse_mix
+from plategen.pool import pool_map
 from plategen.synth.plate import draw_style, render_plate
 from plategen.synth.stage import SynthConfig, kind_of, plan_image, synthesize
 
@@ -316,3 +322,87 @@ def test_every_kind_is_drawn_in_its_own_colours_with_its_special_character(kind:
                 int
             )
             assert ((cell[..., 2] > cell[..., 1] + 60) & (cell[..., 2] > cell[..., 0] + 60)).mean() < 0.01
+
+
+@pytest.mark.parametrize(
+    "change, setting",
+    [
+        ({"seed": 2}, "seed 1, this run asks for 2"),
+        ({"config": replace(SMALL, kinds="blue")}, "kinds blue:0.5,green:0.5, this run asks for blue:1"),
+        (
+            {"config": replace(SMALL, kinds="green,blue")},
+            "kinds blue:0.5,green:0.5, this run asks for green:0.5,blue",
+        ),
+        ({"config": replace(SMALL, max_yaw=10.0)}, "max_yaw 25.0, this run asks for 10.0"),
+        ({"config": replace(SMALL, latin_fonts=())}, 'latin_fonts ["PlateLatinCondensed-Regular.ttf", '),
+    ],
+)
+def test_a_rerun_with_other_settings_is_refused_naming_the_setting(
+    tmp_path: Path, change: dict, setting: str
+) -> None:
+    """Before, a re-run with other settings wrote its photos next to the first run's: one folder, two
+    data sets. A larger count, other workers or another charset change no photo: they resume."""
+    synthesize(tmp_path, 2, 1, SMALL, progress=False)
+    again = {"count": 3, "seed": 1, "config": replace(SMALL, charset="ccpd"), "workers": 2}
+    assert synthesize(tmp_path, **again, progress=False).existing == 2
+    with pytest.raises(ConfigError) as err:
+        synthesize(tmp_path, **{**again, **change}, progress=False)
+    assert str(err.value).startswith(f"{tmp_path}: its photos were made with {setting}")
+    assert str(err.value).endswith(
+        "synth into another folder, repeat the first run's settings, or pass --force to start over"
+    )
+    assert len(files(tmp_path)) == 3
+
+
+def test_the_same_mix_spelled_otherwise_resumes(tmp_path: Path) -> None:
+    synthesize(tmp_path, 2, 1, replace(SMALL, kinds="blue:2,green"), progress=False)
+    again = synthesize(tmp_path, 2, 1, replace(SMALL, kinds="blue:4, green:2"), progress=False)
+    assert (again.written, again.existing) == (0, 2)
+
+
+def test_force_starts_over_and_leaves_other_files_alone(tmp_path: Path) -> None:
+    synthesize(tmp_path, 3, 1, SMALL, progress=False)
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "holiday.jpg").write_bytes(b"not a CCPD name")
+    report = synthesize(tmp_path, 2, 5, replace(SMALL, kinds="green"), progress=False, force=True)
+    assert (report.written, report.existing) == (2, 0)
+    names = {p.name for p in files(tmp_path)} - {"holiday.jpg"}
+    assert len(names) == 2 and all(parse_name(n).kind == "green" for n in names)
+    assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / "holiday.jpg").exists()
+    assert json.loads((tmp_path / "synth.json").read_text())["seed"] == 5
+
+
+def test_force_deletes_nothing_in_a_folder_synth_did_not_make(tmp_path: Path) -> None:
+    photo = tmp_path / plan_image(0, 0, SMALL).name.replace("000000000", "999999999")
+    photo.write_bytes(b"someone's photo")
+    synthesize(tmp_path, 1, 0, SMALL, progress=False, force=True)
+    assert photo.read_bytes() == b"someone's photo"
+
+
+def test_the_pool_streams_a_task_stream_without_holding_it() -> None:
+    """`synth --count 10**9` made a list of 10**9 tasks (and Pool.imap drains a generator) before the
+    first photo: 4 GB and a minute for 10**8. A stream of 10**9 tasks must give its first results at
+    once, in order, in little memory."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    results = pool_map(abs, (-i for i in range(10**9)), 2, chunksize=8, total=10**9, progress=False)
+    first = list(itertools.islice(results, 200))
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    results.close()  # stops the workers
+    assert first == list(range(200))
+    assert seconds < 20 and peak < 5_000_000, (seconds, peak)
+
+
+def test_synthesize_hands_the_pool_a_stream_of_tasks(tmp_path: Path, monkeypatch) -> None:
+    seen = {}
+
+    def fake_pool_map(fn, tasks, workers, **options):
+        seen["tasks"], seen["total"] = tasks, options["total"]
+        return iter(())
+
+    monkeypatch.setattr("plategen.synth.stage.pool_map", fake_pool_map)
+    synthesize(tmp_path, 10**9, 0, SMALL, progress=False)
+    assert seen["total"] == 10**9 and not isinstance(seen["tasks"], Sized)
+    assert next(iter(seen["tasks"]))[:2] == (0, 0)

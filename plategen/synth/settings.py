@@ -1,0 +1,83 @@
+"""What a `synth` run's photos were made with (OUT/synth.json), and the refusal to resume into OUT with
+other settings, as `plategen crop` refuses: one folder holding photos of two kind mixes or seeds is a
+data set nobody asked for. `force` starts over."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..data.ccpd import parse_name
+from ..errors import ConfigError, FilenameError
+from ..io import read_text
+from ..plates.grammar import format_mix
+
+if TYPE_CHECKING:
+    from .stage import SynthConfig
+
+SETTINGS_NAME = "synth.json"
+
+
+def synth_settings(config: SynthConfig, seed: int, fonts: tuple[Path, ...]) -> dict:
+    """What OUT's photos depend on, as OUT/synth.json holds it: the seed and every SynthConfig field
+    but the charset (a check, not a look), the kinds as their shares in order (blue:2,police is
+    blue:4,police:2) and the fonts by file name (the default Latin fonts are the same fonts named)."""
+    fields = json.loads(json.dumps(asdict(config), default=str))
+    del fields["charset"], fields["latin_fonts"]
+    fields["kinds"] = [[name, share] for name, share in config.mix.items()]
+    fields["font"] = fonts[0].name
+    return {"seed": seed, **fields, "latin_fonts": [f.name for f in fonts[1:]]}
+
+
+def check_settings(out: Path, settings: dict) -> None:
+    """Refuse to resume into OUT with other settings than its photos were made with (OUT/synth.json):
+    the folder would mix two runs' kinds or seeds. Raises ConfigError naming the setting and both
+    values, or naming synth.json when it is not a settings record."""
+    path = out / SETTINGS_NAME
+    if not path.is_file():
+        return  # a new OUT (or one made before synth.json existed: nothing to compare with)
+    made = _read_settings(path)
+    for name, value in settings.items():
+        if name in made and made[name] != value:
+            raise ConfigError(
+                f"{out}: its photos were made with {name} {_shown(made[name])}, this run asks for "
+                f"{_shown(value)}; synth into another folder, repeat the first run's settings, or pass "
+                "--force to start over"
+            )
+
+
+def _read_settings(path: Path) -> dict:
+    try:
+        made = json.loads(read_text(path, "synth settings", ConfigError))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: synth settings are not valid JSON ({exc.msg})") from None
+    if not isinstance(made, dict):
+        raise ConfigError(f"{path}: synth settings must be a JSON object, got {type(made).__name__}")
+    return made
+
+
+def _shown(value) -> str:
+    if isinstance(value, list) and value and all(isinstance(v, list) and len(v) == 2 for v in value):
+        return format_mix(dict(value))  # the kinds, as --kinds takes them
+    return json.dumps(value, ensure_ascii=False)
+
+
+def start_over(out: Path) -> None:
+    """Delete what an earlier run wrote in OUT: its photos (CCPD-named JPEGs) and OUT/synth.json.
+    Only a folder with a synth.json is synth's: any other is left alone."""
+    path = out / SETTINGS_NAME
+    if not path.is_file():
+        return
+    _read_settings(path)  # a synth.json that is not one is no proof that OUT is synth's
+    for photo in out.glob("*.jpg"):
+        try:
+            parse_name(photo.name)
+        except FilenameError:
+            continue
+        photo.unlink(missing_ok=True)
+    path.unlink()
+
+
+__all__ = ["SETTINGS_NAME", "synth_settings", "check_settings", "start_over"]
