@@ -280,6 +280,65 @@ MUTATIONS = (
         ("tests/plategen/test_validate.py", "tests/cli/test_validate_cli.py"),
     ),
     # issue 26 (crop, align, render-labels) mutations go here
+    Mutation(
+        "render-labels replaces shards made with another alignment",
+        "plategen/labels/settings.py",
+        'if isinstance(before, dict) and before.get("sha256") != now["sha256"]:',
+        "if False:",
+        ("tests/cli/test_write_failures.py",),
+    ),
+    Mutation(
+        "align takes an unknown --layout-key",
+        "plategen/align/stage.py",
+        'if key is None or any(s.fields.get(key) not in (None, "") for s in samples):',
+        "if True:",
+        ("tests/cli/test_write_failures.py",),
+    ),
+    Mutation(
+        "align on other crops overwrites a good alignment",
+        "plategen/align/settings.py",
+        "    if not same_input(before, now):",
+        "    if False:",
+        ("tests/cli/test_write_failures.py",),
+    ),
+    Mutation(
+        "crop counts a full disk as a bad input",
+        "plategen/crop/stage.py",
+        "    except WriteError:\n        raise  # a full disk is no bad input",
+        "    except ZeroDivisionError:\n        raise  # a full disk is no bad input",
+        ("tests/cli/test_write_failures.py",),
+    ),
+    Mutation(
+        "a failed atomic write is a traceback",
+        "plategen/io.py",
+        "        if isinstance(exc, OSError):\n            raise write_error(path, exc) from exc\n",
+        "",
+        ("tests/cli/test_write_failures.py",),
+    ),
+    Mutation(
+        "align --show writes alignment.json before its figure",
+        "plategen/align/stage.py",
+        "        result.figure = draw_alignment(result, out.with_name(FIGURE_NAME), show=show)\n"
+        "    result.alignment.save(out)\n",
+        "        result.alignment.save(out)\n"
+        "        result.figure = draw_alignment(result, out.with_name(FIGURE_NAME), show=show)\n"
+        "    result.alignment.save(out)\n",
+        ("tests/cli/test_write_failures.py",),
+    ),
+    Mutation(
+        "crop --force keeps the crops of the run before",
+        "plategen/crop/stage.py",
+        "            _start_over(out, items)\n",
+        "            pass\n",
+        ("tests/cli/test_write_failures.py",),
+    ),
+    Mutation(
+        "a skip line names the crop twice",
+        "plategen/align/mean_image.py",
+        "skipped.append((path, reason(exc, path)))",
+        "skipped.append((path, str(exc)))",
+        ("tests/cli/test_write_failures.py", "tests/cli/test_align_cli.py"),
+    ),
     # issue 26 (synth, parse, plategen CLI) mutations go here
     # issue 26 (predict, fit --init, docs) mutations go here
 )

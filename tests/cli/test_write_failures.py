@@ -165,7 +165,7 @@ def test_align_show_on_a_full_disk_keeps_the_alignment_before_it(tmp_path, plate
     good = out.read_bytes()
     with monkeypatch.context() as m:
         full_disk(m, lambda path: path.suffix == ".png")
-        failed = align(plates, out, "--show")
+        failed = align(plates, out, "--show", "--min-images", "5", "--force")  # would replace `good`
     assert failed.exit_code == 1
     assert error_line(failed) == f"Error: {tmp_path / 'alignment.png'}: cannot write: {FULL}"
     assert out.read_bytes() == good and not list(tmp_path.glob(".*"))
