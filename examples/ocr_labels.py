@@ -7,12 +7,12 @@
    word group gets uniform boxes across the measured text band (`spread`).
 3. `render_labels`: training shards with an image label per crop, and a preview contact sheet.
 
-    .venv/bin/python examples/ocr_labels.py [OUT]
+    .venv/bin/python examples/ocr_labels.py [OUT] [--seed N]     (--help for the options)
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 import tempfile
 from pathlib import Path
 
@@ -50,10 +50,10 @@ def make_dataset(root: Path, seed: int = 0) -> Path:
     return manifest
 
 
-def main(out: Path) -> None:
+def main(out: Path, seed: int = 0) -> None:
     crops = out / "crops"
     crops.mkdir(parents=True, exist_ok=True)
-    manifest = make_dataset(crops)
+    manifest = make_dataset(crops, seed)
     result = align_images(crops, AlignConfig(spread=True), workers=1, progress=False, manifest=manifest)
     for warning in result.warnings:
         print("warning:", warning)
@@ -80,5 +80,27 @@ def main(out: Path) -> None:
     print(f"preview:   {out / 'shards' / 'preview.png'}")
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Image labels for a non-plate OCR dataset: make 52 text-line crops, align them, "
+        "render training shards with an image label per crop.",
+        epilog="Example: python examples/ocr_labels.py out/ocr --seed 1",
+    )
+    parser.add_argument(
+        "out",
+        nargs="?",
+        type=Path,
+        help="Folder for crops/, alignment.json and shards/ (default: a new temporary one).",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="Seed of the made-up dataset (default: 0).")
+    args = parser.parse_args(argv)
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        parser.error(f"OUT {str(args.out)!r} is a file, not a folder")
+    if args.seed < 0:
+        parser.error(f"--seed {args.seed} must be >= 0")
+    return args
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="ocr_labels_")))
+    args = parse_args()
+    main(args.out or Path(tempfile.mkdtemp(prefix="ocr_labels_")), args.seed)
