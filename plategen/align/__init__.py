@@ -3,6 +3,6 @@
 
 from .config import AlignConfig
 from .layout import Alignment, Layout
-from .stage import AlignResult, align_images
+from .stage import AlignResult, align_dataset, align_images
 
-__all__ = ["AlignConfig", "Alignment", "Layout", "AlignResult", "align_images"]
+__all__ = ["AlignConfig", "Alignment", "Layout", "AlignResult", "align_images", "align_dataset"]
