@@ -340,6 +340,93 @@ MUTATIONS = (
         ("tests/cli/test_write_failures.py", "tests/cli/test_align_cli.py"),
     ),
     # issue 26 (synth, parse, plategen CLI) mutations go here
+    Mutation(
+        "--kinds takes a kind named twice",
+        "plategen/plates/grammar.py",
+        "        if name in mix:  # summing would hide a typo",
+        "        if False:  # summing would hide a typo",
+        ("tests/plategen/test_grammar.py::test_the_kinds_mix_parses_and_refuses_bad_items",),
+    ),
+    Mutation(
+        "--kinds takes an empty weight as 1",
+        "plategen/plates/grammar.py",
+        "        if colon and not raw:",
+        "        if False:",
+        ("tests/plategen/test_grammar.py::test_the_kinds_mix_parses_and_refuses_bad_items",),
+    ),
+    Mutation(
+        "--kinds weights whose sum overflows give every kind a share of 0",
+        "plategen/plates/grammar.py",
+        '    if total == float("inf"):',
+        "    if False:",
+        ("tests/plategen/test_grammar.py::test_the_kinds_mix_normalises_any_finite_weights",),
+    ),
+    Mutation(
+        "synth keeps the last of an option given twice",
+        "cli/synth.py",
+        "@options_once\n",
+        "",
+        ("tests/cli/test_synth_cli.py::test_bad_arguments_are_usage_errors",),
+    ),
+    Mutation(
+        "parse takes a text no kind accepts as blue",
+        "plategen/data/ccpd.py",
+        "    _check_ccpd_text(plate.text, len(plate.indices), name)\n",
+        "",
+        ("tests/plategen/test_ccpd.py",),
+    ),
+    Mutation(
+        "parse holds CCPD names to Appendix A's issuing letters",
+        "plategen/data/ccpd.py",
+        "    reasons = [why_not(text, KINDS[k], rules=False) for k in CCPD_KINDS[length]]",
+        "    reasons = [why_not(text, KINDS[k]) for k in CCPD_KINDS[length]]",
+        ("tests/plategen/test_ccpd.py",),
+    ),
+    Mutation(
+        "library_errors imports lprtrain",
+        "cli/common.py",
+        "    if isinstance(exc, PlategenError):\n",
+        "    import lprtrain.errors  # noqa: F401\n    if isinstance(exc, PlategenError):\n",
+        ("tests/plategen/test_no_torch.py",),
+    ),
+    Mutation(
+        "synth resumes into a folder made with other settings",
+        "plategen/synth/stage.py",
+        "    else:\n        check_settings(out, settings)\n",
+        "    else:\n        pass\n",
+        ("tests/plategen/test_synth.py::test_a_rerun_with_other_settings_is_refused_naming_the_setting",),
+    ),
+    Mutation(
+        "synth --force keeps the old photos",
+        "plategen/synth/settings.py",
+        "        photo.unlink(missing_ok=True)",
+        "        pass",
+        ("tests/plategen/test_synth.py::test_force_starts_over_and_leaves_other_files_alone",),
+    ),
+    Mutation(
+        "synth builds every task before the first photo",
+        "plategen/synth/stage.py",
+        "    return ((seed, i, config, out, fonts) for i in range(count))",
+        "    return [(seed, i, config, out, fonts) for i in range(count)]",
+        ("tests/plategen/test_synth.py::test_synthesize_hands_the_pool_a_stream_of_tasks",),
+    ),
+    Mutation(
+        "the pool drains a task stream before the first result",
+        "plategen/pool.py",
+        "        if not isinstance(tasks, Sequence):  # a stream",
+        "        if not isinstance(tasks, Sequence):\n            tasks = list(tasks)\n        if 0:  # a",
+        (
+            "tests/plategen/test_pool.py",
+            "tests/plategen/test_synth.py::test_the_pool_streams_a_task_stream_without_holding_it",
+        ),
+    ),
+    Mutation(
+        "progress bars redraw into a log file",
+        "plategen/pool.py",
+        "        return LogProgress(total, desc, unit, file, initial)\n",
+        "        return tqdm(total=total, desc=desc, unit=unit, file=file)\n",
+        ("tests/plategen/test_pool.py",),
+    ),
     # issue 26 (predict, fit --init, docs) mutations go here
 )
 
