@@ -428,6 +428,83 @@ MUTATIONS = (
         ("tests/plategen/test_pool.py",),
     ),
     # issue 26 (predict, fit --init, docs) mutations go here
+    Mutation(
+        "predict exits 0 when it read nothing",
+        "lprtrain/evaluation/predict.py",
+        "    if not kept:\n        raise _nothing_read(inputs, report.skipped)\n",
+        "",
+        ("tests/cli/test_predict_errors.py",),
+    ),
+    Mutation(
+        "predict exits 0 on a folder without images",
+        "lprtrain/evaluation/predict.py",
+        "    if not found:\n        raise NothingToRead(",
+        "    if False:\n        raise NothingToRead(",
+        ("tests/cli/test_predict_errors.py",),
+    ),
+    Mutation(
+        "predict reads a model given as images",
+        "lprtrain/evaluation/predict.py",
+        '        refuse_model(item, "images", f"to read images with it: lprtrain predict {item} IMAGES")\n',
+        "",
+        ("tests/cli/test_predict_errors.py",),
+    ),
+    Mutation(
+        "eval reads a run folder as data",
+        "cli/eval.py",
+        '        refuse_model(data, "data", f"to evaluate it: lprtrain eval {data} DATA")\n',
+        "",
+        ("tests/cli/test_predict_errors.py",),
+    ),
+    Mutation(
+        "predict never checks the label-preview folder",
+        "lprtrain/evaluation/predict.py",
+        "        label_preview = check_preview_folder(label_preview)",
+        "        label_preview = Path(label_preview)",
+        ("tests/cli/test_predict_errors.py",),
+    ),
+    Mutation(
+        "a failed label-preview write is not named",
+        "lprtrain/evaluation/predict.py",
+        '    except OSError as exc:\n        raise RunError(f"{path}: cannot write label preview',
+        '    except KeyError as exc:\n        raise RunError(f"{path}: cannot write label preview',
+        ("tests/cli/test_predict_errors.py",),
+    ),
+    Mutation(
+        "a two-row reading reports a one-row kind",
+        "lprtrain/evaluation/reading.py",
+        "        if self.rows == 2:",
+        "        if False:",
+        ("tests/lprtrain/test_reading.py", "tests/lprtrain/test_two_row_reading.py"),
+    ),
+    Mutation(
+        "predict --rows 2 keeps the one-row kind",
+        "lprtrain/evaluation/predict.py",
+        '        if rows == "2":  # every crop',
+        "        if False:  # every crop",
+        ("tests/lprtrain/test_two_row_reading.py::test_two_row_readings_report_a_two_row_kind",),
+    ),
+    Mutation(
+        "fit --init never scores its start",
+        "lprtrain/train/fit.py",
+        "            self._score_start()\n",
+        "            pass\n",
+        ("tests/lprtrain/test_warm_start.py",),
+    ),
+    Mutation(
+        "the model card gives the 68-class LPRNet's parameters",
+        "lprtrain/models/default/MODEL_CARD.md",
+        "An LPRNet (0.467 M parameters",
+        "An LPRNet (0.45 M parameters",
+        ("tests/test_documents.py",),
+    ),
+    Mutation(
+        "the README's plate table writes the separator dot",
+        "README.md",
+        "| 粤Z1234港 / 粤Z1234澳 |",
+        "| 粤Z·1234港 / 粤Z·1234澳 |",
+        ("tests/test_documents.py",),
+    ),
 )
 
 # Printed by the copy's interpreter: where it imports each package from.
