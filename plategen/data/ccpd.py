@@ -185,6 +185,8 @@ def parse_name(path: str | PurePath) -> PlateName:
     annotation (e.g. `ccpd_np` images, a truncated field, an index out of range, a non-number).
     """
     name = PurePath(path).name
+    if not name:  # "" or a path ending in "/": the message would otherwise begin with ": "
+        raise FilenameError(f"{str(path)!r}: not a CCPD annotation: no file name")
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""

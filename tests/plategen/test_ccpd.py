@@ -106,6 +106,7 @@ def test_all_real_names_parse_and_round_trip(ccpd_splits) -> None:
             "hold (blue: character 4 is '警', expected a serial letter or digit)",
         ),
         (NAME.replace("0_0_22", "31_0_22"), "text '警AY339S' is not a plate a name without field 8"),
+        ("", "'': not a CCPD annotation: no file name"),
         (NAME.replace("_33_16", "_33_34"), "(blue plates have 7 characters, not 6)"),  # CCPD's "no character"
         (GREEN.replace("0_0_3_24", "0_0_25_24"), "(green: character 3 is '1', expected D or F; green-large:"),
         (
