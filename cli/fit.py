@@ -48,7 +48,8 @@ def fit(sources: tuple, out: Path, config: FitConfig) -> None:
 
     Several sources: --data synth=shards/:1 --data real=realshards/:3 draws a quarter of every
     batch from synth and three quarters from real; each is validated on its own, and --select-on
-    names the one whose accuracy keeps the best model. --init starts from a trained model.
+    names the one whose accuracy keeps the best model. --init starts from a trained model, which is
+    validated first and stays the best model unless a step beats it.
 
     Defaults are the paper's Table 1. Writes model.safetensors (best epoch, no decoder),
     decoder.safetensors, config.json, train_state.pt, metrics.jsonl and curves.png. For several

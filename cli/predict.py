@@ -63,8 +63,9 @@ def predict(
     also `kind` (the kind the text implies, null when invalid; blue stands for blue or yellow, which
     only colour tells apart) and `plate`: valid and at least --min-confidence, the rule that keeps
     non-plates (noise, walls, blank frames) out, and `rows`: 2 where the crop was read as a two-row
-    plate (yellow-rear, trailer), its rows set side by side. Unreadable images, and with --rows 2
-    crops without two rows, are skipped and listed on stderr.
+    plate, its rows set side by side (its kind is then yellow-rear or trailer). Unreadable images,
+    and with --rows 2 crops without two rows, are skipped and listed on stderr; when nothing at all
+    was read, that is an error (exit 1).
 
     Example: lprtrain predict runs/alt crops/ --label-preview previews/
     """
