@@ -5,30 +5,14 @@ data set nobody asked for. `force` starts over."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..data.ccpd import parse_name
 from ..errors import ConfigError, FilenameError
 from ..io import read_text
 from ..plates.grammar import format_mix
 
-if TYPE_CHECKING:
-    from .stage import SynthConfig
-
 SETTINGS_NAME = "synth.json"
-
-
-def synth_settings(config: SynthConfig, seed: int, fonts: tuple[Path, ...]) -> dict:
-    """What OUT's photos depend on, as OUT/synth.json holds it: the seed and every SynthConfig field
-    but the charset (a check, not a look), the kinds as their shares in order (blue:2,police is
-    blue:4,police:2) and the fonts by file name (the default Latin fonts are the same fonts named)."""
-    fields = json.loads(json.dumps(asdict(config), default=str))
-    del fields["charset"], fields["latin_fonts"]
-    fields["kinds"] = [[name, share] for name, share in config.mix.items()]
-    fields["font"] = fonts[0].name
-    return {"seed": seed, **fields, "latin_fonts": [f.name for f in fonts[1:]]}
 
 
 def check_settings(out: Path, settings: dict) -> None:
@@ -80,4 +64,4 @@ def start_over(out: Path) -> None:
     path.unlink()
 
 
-__all__ = ["SETTINGS_NAME", "synth_settings", "check_settings", "start_over"]
+__all__ = ["SETTINGS_NAME", "check_settings", "start_over"]

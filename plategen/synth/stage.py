@@ -9,10 +9,11 @@ blur, noise, a colour cast and JPEG compression. Every image has its own generat
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import cv2
@@ -28,7 +29,7 @@ from ..plates.grammar import DEFAULT_MIX, KINDS, TextPrior, format_mix, parse_mi
 from ..pool import pool_map
 from .plate import render_plate
 from .scene import Tone, background, degrade, paste_plate
-from .settings import SETTINGS_NAME, check_settings, start_over, synth_settings
+from .settings import SETTINGS_NAME, check_settings, start_over
 
 _CROP_WIDTH = 94  # blur and noise are specified at the scale of a standard 94-px crop
 
@@ -431,6 +432,17 @@ def _jobs(seed: int, count: int, config: SynthConfig, out: Path, fonts: tuple[Pa
     return ((seed, i, config, out, fonts) for i in range(count))
 
 
+def synth_settings(config: SynthConfig, seed: int, fonts: tuple[Path, ...]) -> dict:
+    """What OUT's photos depend on, as OUT/synth.json holds it: the seed and every SynthConfig field
+    but the charset (a check, not a look), the kinds as their shares in order (blue:2,police is
+    blue:4,police:2) and the fonts by file name (the default Latin fonts are the same fonts named)."""
+    fields = json.loads(json.dumps(asdict(config), default=str))
+    del fields["charset"], fields["latin_fonts"]
+    fields["kinds"] = [[name, share] for name, share in config.mix.items()]
+    fields["font"] = fonts[0].name
+    return {"seed": seed, **fields, "latin_fonts": [f.name for f in fonts[1:]]}
+
+
 __all__ = [
     "SynthConfig",
     "SynthReport",
@@ -441,4 +453,5 @@ __all__ = [
     "random_text",
     "kind_of",
     "check_kind_coverage",
+    "synth_settings",
 ]
