@@ -34,6 +34,10 @@ class DependencyError(LprtrainError):
     """An optional dependency is missing; the message names the pip extra to install."""
 
 
+class QuantizationError(LprtrainError):
+    """An int8 model reads worse than its fp32 model by more than allowed (names the loss and data)."""
+
+
 class NothingToRead(LprtrainError):
     """The inputs given to read hold nothing that could be read (names them, and why)."""
 
@@ -47,4 +51,5 @@ __all__ = [
     "TrainingError",
     "DependencyError",
     "NothingToRead",
+    "QuantizationError",
 ]
