@@ -39,6 +39,9 @@ def options_once(command: click.Command) -> click.Command:
     """Decorator, over `@click.command`: a value option given twice is a usage error naming it (click
     keeps the last value silently, so `--kinds blue --kinds police` would draw police plates alone).
     Repeatable options (multiple, count) and flags are left as they are."""
+    if getattr(command, "_options_once", False):  # already checked (decorated, then added to a group)
+        return command
+    command._options_once = True
     make_parser = command.make_parser
 
     def checked_parser(ctx: click.Context):

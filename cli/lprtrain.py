@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .common import options_once
 from .compare import compare
 from .eval import eval_
 from .export import export
@@ -21,8 +22,9 @@ def lprtrain() -> None:
     """
 
 
+# Every command refuses a value option given twice (click would keep the last one silently).
 for command in (fit, eval_, predict, export, import_, compare):
-    lprtrain.add_command(command)
+    lprtrain.add_command(options_once(command))
 
 
 def main() -> None:

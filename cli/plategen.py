@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .align import align
+from .common import options_once
 from .crop import crop
 from .kind import kind
 from .parse import parse
@@ -22,8 +23,9 @@ def plategen() -> None:
     """
 
 
+# Every command refuses a value option given twice (click would keep the last one silently).
 for command in (parse, kind, synth, crop, align, render_labels, validate):
-    plategen.add_command(command)
+    plategen.add_command(options_once(command))
 
 
 def main() -> None:

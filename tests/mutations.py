@@ -464,13 +464,6 @@ MUTATIONS = (
         ("tests/cli/test_predict_errors.py",),
     ),
     Mutation(
-        "a failed label-preview write is not named",
-        "lprtrain/evaluation/predict.py",
-        '    except OSError as exc:\n        raise RunError(f"{path}: cannot write label preview',
-        '    except KeyError as exc:\n        raise RunError(f"{path}: cannot write label preview',
-        ("tests/cli/test_predict_errors.py",),
-    ),
-    Mutation(
         "a two-row reading reports a one-row kind",
         "lprtrain/evaluation/reading.py",
         "        if self.rows == 2:",

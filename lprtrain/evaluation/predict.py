@@ -187,12 +187,9 @@ def _nothing_read(inputs: list[str | Path], skipped: list[tuple[str, str]]) -> N
 
 
 def _write_preview(path: Path, image: np.ndarray) -> None:
-    """Write one preview atomically (never half a file). Raises RunError naming `path` and the OS's
-    reason (a full disk, no permission)."""
-    try:
-        write_image_atomic(path, image)
-    except OSError as exc:
-        raise RunError(f"{path}: cannot write label preview ({exc.strerror or exc})") from None
+    """Write one preview atomically (never half a file). Raises plategen's WriteError naming `path`
+    and the OS's reason (a full disk, no permission), as every other write does."""
+    write_image_atomic(path, image)
 
 
 def _rank(row: dict) -> tuple:

@@ -54,11 +54,11 @@ def test_crop_writes_index_and_prints_summary(tmp_path):
 @pytest.mark.parametrize(
     "changed, message",
     [
-        (["--size", "94x24"], "size 64x16, this run asks for 94x24"),
-        (["--size", "64x16", "--mode", "point"], 'mode "affine", this run asks for "point"'),
-        (["--size", "64x16", "--margin", "0.1"], "margin 0.0, this run asks for 0.1"),
-        (["--size", "64x16", "--ext", ".jpg"], 'ext ".png", this run asks for ".jpg"'),
-        (["--size", "64x16", "--val-fraction", "0.5"], "val_fraction 0.2, this run asks for 0.5"),
+        ({"--size": "94x24"}, "size 64x16, this run asks for 94x24"),
+        ({"--mode": "point"}, 'mode "affine", this run asks for "point"'),
+        ({"--margin": "0.1"}, "margin 0.0, this run asks for 0.1"),
+        ({"--ext": ".jpg"}, 'ext ".png", this run asks for ".jpg"'),
+        ({"--val-fraction": "0.5"}, "val_fraction 0.2, this run asks for 0.5"),
     ],
 )
 def test_a_rerun_with_other_settings_is_refused_naming_the_setting(tmp_path, changed, message):
@@ -66,7 +66,8 @@ def test_a_rerun_with_other_settings_is_refused_naming_the_setting(tmp_path, cha
     first = run(str(root), str(out), "--mode", "affine", "--size", "64x16", "--workers", "1")
     assert first.exit_code == 0, first.output
     index = (out / "index.jsonl").read_bytes()
-    again = run(str(root), str(out), "--mode", "affine", *changed, "--workers", "1")
+    options = {"--mode": "affine", "--size": "64x16", **changed}  # an option given twice is refused
+    again = run(str(root), str(out), *(x for pair in options.items() for x in pair), "--workers", "1")
     assert again.exit_code == 1
     assert again.output.strip().splitlines() == [
         f"Error: {out}: its crops were made with {message}; crop into another folder, repeat the "

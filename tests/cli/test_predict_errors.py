@@ -135,7 +135,7 @@ def test_label_preview_on_a_full_disk_names_the_file_and_leaves_no_part(run, cro
     previews = tmp_path / "previews"
     assert invoke("predict", run, crops, "--label-preview", previews) == (
         1,
-        f"Error: {previews / '00000_皖A12340.png'}: cannot write label preview (No space left on device)",
+        f"Error: {previews / '00000_皖A12340.png'}: cannot write: No space left on device",
     )
     assert list(previews.iterdir()) == []
 
