@@ -12,10 +12,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from plategen.data.samples import IMAGE_EXTENSIONS
 from plategen.io import write_image_atomic
+from plategen.pool import progress_bar
 
 from ..errors import NothingToRead, RunError
 from ..model.decode import greedy_decode
@@ -142,8 +142,10 @@ def predict(
         raise _nothing_read(inputs, report.skipped)
     paths = [found[i] for i in kept]
     read = reader(model, batch_size, session)
-    with torch.inference_mode():
-        for i in tqdm(range(0, len(paths), batch_size), desc="predict", unit="batch", disable=not progress):
+    steps = range(0, len(paths), batch_size)
+    with torch.inference_mode(), progress_bar(len(steps), "predict", "batch", enabled=progress) as bar:
+        for i in steps:
+            bar.update(1)
             x = to_input(images[i : i + batch_size])
             for p, (text, conf) in zip(
                 paths[i : i + batch_size], greedy_decode(read(x), model.config.charset)

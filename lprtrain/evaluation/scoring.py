@@ -6,7 +6,8 @@ import time
 from dataclasses import dataclass, field
 
 import torch
-from tqdm import tqdm
+
+from plategen.pool import progress_bar
 
 from ..data.plate_data import PlateData, encode_texts
 from ..errors import ConfigError
@@ -95,9 +96,11 @@ def predict_texts(
         raise ConfigError(f"batch_size: expected >= 1, got {batch_size}")
     out: list[tuple[str, float]] = []
     read = reader(model, batch_size, session)
-    with torch.inference_mode():
-        for i in tqdm(range(0, len(images), batch_size), desc="eval", unit="batch", disable=not progress):
+    steps = range(0, len(images), batch_size)
+    with torch.inference_mode(), progress_bar(len(steps), "eval", "batch", enabled=progress) as bar:
+        for i in steps:
             out += greedy_decode(read(to_input(images[i : i + batch_size])), model.config.charset)
+            bar.update(1)
     return out
 
 

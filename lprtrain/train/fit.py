@@ -14,13 +14,15 @@ and the starting model (names and hashes, never paths) is `provenance`.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
+
+from plategen.pool import progress_bar
 
 from ..errors import TrainingError
 from ..model.lprnet import TrainingModel, time_steps
@@ -180,7 +182,7 @@ class _Trainer:
         self._build(channels_last)
         if self.progress and self.d.main:
             for note in self.notes:
-                tqdm.write(note)
+                print(note, file=sys.stderr)
 
     def _check_run_folder(self) -> FitConfig:
         """Refuse to overwrite a run, or to resume one this fit would train differently; keep the
@@ -229,7 +231,7 @@ class _Trainer:
         if start.decoder is not None:
             self.heads.decoder.load_state_dict(start.decoder)
         if self.progress and self.d.main:
-            tqdm.write(start.summary())
+            print(start.summary(), file=sys.stderr)
         return start.summary()
 
     def _save_state(self) -> None:
@@ -263,12 +265,12 @@ class _Trainer:
         total = run_steps(self.cfg.epochs, self.cfg.max_steps, steps_per_epoch)
         # the schedule's length: a resumed run's own (its max_steps may differ only where it is moot)
         self.schedule_steps = run_steps(self.plan.epochs, self.plan.max_steps, steps_per_epoch)
-        bar = tqdm(
-            total=total,
+        bar = progress_bar(
+            total,
+            f"fit ({self.cfg.aux})",
+            "step",
+            enabled=self.progress and self.d.main,
             initial=min(self.state["step"], total),
-            unit="step",
-            desc=f"fit ({self.cfg.aux})",
-            disable=not (self.progress and self.d.main),
         )
         with bar:
             while self.state["epoch"] < self.cfg.epochs and stopped == "epochs":
@@ -314,7 +316,7 @@ class _Trainer:
                 return "time_budget"
         return "epochs"
 
-    def _one_step(self, idx: torch.Tensor, bar: tqdm) -> int:
+    def _one_step(self, idx: torch.Tensor, bar) -> int:
         step = self.state["step"] + 1
         lr = self.schedule.lr_at(step - 1, self.steps_per_epoch, self.schedule_steps)
         for group in self.opt.param_groups:

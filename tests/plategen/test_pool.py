@@ -58,3 +58,22 @@ def test_the_log_lines_carry_the_postfix_and_start_where_a_resumed_run_is(tmp_pa
     lines = (tmp_path / "log").read_text().splitlines()
     assert len(lines) == 1 and lines[0].startswith("fit (alternate): 100% (100/100 step) in ")
     assert lines[0].endswith(", ctc=0.5000")
+
+
+def test_lprtrain_bars_are_the_same_bar(tmp_path: Path) -> None:
+    """eval, predict and fit show plategen's bar too: a log gets lines, not a redraw per batch."""
+    import numpy as np
+
+    from plategen.io import write_image_atomic
+
+    rng = np.random.default_rng(0)
+    for i in range(40):
+        write_image_atomic(tmp_path / "crops" / f"皖A1234{i % 10}_{i}.png", rng.integers(0, 255, (24, 94, 3)))
+    log = tmp_path / "log.txt"
+    cmd = [sys.executable, "-m", "lprtrain", "predict", str(tmp_path / "crops"), "--batch-size", "1"]
+    with open(log, "w") as stderr:
+        subprocess.run(cmd, stderr=stderr, stdout=subprocess.DEVNULL, check=True, timeout=120)
+    text = log.read_text()
+    assert "\r" not in text, text[:500]
+    lines = [line for line in text.splitlines() if line.startswith("predict:")]
+    assert 10 <= len(lines) <= 12 and lines[-1].startswith("predict: 100% (40/40 batch)"), text
