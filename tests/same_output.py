@@ -1,0 +1,95 @@
+"""Does a refactor change what the commands write? Run the pipeline on real data and list a hash of
+every output, then compare two listings (issue 27: "nothing changes in behaviour").
+
+    .venv/bin/python tests/same_output.py run /tmp/before     # at the commit before the change
+    .venv/bin/python tests/same_output.py run /tmp/after      # after it
+    .venv/bin/python tests/same_output.py diff /tmp/before /tmp/after
+
+To run an older commit, check it out beside (`git worktree add /tmp/old COMMIT`) and run its copy of
+this script with PYTHONPATH=/tmp/old PLATEGEN_SHARED_DATA=$PWD/../shared/data: the commands then
+import the old code (the editable install's path comes after PYTHONPATH).
+
+What runs, each through its installed command: synth (40 photos of every kind), crop of those and of
+../shared/data/ccpd-images, align --show, render-labels, eval of the shipped reader on plate-crops
+and the val split of real-crops (its text), predict --json on plate-crops, export --onnx (its bytes),
+and a 6-step fit from the shards (its weights). Fields that hold a time or an absolute path are
+blanked before hashing; nothing else is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("PLATEGEN_SHARED_DATA") or REPO.parent / "shared" / "data")
+BIN = Path(sys.executable).parent
+# Values that differ between two identical runs: times, and the folder the run was made in.
+VOLATILE = re.compile(
+    r'"(seconds|elapsed|started|finished|created|time|timestamp|wall_s|[a-z_]*_s)": [^,}\n]+'
+)
+
+
+def steps(out: Path) -> list[list[str]]:
+    p, t = str(BIN / "plategen"), str(BIN / "lprtrain")
+    o = str(out)
+    return [
+        [p, "synth", f"{o}/synth", "--count", "40", "--seed", "3", "--workers", "2"],
+        [p, "crop", f"{o}/synth", f"{o}/synth-crops", "--workers", "2"],
+        [p, "crop", str(DATA / "ccpd-images"), f"{o}/crops", "--workers", "2"],
+        [p, "align", f"{o}/synth-crops", "--show", "--out", f"{o}/alignment.json", "--workers", "2"],
+        [p, "render-labels", f"{o}/synth-crops", "--alignment", f"{o}/alignment.json", f"{o}/shards"],
+        [t, "eval", str(DATA / "plate-crops")],
+        [t, "eval", str(DATA / "real-crops"), "--split", "val"],
+        [t, "predict", str(DATA / "plate-crops"), "--json"],
+        [t, "export", "--onnx", f"{o}/model.onnx", "--check-data", str(DATA / "plate-crops")],
+        [t, "fit", f"{o}/shards", "--out", f"{o}/run", "--max-steps", "6", "--batch-size", "16"],
+    ]
+
+
+def run(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=False)
+    log = []
+    for i, cmd in enumerate(steps(out)):
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=out)
+        stdout = r.stdout.replace(str(out), "OUT").replace(str(DATA), "DATA")
+        log.append({"step": i, "cmd": f"{Path(cmd[0]).name} {cmd[1]}", "rc": r.returncode})
+        (out / f"stdout-{i:02d}.txt").write_text(VOLATILE.sub(r'"\1": _', stdout), encoding="utf-8")
+        print(f"{i:2d} rc={r.returncode} {' '.join(cmd[1:3])}", flush=True)
+    (out / "steps.json").write_text(json.dumps(log, indent=1), encoding="utf-8")
+    listing = {}
+    for f in sorted(out.rglob("*")):
+        if f.is_file() and f.name != "listing.json":
+            data = f.read_bytes()
+            if f.suffix in (".json", ".jsonl", ".txt", ".tsv"):
+                text = data.decode("utf-8", "replace").replace(str(out), "OUT").replace(str(DATA), "DATA")
+                data = VOLATILE.sub(r'"\1": _', text).encode()
+            listing[str(f.relative_to(out))] = hashlib.sha256(data).hexdigest()[:16]
+    (out / "listing.json").write_text(json.dumps(listing, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(f"{len(listing)} files hashed into {out / 'listing.json'}")
+
+
+def diff(a: Path, b: Path) -> int:
+    la, lb = (json.loads((x / "listing.json").read_text(encoding="utf-8")) for x in (a, b))
+    differ = sorted(k for k in la.keys() & lb.keys() if la[k] != lb[k])
+    only = sorted(la.keys() ^ lb.keys())
+    print(f"{len(la.keys() & lb.keys())} files in both, {len(differ)} differ, {len(only)} in one only")
+    for k in differ:
+        print(f"  differs: {k}")
+    for k in only:
+        print(f"  only in {'before' if k in la else 'after'}: {k}")
+    return 1 if differ or only else 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["run"] and len(sys.argv) == 3:
+        run(Path(sys.argv[2]).resolve())
+    elif sys.argv[1:2] == ["diff"] and len(sys.argv) == 4:
+        sys.exit(diff(Path(sys.argv[2]), Path(sys.argv[3])))
+    else:
+        sys.exit(__doc__)
