@@ -1,6 +1,6 @@
-"""What README.md and the model card state, checked against the code, so the documents cannot drift:
-the plate table's texts and the grammar examples (`plategen kind`, `grammar`), and the shipped
-reader's parameters and FLOPs (counted as `lprtrain export` counts them)."""
+"""What README.md, docs/kinds.md and the model card state, checked against the code, so the documents
+cannot drift: the plate table's texts and the grammar examples of docs/kinds.md (`plategen kind`,
+`grammar`), and the shipped reader's parameters and FLOPs (counted as `lprtrain export` counts them)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from plategen.plates import grammar
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+KINDS_PAGE = ROOT / "docs" / "kinds.md"  # the plate table and the grammar examples
 CARD = ROOT / "lprtrain" / "models" / "default" / "MODEL_CARD.md"
 
 
 def plate_table() -> list[tuple[str, str]]:
-    """(kind, text as written) per kind of the README's plate table: a cell `a / b` of texts for a
+    """(kind, text as written) per kind of docs/kinds.md's plate table: a cell `a / b` of texts for a
     cell `a` / `b` of kinds, or one text that both take."""
-    lines = README.read_text(encoding="utf-8").splitlines()
+    lines = KINDS_PAGE.read_text(encoding="utf-8").splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("| kind | plate | text"))
     pairs = []
     for line in lines[start + 2 :]:
@@ -52,12 +53,12 @@ def test_plategen_kind_accepts_each_plate_table_text_for_its_kind(kind: str, wri
 
 def grammar_examples() -> list[tuple[str, str, str, str]]:
     """(function, text, kind or "", comment) for each `grammar.<function>("TEXT"…)  # comment` line
-    of the README."""
+    of docs/kinds.md."""
     pattern = r'grammar\.(\w+)\("([^"]+)"(?:, grammar\.KINDS\["([\w-]+)"\])?\)\s+#\s*(.+)'
-    return re.findall(pattern, README.read_text(encoding="utf-8"))
+    return re.findall(pattern, KINDS_PAGE.read_text(encoding="utf-8"))
 
 
-def test_the_readme_grammar_examples_say_what_the_grammar_does() -> None:
+def test_the_grammar_examples_say_what_the_grammar_does() -> None:
     examples = grammar_examples()
     assert {f for f, *_ in examples} >= {"accepting_kinds", "why_not"}, examples
     for function, text, kind, comment in examples:
@@ -65,7 +66,7 @@ def test_the_readme_grammar_examples_say_what_the_grammar_does() -> None:
             assert comment.startswith(repr(grammar.accepting_kinds(text)) + ";"), (text, comment)
         elif function == "why_not":  # the example shows a refusal, and the reason the comment gives
             reason = grammar.why_not(text, grammar.KINDS[kind])
-            assert reason is not None, f"README says {text!r} is refused, but {kind} accepts it"
+            assert reason is not None, f"docs/kinds.md says {text!r} is refused, but {kind} accepts it"
             assert "Table 3" in comment and "Table 3" in reason, (comment, reason)
             assert "three letters" in comment and "letters at positions [1, 2, 3]" in reason, reason
 
