@@ -6,10 +6,9 @@ every output, then compare two listings (issue 27: "nothing changes in behaviour
     .venv/bin/python tests/same_output.py diff /tmp/before /tmp/after
 
 To run an older commit, check it out beside (`git worktree add /tmp/old COMMIT`) and run its copy of
-this script with PYTHONPATH=/tmp/old PLATEGEN_SHARED_DATA=$PWD/../shared/data: the commands then
-import the old code (the editable install's path comes after PYTHONPATH).
+this script with PLATEGEN_SHARED_DATA=$PWD/../shared/data: the commands import that copy's code.
 
-What runs, each through its installed command: synth (40 photos of every kind), crop of those and of
+What runs, each through this checkout's command: synth (40 photos of every kind), crop of those and of
 ../shared/data/ccpd-images, align --show, render-labels, eval of the shipped reader on plate-crops
 and the val split of real-crops (its text), predict --json on plate-crops, export --onnx (its bytes),
 and a 6-step fit from the shards (its weights). Fields that hold a time or an absolute path are
@@ -28,27 +27,30 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("PLATEGEN_SHARED_DATA") or REPO.parent / "shared" / "data")
-BIN = Path(sys.executable).parent
 # Values that differ between two identical runs: times, and the folder the run was made in.
 VOLATILE = re.compile(
     r'"(seconds|elapsed|started|finished|created|time|timestamp|wall_s|[a-z_]*_s)": [^,}\n]+'
 )
 
 
+GROUPS = ("plategen", "lprtrain")
+
+
 def steps(out: Path) -> list[list[str]]:
-    p, t = str(BIN / "plategen"), str(BIN / "lprtrain")
+    # The commands of this checkout's cli package (the installed scripts import the editable one).
+    p, t = ([sys.executable, "-c", f"from cli.{g} import {g}; {g}(prog_name={g!r})"] for g in GROUPS)
     o = str(out)
     return [
-        [p, "synth", f"{o}/synth", "--count", "40", "--seed", "3", "--workers", "2"],
-        [p, "crop", f"{o}/synth", f"{o}/synth-crops", "--workers", "2"],
-        [p, "crop", str(DATA / "ccpd-images"), f"{o}/crops", "--workers", "2"],
-        [p, "align", f"{o}/synth-crops", "--show", "--out", f"{o}/alignment.json", "--workers", "2"],
-        [p, "render-labels", f"{o}/synth-crops", "--alignment", f"{o}/alignment.json", f"{o}/shards"],
-        [t, "eval", str(DATA / "plate-crops")],
-        [t, "eval", str(DATA / "real-crops"), "--split", "val"],
-        [t, "predict", str(DATA / "plate-crops"), "--json"],
-        [t, "export", "--onnx", f"{o}/model.onnx", "--check-data", str(DATA / "plate-crops")],
-        [t, "fit", f"{o}/shards", "--out", f"{o}/run", "--max-steps", "6", "--batch-size", "16"],
+        [*p, "synth", f"{o}/synth", "--count", "40", "--seed", "3", "--workers", "2"],
+        [*p, "crop", f"{o}/synth", f"{o}/synth-crops", "--workers", "2"],
+        [*p, "crop", str(DATA / "ccpd-images"), f"{o}/crops", "--workers", "2"],
+        [*p, "align", f"{o}/synth-crops", "--show", "--out", f"{o}/alignment.json", "--workers", "2"],
+        [*p, "render-labels", f"{o}/synth-crops", "--alignment", f"{o}/alignment.json", f"{o}/shards"],
+        [*t, "eval", str(DATA / "plate-crops")],
+        [*t, "eval", str(DATA / "real-crops"), "--split", "val"],
+        [*t, "predict", str(DATA / "plate-crops"), "--json"],
+        [*t, "export", "--onnx", f"{o}/model.onnx", "--check-data", str(DATA / "plate-crops")],
+        [*t, "fit", f"{o}/shards", "--out", f"{o}/run", "--max-steps", "6", "--batch-size", "16"],
     ]
 
 
@@ -56,15 +58,21 @@ def run(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=False)
     log = []
     for i, cmd in enumerate(steps(out)):
-        r = subprocess.run(cmd, capture_output=True, text=True, cwd=out)
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=out, env=env)
         stdout = r.stdout.replace(str(out), "OUT").replace(str(DATA), "DATA")
-        log.append({"step": i, "cmd": f"{Path(cmd[0]).name} {cmd[1]}", "rc": r.returncode})
+        log.append({"step": i, "cmd": " ".join(cmd[3:5]), "rc": r.returncode})
+        (out / f"stderr-{i:02d}.txt").write_text(r.stderr, encoding="utf-8")  # progress: times
         (out / f"stdout-{i:02d}.txt").write_text(VOLATILE.sub(r'"\1": _', stdout), encoding="utf-8")
-        print(f"{i:2d} rc={r.returncode} {' '.join(cmd[1:3])}", flush=True)
+        print(
+            f"{i:2d} rc={r.returncode} {' '.join(cmd[3:5])}",
+            r.stderr[-300:] if r.returncode else "",
+            flush=True,
+        )
     (out / "steps.json").write_text(json.dumps(log, indent=1), encoding="utf-8")
     listing = {}
     for f in sorted(out.rglob("*")):
-        if f.is_file() and f.name != "listing.json":
+        if f.is_file() and f.name != "listing.json" and not f.name.startswith("stderr-"):
             data = f.read_bytes()
             if f.suffix in (".json", ".jsonl", ".txt", ".tsv"):
                 text = data.decode("utf-8", "replace").replace(str(out), "OUT").replace(str(DATA), "DATA")
