@@ -4,6 +4,10 @@ and the one progress bar of every long loop (`progress_bar`).
 Spawn, not fork: a forked child of a process whose thread pools are running (torch, OpenCV, tqdm's
 monitor) can deadlock on a lock copied in the held state. Tasks and results travel by pickle, so a
 stage hands over chunks big enough to amortise that (`chunksize`, or tasks that are chunks).
+
+A stage's worker is `fn(task, state)`: a frozen task dataclass per item, and one worker-state
+dataclass (its config, output folder, fonts…) that `Workers` hands to each process once, when it
+starts, instead of with every task. Both must pickle.
 """
 
 from __future__ import annotations
@@ -17,16 +21,28 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from functools import partial
 from typing import Any, TextIO
 
 import cv2
 from tqdm import tqdm
 
+# In a worker process: the state its pool was started with (`_start`); the one place it is kept
+_state: Any = None
 
-def _start(init: Callable | None, initargs: tuple) -> None:
+
+def _start(state: Any) -> None:
+    global _state
     cv2.setNumThreads(1)  # one process per core already; OpenCV threads would oversubscribe
-    if init is not None:
-        init(*initargs)
+    _state = state
+
+
+def _call(fn: Callable, state: Any, task: Any) -> Any:
+    return fn(task) if state is None else fn(task, state)
+
+
+def _in_worker(fn: Callable, task: Any) -> Any:
+    return _call(fn, _state, task)
 
 
 class LogProgress:
@@ -111,17 +127,20 @@ class Workers:
     their modules, which they can do while the caller still plans (reads a dataset, checks what a
     re-run resumes). `workers` <= 1 starts nothing; `map` then runs inline.
 
-        with Workers(4, init, initargs) as workers:
+    `state` (a worker-state dataclass) goes to each process once, as it starts; `map` then calls
+    `fn(task, state)`, or `fn(task)` without a state.
+
+        with Workers(4, CropWorker(root, out, config)) as workers:
             tasks = plan(...)
-            for result in workers.map(fn, tasks, desc="crop"):
+            for result in workers.map(crop_one, tasks, desc="crop"):
                 ...
     """
 
-    def __init__(self, workers: int = 1, init: Callable | None = None, initargs: tuple = ()) -> None:
-        self.init, self.initargs, self.size = init, initargs, max(workers, 1)
+    def __init__(self, workers: int = 1, state: Any = None) -> None:
+        self.state, self.size = state, max(workers, 1)
         self._pool = None
         if workers > 1:
-            self._pool = multiprocessing.get_context("spawn").Pool(workers, _start, (init, initargs))
+            self._pool = multiprocessing.get_context("spawn").Pool(workers, _start, (state,))
 
     def __enter__(self) -> Workers:
         return self
@@ -133,15 +152,13 @@ class Workers:
 
     def _results(self, fn, tasks, ordered, chunksize) -> Iterator:
         if self._pool is None or (isinstance(tasks, Sized) and len(tasks) <= 1):
-            if self.init is not None:
-                self.init(*self.initargs)
-            yield from map(fn, tasks)
+            yield from map(partial(_call, fn, self.state), tasks)
             return
         if not isinstance(tasks, Sequence):  # a stream: Pool.imap would drain it into memory first
             yield from self._streamed(fn, iter(tasks), chunksize)
             return
         run = self._pool.imap if ordered else self._pool.imap_unordered
-        yield from run(fn, tasks, chunksize=chunksize)
+        yield from run(partial(_in_worker, fn), tasks, chunksize=chunksize)
 
     def _streamed(self, fn, tasks: Iterator, chunksize: int) -> Iterator:
         """Results of a task stream in order, with at most a few chunks per worker in flight: memory
@@ -171,9 +188,10 @@ class Workers:
         advance: Callable[[Any], int] = lambda result: 1,
         progress: bool = True,
     ) -> Iterator:
-        """Yield `fn(task)` for every task: in input order if `ordered`, else as they finish. A
-        progress bar named `desc` (`progress_bar`) counts `total` (default: the number of tasks),
-        advanced by `advance(result)` per result; `progress=False` or no `desc` hides it.
+        """Yield `fn(task, state)` (`fn(task)` without a state) for every task: in input order if
+        `ordered`, else as they finish. A progress bar named `desc` (`progress_bar`) counts `total`
+        (default: the number of tasks), advanced by `advance(result)` per result; `progress=False`
+        or no `desc` hides it.
 
         `tasks` that is not a sequence (a generator) is streamed: taken a few chunks at a time, never
         held whole, its results in order; give `total` for the bar."""
@@ -185,27 +203,26 @@ class Workers:
                 bar.update(advance(result))
 
 
-def _run_chunk(fn: Callable[[Any], Any], chunk: list) -> list:
-    return [fn(task) for task in chunk]
+def _run_chunk(fn: Callable, chunk: list) -> list:
+    return [_in_worker(fn, task) for task in chunk]
 
 
 def pool_map(
-    fn: Callable[[Any], Any],
+    fn: Callable,
     tasks: Iterable,
     workers: int = 1,
     *,
-    init: Callable | None = None,
-    initargs: tuple = (),
+    state: Any = None,
     **options,
 ) -> Iterator:
-    """Yield `fn(task)` for every task (`Workers.map`'s `options`: ordered, chunksize, desc, total,
-    unit, advance, progress).
+    """Yield `fn(task, state)` for every task, or `fn(task)` without a `state` (`Workers.map`'s
+    `options`: ordered, chunksize, desc, total, unit, advance, progress).
 
-    `workers` <= 1 (or a single task) runs inline in this process, after `init(*initargs)`; more
-    start that many spawned processes (at most one per task), each running `init(*initargs)` first.
+    `workers` <= 1 (or a single task) runs inline in this process, with `state` itself; more start
+    that many spawned processes (at most one per task), each given its own copy of `state` once.
     """
     count = len(tasks) if isinstance(tasks, Sized) else options.get("total")
-    with Workers(workers if count is None else min(workers, count), init, initargs) as pool:
+    with Workers(workers if count is None else min(workers, count), state) as pool:
         yield from pool.map(fn, tasks, **options)
 
 

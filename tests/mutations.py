@@ -406,8 +406,8 @@ MUTATIONS = (
     Mutation(
         "synth builds every task before the first photo",
         "plategen/synth/stage.py",
-        "    return ((seed, i, config, out, fonts) for i in range(count))",
-        "    return [(seed, i, config, out, fonts) for i in range(count)]",
+        "    return (SynthTask(i) for i in range(count))",
+        "    return [SynthTask(i) for i in range(count)]",
         ("tests/plategen/test_synth.py::test_synthesize_hands_the_pool_a_stream_of_tasks",),
     ),
     Mutation(
@@ -426,6 +426,13 @@ MUTATIONS = (
         "        return LogProgress(total, desc, unit, file, initial)\n",
         "        return tqdm(total=total, desc=desc, unit=unit, file=file)\n",
         ("tests/plategen/test_pool.py",),
+    ),
+    Mutation(
+        "a worker process never gets its state",
+        "plategen/pool.py",
+        "    _state = state\n",
+        "    _state = None\n",
+        ("tests/plategen/test_pool.py::test_each_task_comes_with_the_worker_state",),
     ),
     # issue 26 (predict, fit --init, docs) mutations go here
     Mutation(

@@ -173,45 +173,54 @@ def plan(root: Path, out: Path, config: CropConfig) -> tuple[list[Item], list[tu
     return items, skipped
 
 
-_worker: dict = {}
+@dataclass(frozen=True)
+class CropWorker:
+    """What every crop worker holds for the whole run; `Workers` hands it to each process once."""
+
+    root: Path
+    out: Path
+    config: CropConfig
 
 
-def _init_worker(root: str, out: str, config: CropConfig) -> None:
-    _worker.update(root=Path(root), out=Path(out), config=config)
+@dataclass(frozen=True)
+class CropTask:
+    """One crop, as a worker gets it: what it needs and no more (a whole Item, its Sample and every
+    name field, costs more to unpickle than the crop's warp)."""
+
+    index: int  # in the run's todo list: only the index travels back, the parent holds the items
+    source: str  # relative to the root, POSIX
+    crop: str  # relative to OUT, POSIX
+    corners: tuple
+    bbox: tuple | None
+    kind: str | None
+
+    @classmethod
+    def of(cls, index: int, item: Item) -> CropTask:
+        s = item.sample
+        return cls(index, item.source, item.crop, s.corners, s.bbox, s.fields.get("kind"))
 
 
-Task = tuple[int, str, str, tuple, tuple | None, str | None]  # index, source, crop, corners, bbox, kind
-
-
-def _task(index: int, item: Item) -> Task:
-    # What a worker needs and no more: a whole Item (its Sample, every name field) costs more to
-    # unpickle than the crop's warp.
-    s = item.sample
-    return index, item.source, item.crop, s.corners, s.bbox, s.fields.get("kind")
-
-
-def _crop_one(task: Task) -> tuple[int, str | None]:
+def _crop_one(task: CropTask, worker: CropWorker) -> tuple[int, str | None]:
     """Crop one item into OUT; return (its index, None), or (its index, reason) when it must be
-    skipped. Only the index travels back: the parent holds the items."""
-    index, source, target, corners, bbox, kind = task
-    root, out, config = _worker["root"], _worker["out"], _worker["config"]
+    skipped. Raises WriteError when OUT cannot be written."""
+    config, source = worker.config, task.source
     try:
         try:
-            data = (root / source).read_bytes()
+            data = (worker.root / source).read_bytes()
         except OSError as exc:
-            return index, f"unreadable file: {exc.strerror or exc}"
-        quad = corner_quad(corners, bbox, config.mode)
+            return task.index, f"unreadable file: {exc.strerror or exc}"
+        quad = corner_quad(task.corners, task.bbox, config.mode)
         # a two-row plate keeps its 2:1 outline (rows.crop_size); every reader unfolds it to one line
-        size = crop_size(config.size, kind if kind in KINDS else None)
+        size = crop_size(config.size, task.kind if task.kind in KINDS else None)
         crop = crop_bytes(data, quad, size, config.mode, config.margin, config.fast_decode, source)
-        write_bytes_atomic(out / target, encode_image(crop, config.ext))
+        write_bytes_atomic(worker.out / task.crop, encode_image(crop, config.ext))
     except WriteError:
         raise  # a full disk is no bad input: every crop after it would fail too
     except PlategenError as exc:
-        return index, str(exc)
+        return task.index, str(exc)
     except (cv2.error, ValueError) as exc:  # an image OpenCV cannot handle must not stop the run
-        return index, f"{source}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}"
-    return index, None
+        return task.index, f"{source}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}"
+    return task.index, None
 
 
 def finished_crops(out: Path) -> set[str]:
@@ -256,7 +265,7 @@ def crop_dataset(
     if not force:
         check_settings(out, config)
     # the workers start importing now, while this process reads the dataset and checks OUT
-    with Workers(workers, _init_worker, (str(root), str(out), config)) as pool:
+    with Workers(workers, CropWorker(root, out, config)) as pool:
         items, skipped = plan(root, out, config)
         if force:
             _start_over(out, items)
@@ -271,7 +280,7 @@ def crop_dataset(
         try:
             for index, reason in pool.map(
                 _crop_one,
-                [_task(i, item) for i, item in enumerate(todo)],
+                [CropTask.of(i, item) for i, item in enumerate(todo)],
                 chunksize=chunk,
                 desc="crop",
                 unit="img",

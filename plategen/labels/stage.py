@@ -71,7 +71,9 @@ class LabelReport:
 
 
 @dataclass(frozen=True)
-class _Job:
+class LabelTask:
+    """One shard for a worker to write: its samples, and the fingerprint a re-run checks."""
+
     split: str
     index: int
     items: tuple[tuple[str, Sample, str], ...]  # (key, sample, layout name)
@@ -121,7 +123,7 @@ def render_labels(
         _fail_strict(out, skipped)
     # recorded before the first shard, so that a run stopped half-way is resumed only as it began
     write_json_atomic(out / SETTINGS, settings)
-    state = _State(
+    state = LabelWorker(
         alignment.to_dict(), str(font_path), config, crop_size, str(png_dir) if png_dir else None, str(out)
     )
     jobs = _jobs(keyed, shard_size, state)
@@ -143,7 +145,7 @@ def render_labels(
     return report
 
 
-def _render(todo: list[_Job], done: dict, workers: int, state: _State, progress: bool) -> None:
+def _render(todo: list[LabelTask], done: dict, workers: int, state: LabelWorker, progress: bool) -> None:
     """Write the shards of `todo`, recording each in `done` and the progress file as it finishes.
     Raises WriteError naming the file that could not be written; the finished shards stay."""
     out = Path(state.out)
@@ -151,8 +153,7 @@ def _render(todo: list[_Job], done: dict, workers: int, state: _State, progress:
         _write_job,
         todo,
         workers,
-        init=_init_worker,
-        initargs=(state,),
+        state=state,
         desc="render-labels",
         unit="label",
         total=sum(len(j.items) for j in todo),
@@ -238,8 +239,9 @@ def _fail_strict(out: Path, skipped: list[dict]) -> None:
 
 
 @dataclass(frozen=True)
-class _State:
-    """Everything a worker needs to render; also hashed into each shard's fingerprint."""
+class LabelWorker:
+    """Everything a worker needs to render, handed to each worker process once (`pool_map`); also
+    hashed into each shard's fingerprint."""
 
     alignment: dict
     font: str
@@ -247,6 +249,14 @@ class _State:
     crop_size: tuple[int, int]
     png_dir: str | None
     out: str = ""  # where shards go; not part of the digest
+    # each layout's renderer, made on first use in the process that draws; empty as it travels
+    renderers: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def renderer(self, layout: str) -> LabelRenderer:
+        if layout not in self.renderers:
+            boxes = Alignment.from_dict(self.alignment)[layout]
+            self.renderers[layout] = LabelRenderer(boxes, self.font, self.config)
+        return self.renderers[layout]
 
     def digest(self) -> str:
         blob = json.dumps(
@@ -257,7 +267,7 @@ class _State:
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _jobs(keyed: list, shard_size: int, state: _State) -> list[_Job]:
+def _jobs(keyed: list, shard_size: int, state: LabelWorker) -> list[LabelTask]:
     by_split: dict[str, list] = {}
     for item in keyed:
         by_split.setdefault(item[1].split, []).append(item)
@@ -268,7 +278,7 @@ def _jobs(keyed: list, shard_size: int, state: _State) -> list[_Job]:
             h = hashlib.sha256(base.encode())
             for key, s, name in chunk:
                 h.update(f"{key}\0{s.path}\0{s.text}\0{name}\n".encode())
-            jobs.append(_Job(split, index, chunk, h.hexdigest()))
+            jobs.append(LabelTask(split, index, chunk, h.hexdigest()))
     return jobs
 
 
@@ -280,7 +290,7 @@ def _load_progress(out: Path) -> dict:
     return done if isinstance(done, dict) else {}
 
 
-def _finished(out: Path, entry: dict | None, job: _Job) -> bool:
+def _finished(out: Path, entry: dict | None, job: LabelTask) -> bool:
     """A shard is kept only if it was made from the same samples and settings and its bytes match."""
     if not isinstance(entry, dict) or entry.get("fingerprint") != job.fingerprint:
         return False
@@ -293,26 +303,10 @@ def _finished(out: Path, entry: dict | None, job: _Job) -> bool:
     )
 
 
-_WORKER: dict = {}
-
-
-def _init_worker(state: _State) -> None:
-    _WORKER.clear()
-    _WORKER["state"] = state
-    _WORKER["alignment"] = Alignment.from_dict(state.alignment)
-    _WORKER["renderers"] = {}
-
-
-def _renderer(name: str) -> LabelRenderer:
-    renderers = _WORKER["renderers"]
-    if name not in renderers:
-        state = _WORKER["state"]
-        renderers[name] = LabelRenderer(_WORKER["alignment"][name], state.font, state.config)
-    return renderers[name]
-
-
-def _write_job(job: _Job) -> tuple[str, dict]:
-    name, state = shard_name(job.split, job.index), _WORKER["state"]
+def _write_job(job: LabelTask, state: LabelWorker) -> tuple[str, dict]:
+    """Write one shard; return (its name, its progress entry). A crop that cannot be read is a
+    skip row in the entry; raises WriteError when OUT cannot be written."""
+    name = shard_name(job.split, job.index)
     skipped, keys = [], []
 
     def samples():
@@ -333,10 +327,10 @@ def _write_job(job: _Job) -> tuple[str, dict]:
     return name, {"fingerprint": job.fingerprint, "record": record, "keys": keys, "skipped": skipped}
 
 
-def _sample(key: str, s: Sample, layout: str, state: _State) -> tuple[dict[str, bytes], np.ndarray]:
+def _sample(key: str, s: Sample, layout: str, state: LabelWorker) -> tuple[dict[str, bytes], np.ndarray]:
     """The shard members of one sample, and its label. Raises ImageReadError for a bad crop."""
     crop = _read_crop(s, state.crop_size)
-    label = _renderer(layout).render(s.text)
+    label = state.renderer(layout).render(s.text)
     info = {
         **s.fields,
         "key": key,
@@ -367,7 +361,7 @@ def _safe(text: str) -> str:
 
 def _write_outputs(
     out: Path,
-    jobs: list[_Job],
+    jobs: list[LabelTask],
     results: dict,
     skipped: list[dict],
     alignment: Alignment,
@@ -408,9 +402,8 @@ def _write_outputs(
     return {split: entry["count"] for split, entry in splits.items()}
 
 
-def _preview_pairs(keyed: list, state: _State, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def _preview_pairs(keyed: list, state: LabelWorker, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Up to n (crop, label) pairs spread evenly over the samples; unreadable crops are passed over."""
-    _init_worker(state)
     pairs = []
     for i in np.linspace(0, len(keyed) - 1, min(n, len(keyed))).round().astype(int):
         _, s, layout = keyed[i]
@@ -418,5 +411,5 @@ def _preview_pairs(keyed: list, state: _State, n: int) -> list[tuple[np.ndarray,
             crop = _read_crop(s, state.crop_size)
         except (ImageReadError, RowsNotFound):
             continue
-        pairs.append((crop, _renderer(layout).render(s.text)))
+        pairs.append((crop, state.renderer(layout).render(s.text)))
     return pairs

@@ -321,14 +321,33 @@ def render_image(
     return buf.tobytes()
 
 
-def _work(job: tuple[int, int, SynthConfig, Path, tuple[Path, ...]]) -> tuple[int, str, str, str]:
-    """Plan, skip if present, else draw and write one image: (index, name, status, kind)."""
-    seed, index, config, out, (font, *latin_fonts) = job
+@dataclass(frozen=True)
+class SynthWorker:
+    """What every synth worker holds for the whole run; `pool_map` hands it to each process once."""
+
+    seed: int
+    config: SynthConfig
+    out: Path
+    fonts: tuple[Path, ...]  # the plate font, then the Latin fonts
+
+
+@dataclass(frozen=True)
+class SynthTask:
+    """One photo to draw: its index is all that differs between tasks."""
+
+    index: int
+
+
+def _work(task: SynthTask, worker: SynthWorker) -> tuple[int, str, str, str]:
+    """Plan, skip if present, else draw and write one image: (index, name, status, kind). A failed
+    image is a status, not an exception; raises WriteError when OUT cannot be written."""
+    index, out, (font, *latin_fonts) = task.index, worker.out, worker.fonts
     try:
-        plan = plan_image(seed, index, config)
+        plan = plan_image(worker.seed, index, worker.config)
         if (out / plan.name).exists():
             return index, plan.name, "existing", plan.kind
-        write_bytes_atomic(out / plan.name, render_image(plan, seed, config, font, tuple(latin_fonts)))
+        image = render_image(plan, worker.seed, worker.config, font, tuple(latin_fonts))
+        write_bytes_atomic(out / plan.name, image)
         return index, plan.name, "written", plan.kind
     except WriteError:
         raise  # a full disk or a read-only OUT is no bad image: every photo after it would fail too
@@ -411,8 +430,8 @@ def synthesize(
         stale.unlink(missing_ok=True)
     report, start = SynthReport(out=out), time.perf_counter()
     results = pool_map(
-        _work, _jobs(seed, count, config, out, fonts), workers, chunksize=8, total=count,
-        desc="synth", unit="img", progress=progress,
+        _work, _tasks(count), workers, state=SynthWorker(seed, config, out, fonts), chunksize=8,
+        total=count, desc="synth", unit="img", progress=progress,
     )  # fmt: skip
     for index, _name, status, kind in results:
         if status == "written":
@@ -427,9 +446,9 @@ def synthesize(
     return report
 
 
-def _jobs(seed: int, count: int, config: SynthConfig, out: Path, fonts: tuple[Path, ...]) -> Iterator[tuple]:
+def _tasks(count: int) -> Iterator[SynthTask]:
     """The tasks, made as the pool takes them: a list of 10**9 would fill memory before the first photo."""
-    return ((seed, i, config, out, fonts) for i in range(count))
+    return (SynthTask(i) for i in range(count))
 
 
 def synth_settings(config: SynthConfig, seed: int, fonts: tuple[Path, ...]) -> dict:

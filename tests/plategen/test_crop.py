@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from plategen.crop.stage import CropConfig, crop_dataset
+from plategen.crop.stage import CropConfig, CropTask, CropWorker, _crop_one, crop_dataset, plan
 from plategen.data import load_samples
 from plategen.data.ccpd import PlateName, format_name, parse_name
 from plategen.data.readers.ccpd_tree import assign_split
@@ -219,3 +220,18 @@ def test_a_pool_started_ahead_of_a_single_photo_still_crops_it_and_resumes(tmp_p
     assert read_image(crop)[12, 47].tolist() != [40, 40, 40]  # the bright plate, not the background
     again = crop_dataset(root, tmp_path / "out", workers=2, progress=False)
     assert (again.written, again.resumed) == (0, 1)
+
+
+def test_the_crop_worker_gets_everything_from_its_task_and_state(tmp_path):
+    """No initializer and no module globals: the task and the worker state are all a worker reads,
+    so calling it in this process crops exactly as a run does, and a bad item is a reason."""
+    root = tmp_path / "root"
+    write_tiny(root / "ccpd_base" / ccpd_name())
+    crop_dataset(root, tmp_path / "run", workers=1, progress=False)
+    (item,), _ = plan(root, tmp_path / "out", CropConfig())
+    worker = CropWorker(root, tmp_path / "out", CropConfig())
+    assert _crop_one(CropTask.of(7, item), worker) == (7, None)
+    assert (tmp_path / "out" / item.crop).read_bytes() == (tmp_path / "run" / item.crop).read_bytes()
+    missing = replace(CropTask.of(8, item), source="ccpd_base/gone.jpg")
+    index, reason = _crop_one(missing, worker)
+    assert index == 8 and reason.startswith("unreadable file: No such file")

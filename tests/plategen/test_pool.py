@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import operator
 import os
 import pty
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from plategen.pool import LogProgress, progress_bar
+from plategen.pool import LogProgress, pool_map, progress_bar
 
 _STAGE = "from plategen.pool import pool_map; list(pool_map(abs, range(1000), 1, desc='crop', unit='img'))"
 
@@ -77,3 +78,13 @@ def test_lprtrain_bars_are_the_same_bar(tmp_path: Path) -> None:
     assert "\r" not in text, text[:500]
     lines = [line for line in text.splitlines() if line.startswith("predict:")]
     assert 10 <= len(lines) <= 12 and lines[-1].startswith("predict: 100% (40/40 batch)"), text
+
+
+def test_each_task_comes_with_the_worker_state() -> None:
+    """`fn(task, state)`: the state goes to each spawned process once, not through a module global
+    of the stage; without a state, `fn(task)`."""
+    tasks, want = list(range(20)), [100 + t for t in range(20)]
+    assert list(pool_map(operator.add, tasks, 1, state=100)) == want
+    assert sorted(pool_map(operator.add, tasks, 2, state=100, chunksize=3)) == want
+    assert list(pool_map(operator.add, iter(tasks), 2, state=100, chunksize=3, total=20)) == want
+    assert list(pool_map(abs, [-1, -2], 1)) == [1, 2]

@@ -23,7 +23,7 @@ from plategen.plates.fonts import bundled_latin_fonts, resolve_font
 from plategen.plates.grammar import KINDS, parse_mix
 from plategen.pool import pool_map
 from plategen.synth.plate import draw_style, render_plate
-from plategen.synth.stage import SynthConfig, kind_of, plan_image, synthesize
+from plategen.synth.stage import SynthConfig, SynthTask, SynthWorker, _work, kind_of, plan_image, synthesize
 
 SMALL = SynthConfig(kinds="blue,green", image_size=(240, 320), plate_width=(70, 160))
 # No blur or noise, moderate pose: the rectified plate must then match its own text clearly.
@@ -401,11 +401,20 @@ def test_synthesize_hands_the_pool_a_stream_of_tasks(tmp_path: Path, monkeypatch
     seen = {}
 
     def fake_pool_map(fn, tasks, workers, **options):
-        seen["tasks"], seen["total"] = tasks, options["total"]
+        seen["tasks"], seen["total"], seen["state"] = tasks, options["total"], options["state"]
         return iter(())
 
     monkeypatch.setattr("plategen.synth.stage.pool_map", fake_pool_map)
     # 10**5, not 10**9: a list of 10**9 tasks (the bug this guards against) would fill this machine
     synthesize(tmp_path, 10**5, 0, SMALL, progress=False)
     assert seen["total"] == 10**5 and not isinstance(seen["tasks"], Sized)
-    assert next(iter(seen["tasks"]))[:2] == (0, 0)
+    assert next(iter(seen["tasks"])) == SynthTask(0) and seen["state"].seed == 0
+
+
+def test_the_synth_worker_draws_from_its_task_and_state_alone(clean_dir: Path, tmp_path: Path) -> None:
+    """Called in this process with no initializer, a worker draws the very photo a run draws."""
+    fonts = (resolve_font(None), *(resolve_font(f) for f in bundled_latin_fonts()))
+    index, name, status, kind = _work(SynthTask(5), SynthWorker(3, CLEAN, tmp_path, fonts))
+    assert (index, status) == (5, "written") and kind in ("blue", "green")
+    assert (tmp_path / name).read_bytes() == (clean_dir / name).read_bytes()
+    assert _work(SynthTask(5), SynthWorker(3, CLEAN, tmp_path, fonts))[2] == "existing"
