@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from lprtrain.deploy.export import export_onnx
+from lprtrain.deploy.quantize import int8_from_run
 
 from .common import library_errors, path_option
 from .options import param_option
@@ -34,6 +35,14 @@ DEFAULT_CHECK_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "da
     "Real crops for the ONNX Runtime check (default: ../shared/data/plate-crops if present, "
     "else synthetic plates).",
 )
+@param_option(
+    int8_from_run,
+    "max_loss",
+    "Refuse to write --int8 when it reads more than this many points of exact-plate accuracy below "
+    "fp32 on the check data.",
+    flag="--max-int8-loss",
+    type=click.FloatRange(min=0),
+)
 def export(
     paths: tuple[Path, ...],
     onnx_path: Path | None,
@@ -41,13 +50,15 @@ def export(
     calibrate: Path | None,
     opset: int,
     check_data: Path | None,
+    max_loss: float,
 ) -> None:
     """Export RUN's deployable LPRNet to ONNX (dynamic batch, no decoder) and check it.
 
     --onnx: compares ONNX Runtime with torch on random and real input (tolerance 1e-4) and prints the
     parameter count and FLOPs per plate. --int8: quantizes it (calibrated on --calibrate crops) and
-    prints the exact-plate accuracy of fp32 and int8 on the check data. The ONNX input is normalised
-    BGR, (x - 127.5) / 128, NCHW.
+    prints the exact-plate accuracy of fp32 and int8 on the check data; an int8 model that loses more
+    than --max-int8-loss points is not written. The ONNX input is normalised BGR, (x - 127.5) / 128,
+    NCHW.
 
     Without RUN, the reader shipped in the package (lprtrain/models/default).
 
@@ -55,7 +66,6 @@ def export(
     """
     from lprtrain.data.plate_data import load_data
     from lprtrain.deploy.export import TOLERANCE
-    from lprtrain.deploy.quantize import int8_from_run
 
     if onnx_path is None and int8_path is None:
         raise click.UsageError("name an output: --onnx PATH and/or --int8 PATH")
@@ -72,7 +82,7 @@ def export(
             report = export_onnx(run, onnx_path, opset, real, str(source))
             click.echo(report.summary())
         if int8_path is not None:
-            click.echo(int8_from_run(run, int8_path, calibrate, source, opset).summary())
+            click.echo(int8_from_run(run, int8_path, calibrate, source, opset, max_loss).summary())
     if report is not None and not report.ok:
         raise click.ClickException(f"ONNX Runtime differs from torch by more than {TOLERANCE:g}; see above")
 

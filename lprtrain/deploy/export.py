@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from plategen.io import atomic_path
+from plategen.io import atomic_path, check_writable
 
 from ..data.plate_data import PlateData
 from ..data.testdata import synthetic_plates
@@ -75,7 +75,8 @@ def _diff(torch_out: np.ndarray, ort_out: np.ndarray) -> dict:
 
 
 def write_onnx(model: LPRNet, path: Path, opset: int = OPSET) -> None:
-    """Trace `model` (eval mode) to ONNX at `path` (atomic), batch axis dynamic."""
+    """Trace `model` (eval mode) to ONNX at `path` (atomic, its folder made when missing), batch
+    axis dynamic. Raises WriteError naming `path` when it cannot be written."""
     w, h = model.config.input_size
     dummy = torch.zeros(2, 3, h, w)
     with atomic_path(path) as tmp, warnings.catch_warnings():
@@ -104,14 +105,16 @@ def export_onnx(
 
     `real` supplies real crops for the second check (else synthetic plate-like images are used).
     Input is normalised BGR (B, 3, H, W) as `preprocess` makes it; output logits (B, classes, T).
-    Raises RunError/WeightsError for a bad run, DependencyError when onnx/onnxruntime are missing.
+    Raises WriteError naming `path` when it cannot be written (a parent that is a file, a full disk;
+    nothing is left there), RunError/WeightsError for a bad run, DependencyError when
+    onnx/onnxruntime are missing.
     """
     try:
         import onnx  # noqa: F401  (torch.onnx.export needs it)
     except ImportError:
         raise DependencyError("onnx is not installed: pip install 'plategen[export]'") from None
+    check_writable(path)  # before loading anything
     model, path = load_model(run), Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_onnx(model, path, opset)
     session = ort_session(path)
     w, h = model.config.input_size

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import re
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -115,3 +117,21 @@ def test_batch_context_models_read_their_whole_batch_in_one_pass():
         ref = greedy_decode(model(to_input(images)), model.config.charset)
     got = predict_texts(model, images, batch_size=70)
     np.testing.assert_allclose([c for _, c in got], [c for _, c in ref], rtol=1e-3)
+
+
+@pytest.mark.parametrize("cause", ["parent is a file", "disk full"])
+def test_onnx_write_failure_is_one_error_line_and_leaves_no_file(run, tmp_path, monkeypatch, cause):
+    (tmp_path / "afile").write_text("x")
+    out, reason = tmp_path / "afile" / "m.onnx", f"{tmp_path / 'afile'} is a file, not a folder"
+    if cause == "disk full":
+        out, reason = tmp_path / "m.onnx", "No space left on device"
+
+        def full(model, args, f, **kwargs):
+            Path(f).write_bytes(b"half a model")
+            raise OSError(errno.ENOSPC, reason)  # as a write() on a full disk: no file name
+
+        monkeypatch.setattr(torch.onnx, "export", full)
+    result = CliRunner().invoke(lprtrain, ["export", str(run), "--onnx", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.output == f"Error: {out}: cannot write: {reason}\n"
+    assert not out.exists() and not list(out.parent.glob(".m.onnx*"))
