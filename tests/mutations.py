@@ -229,6 +229,36 @@ MUTATIONS = (
         ("tests/lprtrain/test_learning.py::test_the_fallback_plates_are_spelled_by_the_charset",),
     ),
     # issue 26 (int8) mutations go here
+    Mutation(
+        "int8 weights use all 8 bits (int16 overflow on CPUs without VNNI)",
+        "lprtrain/deploy/quantize.py",
+        "        reduce_range=True,  # 7-bit weights",
+        "        reduce_range=False,  # 7-bit weights",
+        ("tests/lprtrain/test_quantize.py::test_no_uint8_int8_product_pair_overflows_int16",),
+    ),
+    Mutation(
+        "export writes int8 whatever it loses",
+        "lprtrain/deploy/quantize.py",
+        "            if result.loss > max_loss + 1e-9:",
+        "            if False:",
+        ("tests/lprtrain/test_quantize.py::test_export_refuses_int8_that_loses_more_than_allowed",),
+    ),
+    Mutation(
+        "int8 keeps no node fp32",
+        "lprtrain/deploy/quantize.py",
+        "        keep_fp32 = context_branch(onnx.load(str(prepared)).graph)",
+        "        keep_fp32 = []",
+        (
+            "tests/lprtrain/test_quantize.py::test_int8_keeps_the_context_branch_in_fp32_and_quantizes_the_backbone",
+        ),
+    ),
+    Mutation(
+        "export --onnx makes the parent folder itself (a file there is a traceback)",
+        "lprtrain/deploy/export.py",
+        "    check_writable(path)  # before loading anything\n",
+        "    Path(path).parent.mkdir(parents=True, exist_ok=True)\n",
+        ("tests/lprtrain/test_export.py::test_onnx_write_failure_is_one_error_line_and_leaves_no_file",),
+    ),
     # issue 26 (validate) mutations go here
     Mutation(
         "validate finds no leak",
