@@ -214,6 +214,28 @@ MUTATIONS = (
         ("tests/plategen/test_two_row.py",),
     ),
     # issue 26 (fresh clone) mutations go here
+    # issue 27 (kind)
+    Mutation(
+        "a sample's kind field is ignored for its layout name's kind",
+        "plategen/plates/grammar.py",
+        '    if value in (None, ""):\n        return layout_kind(layout) if layout is not None else None',
+        "    if True:\n        return layout_kind(layout) if layout is not None else None",
+        ("tests/plategen/test_sample_kind.py", "tests/lprtrain/test_unknown_kind.py"),
+    ),
+    Mutation(
+        "an unknown kind is read as no kind",
+        "plategen/plates/grammar.py",
+        "    if check:\n        raise unknown_kind(value, str(where))",
+        "    if False:\n        raise unknown_kind(value, str(where))",
+        ("tests/plategen/test_sample_kind.py", "tests/lprtrain/test_unknown_kind.py"),
+    ),
+    Mutation(
+        "rows unfolds every two-row kind by the standard's plate",
+        "plategen/plates/rows.py",
+        "    return unfold(image, *cut, plate)",
+        "    return unfold(image, *cut)",
+        ("tests/plategen/test_sample_kind.py",),
+    ),
     Mutation(
         "the fresh-clone pass leaves ../shared beside the copy",
         "tests/fresh_clone.py",

@@ -19,7 +19,7 @@ from plategen.data.samples import INDEX_NAME
 from plategen.data.shards import MANIFEST, read_shard_manifest, read_shard_split
 from plategen.data.splits import describe_counts, missing_split, of_split, split_counts
 from plategen.errors import DatasetError
-from plategen.plates.grammar import KINDS
+from plategen.plates.grammar import sample_kind
 
 from ..errors import CharsetError
 from ..model.preprocess import read_crops, resize_all, to_input
@@ -108,7 +108,7 @@ def load_data(
         samples = of_split(samples, split, source)
     samples = samples[rank::world]
     skipped: list[tuple[str, str]] = []
-    kinds = _kinds([s.fields for s in samples], [str(s.path) for s in samples])
+    kinds = [s.kind and s.kind.name for s in samples]  # the reader's, `Sample.kind`
     kept, images = read_crops(
         [s.path for s in samples], input_size, skipped if skip_unreadable else None, kinds=kinds
     )
@@ -131,13 +131,11 @@ def load_data(
 
 
 def _kinds(fields: list[dict], where: list[str]) -> list[str | None]:
-    """The "kind" field of each sample (None where absent). Raises DatasetError naming the sample
-    and the known kinds for a kind the plate grammar does not know."""
-    kinds = [f.get("kind") for f in fields]
-    for kind, place in zip(kinds, where):
-        if kind is not None and kind not in KINDS:
-            raise DatasetError(f"{place}: kind {kind!r} is not a plate kind; known kinds: {', '.join(KINDS)}")
-    return kinds
+    """The kind of each shard sample, by plategen's one rule (`sample_kind`; a shard's `layout` is
+    the alignment's, not the sample's, so only its kind field says), None where not given. Raises
+    plategen's KindError naming the sample and the known kinds for a kind the grammar does not know."""
+    kinds = [sample_kind(f, None, place) for f, place in zip(fields, where)]
+    return [k and k.name for k in kinds]
 
 
 def _samples(source: Path) -> list:

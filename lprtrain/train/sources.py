@@ -184,8 +184,11 @@ def as_sources(data) -> tuple[Source, ...]:
 
 
 def _subset(data: PlateData, idx: torch.Tensor) -> PlateData:
+    """The rows `idx` of `data`, with their kinds: a held-out val set is scored per kind."""
     labels = data.labels[idx] if data.labels is not None else None
-    return PlateData(data.images[idx], [data.texts[i] for i in idx.tolist()], labels)
+    rows = idx.tolist()
+    kinds = [data.kinds[i] for i in rows] if data.kinds is not None else None
+    return PlateData(data.images[idx], [data.texts[i] for i in rows], labels, kinds=kinds)
 
 
 def load_sources(

@@ -17,9 +17,9 @@ from PIL import Image, UnidentifiedImageError
 from ..config import INPUT_SIZE
 from ..data.samples import Sample
 from ..errors import ImageReadError, reason
+from ..plates.grammar import layout_kind
 from ..plates.rows import RowsNotFound, read_line
 from ..pool import pool_map
-from .spans import layout_kind
 
 if TYPE_CHECKING:
     from .config import AlignConfig
@@ -30,19 +30,20 @@ DEFAULT_SIZE = INPUT_SIZE  # (W, H) of a layout whose crops differ in size: LPRN
 SIZE_PROBE = 16  # crops per layout whose sizes are compared
 
 
-def _load(path: Path, size: tuple[int, int], layout: str = "") -> np.ndarray:
-    """The crop at `size`; a two-row plate's (by its layout's kind) with its rows side by side."""
-    return read_line(path, size, layout_kind(layout))
+def _load(path: Path, size: tuple[int, int], kind: str | None = None) -> np.ndarray:
+    """The crop at `size`; a two-row plate's (by its kind, `Sample.kind`) with its rows side by side."""
+    return read_line(path, size, kind)
 
 
-def _accumulate(task: tuple[list[tuple[str, str]], dict[str, tuple[int, int]]]):
-    """Worker: partial sums of one chunk of (path, layout). Returns ({layout: (sum, n)}, skipped)."""
+def _accumulate(task: tuple[list[tuple[str, str, str | None]], dict[str, tuple[int, int]]]):
+    """Worker: partial sums of one chunk of (path, layout, kind name). Returns ({layout: (sum, n)},
+    skipped)."""
     items, sizes = task
     sums: dict[str, list] = {}
     skipped = []
-    for path, layout in items:
+    for path, layout, kind in items:
         try:
-            image = _load(Path(path), sizes[layout], layout)
+            image = _load(Path(path), sizes[layout], kind)
         except (ImageReadError, RowsNotFound) as exc:
             skipped.append((path, reason(exc, path)))
             continue
@@ -69,7 +70,7 @@ def layout_sizes(samples: Sequence[Sample], config: AlignConfig) -> dict[str, tu
 
 
 def _rows(layout: str) -> int:
-    kind = layout_kind(layout)
+    kind = layout_kind(layout)  # a layout's size is the layout's: by its name, as its template
     return kind.rows if kind is not None else 1
 
 
@@ -86,7 +87,8 @@ def mean_images(
 ) -> tuple[dict[str, tuple[np.ndarray, int]], list[tuple[str, str]]]:
     """Mean crop per layout: ({layout: (mean (H, W, 3) float64, count)}, skipped [(path, reason)])."""
     sizes = layout_sizes(samples, config)
-    items = [(str(s.path), s.layout) for s in samples if s.layout in sizes]
+    # a kind travels by name: a worker looks it up in the grammar
+    items = [(str(s.path), s.layout, s.kind and s.kind.name) for s in samples if s.layout in sizes]
     orphans = [(str(s.path), "no readable crop in its layout") for s in samples if s.layout not in sizes]
     size = int(np.clip(-(-len(items) // (4 * max(workers, 1))), *CHUNK))
     chunks = [(items[i : i + size], sizes) for i in range(0, len(items), size)]

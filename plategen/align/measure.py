@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, NamedTuple
 import cv2
 import numpy as np
 
-from .spans import find_runs, layout_kind, measure_columns
+from ..plates.grammar import layout_kind
+from .spans import find_runs, measure_columns
 
 if TYPE_CHECKING:
     from .config import AlignConfig

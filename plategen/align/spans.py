@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plates.geometry import PlateGeometry
-from ..plates.grammar import KINDS, LAYOUT_KINDS, STANDARDS, PlateKind  # noqa: F401  (STANDARDS: re-exported)
+from ..plates.grammar import STANDARDS  # noqa: F401  (re-exported)
 
 DOT_WIDTH = 0.5  # a run narrower than this × the median run is a dot, a rivet or frame, not a glyph
 MIN_WIDTH, MAX_WIDTH = 0.7, 1.4  # a plausible glyph run is this × the median run; wider is a merged pair
@@ -20,12 +20,6 @@ def find_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     padded = np.concatenate([[False], np.asarray(mask, bool), [False]])
     edges = np.flatnonzero(padded[1:] != padded[:-1])
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
-
-
-def layout_kind(name: str) -> PlateKind | None:
-    """The plate kind a layout name stands for: a plate type from `plategen crop` ("police7") or a bare
-    kind name ("police", from `--layout-key kind`); None for any other name ("len7", a manifest's own)."""
-    return LAYOUT_KINDS.get(name) or KINDS.get(name)
 
 
 def standard_chars(std: PlateGeometry, w: int, h: int) -> tuple[int, int, list[tuple[int, int]]]:

@@ -30,6 +30,7 @@ from ..data.registry import load_samples
 from ..data.samples import Sample
 from ..errors import ConfigError, DatasetError
 from ..io import check_writable
+from ..plates.grammar import layout_kind
 from .config import BINARIZE, POLARITY, AlignConfig  # noqa: F401  (re-exported)
 from .layout import Alignment, Layout
 from .mean_image import mean_images  # noqa: F401  (re-exported)
@@ -46,7 +47,7 @@ from .measure import (  # noqa: F401  (binarize … text_band: re-exported, the 
     to_grey,
 )
 from .settings import align_settings, check_settings, input_record
-from .spans import evenly_spread, layout_kind, standard_chars
+from .spans import evenly_spread, standard_chars
 
 FIGURE_NAME = "alignment.png"
 
@@ -135,9 +136,9 @@ def _template(name, n, w, h, diag, config, pooled, band):
     """(top, bottom, chars, method): the layout's plate kind's standard (police: the separator after
     the 1st character, embassy: after the 4th), else evenly spread over the measured band."""
     kind = layout_kind(name)
-    if kind is not None and not config.spread and kind.geometry.length == n:
-        top, bottom, chars = standard_chars(kind.geometry, w, h)
-        return top, bottom, chars, f"{kind.geometry.name} standard"
+    if kind is not None and not config.spread and kind.line.length == n:
+        top, bottom, chars = standard_chars(kind.line, w, h)
+        return top, bottom, chars, f"{kind.line.name} standard"
     top, bottom = band
     x0, x1 = column_extent(diag.cols, diag.col_line, config.edge_margin)
     # `spread` trusts the band measured on all crops of this size pooled over a small group's own;

@@ -30,7 +30,6 @@ from ..io import (
     write_json_atomic,
     write_jsonl_atomic,
 )
-from ..plates.grammar import KINDS
 from ..plates.rows import crop_size
 from ..pool import Workers
 from .rectify import MODES, corner_quad, crop_bytes
@@ -192,12 +191,12 @@ class CropTask:
     crop: str  # relative to OUT, POSIX
     corners: tuple
     bbox: tuple | None
-    kind: str | None
+    kind: str | None  # `Sample.kind`'s name: the worker looks it up in the grammar
 
     @classmethod
     def of(cls, index: int, item: Item) -> CropTask:
         s = item.sample
-        return cls(index, item.source, item.crop, s.corners, s.bbox, s.fields.get("kind"))
+        return cls(index, item.source, item.crop, s.corners, s.bbox, s.kind and s.kind.name)
 
 
 def _crop_one(task: CropTask, worker: CropWorker) -> tuple[int, str | None]:
@@ -211,7 +210,7 @@ def _crop_one(task: CropTask, worker: CropWorker) -> tuple[int, str | None]:
             return task.index, f"unreadable file: {exc.strerror or exc}"
         quad = corner_quad(task.corners, task.bbox, config.mode)
         # a two-row plate keeps its 2:1 outline (rows.crop_size); every reader unfolds it to one line
-        size = crop_size(config.size, task.kind if task.kind in KINDS else None)
+        size = crop_size(config.size, task.kind)
         crop = crop_bytes(data, quad, size, config.mode, config.margin, config.fast_decode, source)
         write_bytes_atomic(worker.out / task.crop, encode_image(crop, config.ext))
     except WriteError:

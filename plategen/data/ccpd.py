@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from ..errors import FilenameError
-from ..plates.grammar import KINDS, PLATE_CHARSET, accepting_kinds, why_not
+from ..plates.grammar import KINDS, PLATE_CHARSET, accepting_kinds, unknown_kind, why_not
 
 PROVINCES = tuple("皖沪津渝冀晋蒙辽吉黑苏浙京闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新警学") + ("O",)
 _LETTERS = tuple(c for c in string.ascii_uppercase if c not in "IO")
@@ -170,8 +170,8 @@ def _literal(token: str) -> bool:
 
 
 def _kind(raw: str, text: str, name: str) -> str:
-    if raw not in KINDS:
-        raise FilenameError(f"{name}: field 8 (kind): {raw!r} is not a plate kind; known: {', '.join(KINDS)}")
+    if raw not in KINDS:  # the one unknown-kind message; a bad name, skipped like any other
+        raise unknown_kind(raw, f"{name}: field 8", FilenameError)
     reason = why_not(text, KINDS[raw])
     if reason:
         raise FilenameError(f"{name}: field 8 (kind): {raw!r} does not fit the text {text!r}: {reason}")

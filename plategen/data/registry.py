@@ -34,6 +34,9 @@ class ReadOptions:
     val_fraction: float | None = None
     exclude: Path | None = None  # a folder inside the source not to read (an output folder)
     root: Path | None = None  # what relative paths in a manifest are relative to
+    # False: a kind field that names no kind leaves the sample's kind None instead of raising
+    # KindError (`plategen validate`, which reports it as a finding)
+    check_kinds: bool = True
 
     def held_out(self) -> float:
         """The share of texts `hash_split` sends to val: `val_fraction`, else the one default."""

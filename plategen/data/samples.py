@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..plates.grammar import PlateKind
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 INDEX_NAME = "index.jsonl"
@@ -18,6 +22,8 @@ class Sample:
 
     `corners` is the plate's quad in the image (TL, TR, BR, BL) when the source annotates one (CCPD
     photos), else None; `bbox` its annotated axis-aligned box ((x1, y1), (x2, y2)), if any.
+    `kind` is its plate kind, or None when the source does not say: every reader sets it by the one
+    rule, `plategen.plates.grammar.sample_kind`, and every stage reads it here.
     """
 
     path: Path
@@ -28,6 +34,7 @@ class Sample:
     fields: dict = field(default_factory=dict, compare=False, hash=False)  # the source's own fields
     corners: tuple[Point, Point, Point, Point] | None = None
     bbox: tuple[Point, Point] | None = None
+    kind: PlateKind | None = None
 
     @property
     def key(self) -> str:

@@ -21,9 +21,10 @@ from pathlib import Path
 from ..config import setting
 from ..errors import ConfigError, ImageReadError, ShardError
 from ..io import decode_image, read_text, sha256_file
-from ..plates.grammar import KINDS, PROVINCES, GrammarError, check_text, implied_kind, why_not
+from ..plates.grammar import KINDS, PROVINCES, GrammarError, check_text, implied_kind, unknown_kind, why_not
 from ..pool import pool_map
-from .registry import read_dataset
+from .registry import ReadOptions, read_dataset
+from .samples import Sample
 from .shards import MANIFEST, iter_shard, read_shard_manifest
 from .splits import split_counts
 
@@ -191,8 +192,8 @@ def _read_shards(source: Path, workers: int, progress: bool) -> tuple[list, list
 
 
 def _read_files(source: Path, workers: int, progress: bool) -> tuple[str, list, list, list[Finding]]:
-    dataset = read_dataset(source)
-    items = [_Item(str(s.path), s.text, s.split, s.fields.get("kind"), s.corners) for s in dataset.samples]
+    dataset = read_dataset(source, options=ReadOptions(check_kinds=False))  # an unknown kind: a finding
+    items = [_Item(str(s.path), s.text, s.split, _stated_kind(s), s.corners) for s in dataset.samples]
     paths = [item.where for item in items]
     chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
     facts = []
@@ -245,6 +246,12 @@ def _text_findings(items: list[_Item], config: ValidateConfig) -> dict:
     return found
 
 
+def _stated_kind(s: Sample) -> str | None:
+    """`Sample.kind`'s name; where a kind field names no kind (read with `check_kinds` off, so its
+    kind is None), the field as written, for `kind_problem` to report."""
+    return s.kind.name if s.kind is not None else s.fields.get("kind")
+
+
 def _kind_findings(items: list[_Item]) -> list[Finding]:
     # once per distinct (text, stated kind): other photos of one plate repeat a text many times
     problems = {key: kind_problem(*key) for key in dict.fromkeys((i.text, i.kind) for i in items)}
@@ -260,7 +267,7 @@ def kind_problem(text: str, kind: str | None) -> str | None:
             return str(exc)
         return None
     if kind not in KINDS:
-        return f"kind {kind!r} is not a plate kind; known kinds: {', '.join(KINDS)}"
+        return str(unknown_kind(kind))
     reason = why_not(text, KINDS[kind])
     return None if reason is None else f"text {text!r}: {reason}"
 

@@ -26,7 +26,6 @@ import numpy as np
 
 from ..align.layout import Alignment
 from ..align.settings import input_record
-from ..align.spans import layout_kind
 from ..data.registry import load_samples
 from ..data.samples import Sample, length_layout
 from ..data.shards import MANIFEST, sha256_file, shard_name, write_manifest, write_shard
@@ -40,7 +39,7 @@ from ..io import (
 )
 from ..plates.fonts import check_coverage
 from ..plates.geometry import PlateGeometry
-from ..plates.grammar import KINDS
+from ..plates.grammar import layout_kind
 from ..plates.rows import RowsNotFound, read_line
 from ..pool import pool_map
 from .renderer import LabelRenderer, RenderConfig, contact_sheet, font_name, load_font
@@ -188,8 +187,8 @@ def _assign_layouts(samples: list[Sample], alignment: Alignment) -> tuple[list, 
         if name is None:
             have = ", ".join(f"{n} ({alignment[n].length})" for n in alignment.layouts)
             reason = f"no layout for text length {len(s.text)} (layout {s.layout!r}; alignment has {have})"
-            if s.layout not in alignment.layouts and (kind := layout_kind(s.layout)) is not None:
-                reason += f"; a {kind.name} plate takes only a layout with the {kind.geometry.name}'s boxes"
+            if s.layout not in alignment.layouts and (kind := s.kind) is not None:
+                reason += f"; a {kind.name} plate takes only a layout with the {kind.line.name}'s boxes"
             skipped.append({"path": str(s.path), "key": key, "text": s.text, "reason": reason})
         else:
             keyed.append((key, s, name))
@@ -205,7 +204,7 @@ def _layout_for(s: Sample, alignment: Alignment, by_length: dict[int, list[str]]
     another geometry (police7 never takes blue7's boxes: its separator sits elsewhere)."""
     if s.layout in alignment.layouts:
         return s.layout if alignment[s.layout].length == len(s.text) else None
-    geometry, names = _geometry(s.layout), by_length.get(len(s.text), [])
+    geometry, names = s.kind and s.kind.line, by_length.get(len(s.text), [])
     twins = [n for n in names if geometry is not None and _geometry(n) == geometry]
     if twins:
         return max(twins, key=lambda n: alignment[n].count)
@@ -217,8 +216,9 @@ def _layout_for(s: Sample, alignment: Alignment, by_length: dict[int, list[str]]
 
 
 def _geometry(layout: str) -> PlateGeometry | None:
+    """The line of the kind an alignment's layout name stands for, if any."""
     kind = layout_kind(layout)
-    return kind.geometry if kind is not None else None
+    return kind.line if kind is not None else None
 
 
 def _crop_size(alignment: Alignment, names: set[str]) -> tuple[int, int]:
@@ -351,8 +351,7 @@ def _sample(key: str, s: Sample, layout: str, state: LabelWorker) -> tuple[dict[
 def _read_crop(s: Sample, size: tuple[int, int]) -> np.ndarray:
     """The crop as BGR at the layout's size (W, H), by the one resize rule (`resize_to`); a two-row
     plate's (by its kind) with its rows side by side, the canvas the model sees (`plates.rows`)."""
-    kind = s.fields.get("kind")
-    return read_line(s.path, size, kind if kind in KINDS else layout_kind(s.layout))
+    return read_line(s.path, size, s.kind)
 
 
 def _safe(text: str) -> str:

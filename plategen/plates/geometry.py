@@ -15,11 +15,50 @@ with 15.5 mm margins.) `tests/plategen/test_geometry.py` checks each row adds up
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+Box = tuple[float, float, float, float]  # (x, y, w, h) in millimetres
+
+
+@runtime_checkable
+class PlateLayout(Protocol):
+    """A plate's layout in millimetres, one row (`PlateGeometry`) or two (`TwoRowGeometry`).
+
+    Everything but `line` describes the metal plate, as synthesis draws it; `line` is the one row of
+    characters the model reads of it (the plate itself for one row; the rows side by side for two),
+    the layout align and render-labels use. A kind holds both: `PlateKind.plate` and `.line`.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def width(self) -> float: ...  # the outline
+
+    @property
+    def height(self) -> float: ...
+
+    @property
+    def length(self) -> int: ...  # characters, all rows together
+
+    @property
+    def rows(self) -> int: ...
+
+    @property
+    def dot(self) -> tuple[float, float]: ...  # the separator's centre (x, y)
+
+    @property
+    def dot_x(self) -> float: ...
+
+    def boxes(self) -> tuple[Box, ...]: ...  # each character's box on the plate, in reading order
+
+    def line(self) -> PlateGeometry: ...
 
 
 @dataclass(frozen=True)
 class PlateGeometry:
-    """One plate layout in millimetres; characters all share `char_size`."""
+    """One row of characters in millimetres; characters all share `char_size`. A one-row plate's
+    layout (`PlateLayout`), and the line the model reads of any plate."""
 
     name: str
     width: float
@@ -55,7 +94,7 @@ class PlateGeometry:
         """Margins + glyphs + gaps: equals `width` for a consistent row."""
         return 2 * self.margin + self.length * self.char_size[0] + sum(self.gaps)
 
-    def boxes(self) -> tuple[tuple[float, float, float, float], ...]:
+    def boxes(self) -> tuple[Box, ...]:
         """Each character's box (x, y, w, h) on the plate."""
         w, h = self.char_size
         return tuple((x, self.char_top, w, h) for x in self.char_x)
@@ -69,17 +108,22 @@ class PlateGeometry:
     def rows(self) -> int:
         return 1
 
+    def line(self) -> PlateGeometry:
+        """The line the model reads: one row is itself."""
+        return self
+
 
 @dataclass(frozen=True)
 class TwoRowGeometry:
-    """A two-row plate (GA 36-2014 Figure 5) in millimetres: province and issuing letter on a short
-    top row, the serial on a tall bottom row. Each row is a `PlateGeometry` as wide as the plate, whose
-    characters' top edge is the matching `row_tops` entry.
+    """A two-row plate (GA 36-2014 Figure 5, a `PlateLayout`) in millimetres: province and issuing
+    letter on a short top row, the serial on a tall bottom row. Each row is a `PlateGeometry` as wide
+    as the plate, whose characters' top edge is the matching `row_tops` entry.
 
     LPRNet reads one line, so a reader cuts the plate between the rows and sets them side by side
     (`plategen.plates.rows.unfold`): the top row, trimmed to `top_span` of the width, is scaled to the
     bottom row's height and squeezed so its glyphs take the bottom glyphs' proportions. `line` is the
-    layout that makes of a plate cropped to its outline: the layout align and render-labels use.
+    layout that makes of a plate cropped to its outline: the line the model reads, the layout align
+    and render-labels use.
     """
 
     name: str
@@ -99,7 +143,7 @@ class TwoRowGeometry:
     def rows(self) -> int:
         return 2
 
-    def boxes(self) -> tuple[tuple[float, float, float, float], ...]:
+    def boxes(self) -> tuple[Box, ...]:
         return tuple(
             (x, top + y, w, h)
             for row, top in zip((self.top, self.bottom), self.row_tops)
@@ -169,6 +213,5 @@ TWO_ROW = TwoRowGeometry(
     82.5,
     (0.15, 0.85),
 )
-TWO_ROW_LINE = TWO_ROW.line()
 
-__all__ = ["PlateGeometry", "TwoRowGeometry", "BLUE", "EMBASSY", "POLICE", "GREEN", "TWO_ROW", "TWO_ROW_LINE"]
+__all__ = ["PlateLayout", "PlateGeometry", "TwoRowGeometry", "BLUE", "EMBASSY", "POLICE", "GREEN", "TWO_ROW"]

@@ -13,14 +13,14 @@ A text is written as it reads, without the separator: 皖A12345, 京A1234警, �
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
 
 from ..errors import ConfigError, PlategenError
-from .geometry import BLUE, EMBASSY, GREEN, POLICE, TWO_ROW, TWO_ROW_LINE, PlateGeometry, TwoRowGeometry
+from .geometry import BLUE, EMBASSY, GREEN, POLICE, TWO_ROW, PlateGeometry, PlateLayout
 
 # 5.8.1: the serial's letters are the 26 capitals less I and O (they read as 1 and 0).
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -124,7 +124,11 @@ PALE_GREEN: BGR = (225, 245, 225)
 
 @dataclass(frozen=True)
 class PlateKind:
-    """One kind of plate: its layout, its text's grammar and its colours (BGR).
+    """One kind of plate: its layouts, its text's grammar and its colours (BGR).
+
+    `plate` is the metal plate as GA 36 draws it (one row or two, `geometry.PlateLayout`); `line` is
+    the one row of characters the model reads: `plate.line()`, the plate itself for a one-row kind,
+    the two rows side by side for a two-row one (`plategen.plates.rows`).
 
     `slots` spells the text, one token per character:
       P  a province;  L  an issuing letter of the preceding province;  S  a serial position, the
@@ -137,23 +141,21 @@ class PlateKind:
 
     name: str
     description: str
-    geometry: PlateGeometry
+    plate: PlateLayout
     slots: str
     background: tuple[BGR, BGR]
     ink: BGR
     frame: BGR
     special_colour: BGR | None = None  # colour of the special character, when it differs from ink
     shading: str = "flat"
-    two_row: TwoRowGeometry | None = None
+    line: PlateGeometry = field(init=False, repr=False, compare=False)  # `plate.line()`, made once
 
-    @property
-    def drawn(self) -> PlateGeometry | TwoRowGeometry:
-        """The layout on the metal: the two-row one, or the single row the reader sees."""
-        return self.two_row or self.geometry
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "line", self.plate.line())
 
     @property
     def rows(self) -> int:
-        return self.drawn.rows
+        return self.plate.rows
 
     @property
     def characters(self) -> str:
@@ -242,30 +244,28 @@ KINDS = MappingProxyType(
             PlateKind(
                 "yellow-rear",
                 "large vehicle, rear (two rows)",
-                TWO_ROW_LINE,
+                TWO_ROW,
                 "PLSSSSS",
                 (YELLOW_PAINT,) * 2,
                 BLACK,
                 BLACK,
-                two_row=TWO_ROW,
             ),
             PlateKind(
                 "trailer",
                 "trailer (挂, two rows)",
-                TWO_ROW_LINE,
+                TWO_ROW,
                 "PLSSSS挂",
                 (YELLOW_PAINT,) * 2,
                 BLACK,
                 BLACK,
-                two_row=TWO_ROW,
             ),
         )
     }
 )
 
 # The layout of each kind, by the name `plategen crop` gives it (`PlateName.plate_type`: the kind and
-# its length, "blue7", "green8", "police7"…): the alignment templates.
-STANDARDS = MappingProxyType({f"{k.name}{k.length}": k.geometry for k in KINDS.values()})
+# its length, "blue7", "green8", "police7"…): the alignment templates, the line the model reads.
+STANDARDS = MappingProxyType({f"{k.name}{k.length}": k.line for k in KINDS.values()})
 LAYOUT_KINDS = MappingProxyType({f"{k.name}{k.length}": k for k in KINDS.values()})
 
 # The default `synth` mix. Road shares first: blue dominates; yellow is about one plate in six in
@@ -295,12 +295,48 @@ class GrammarError(PlategenError, ValueError):
     """A text no kind accepts, or an unknown kind; the message names the text and why."""
 
 
+class KindError(GrammarError):
+    """A sample's kind that names no kind of the grammar; the message names the file and the kind."""
+
+
 def kind(name: str) -> PlateKind:
     """The kind called `name`. Raises GrammarError listing the known names."""
     try:
         return KINDS[name]
     except KeyError:
         raise GrammarError(f"kind {name!r}: unknown; known kinds: {', '.join(KINDS)}") from None
+
+
+def layout_kind(name: str) -> PlateKind | None:
+    """The plate kind a layout name stands for: a plate type from `plategen crop` ("police7") or a bare
+    kind name ("police", from `--layout-key kind`); None for any other name ("len7", a manifest's own).
+    The one reading of layout names: a sample's comes through `sample_kind`, an alignment's layouts'
+    (align's templates, render-labels' twins) straight from here."""
+    return LAYOUT_KINDS.get(name) or KINDS.get(name)
+
+
+def unknown_kind(value: object, where: str = "", error: type[Exception] = KindError) -> Exception:
+    """The one message for a kind that names no kind of the grammar, naming `where` (the file, and the
+    field where that is not plain) and the value, and listing the known kinds."""
+    what = f"kind {value!r} is not a plate kind; known kinds: {', '.join(KINDS)}"
+    return error(f"{where}: {what}" if where else what)
+
+
+def sample_kind(fields: Mapping, layout: str | None, where: object, check: bool = True) -> PlateKind | None:
+    """A sample's kind (`Sample.kind`), the one rule every reader and shard loader applies: its
+    `kind` field when it has one, else the kind its layout name stands for (`layout_kind`; None for
+    shards, whose `layout` is the alignment's, not the sample's), else None.
+
+    Raises KindError naming `where` (the sample's file) and the value for a kind field that names no
+    kind; with `check` False (`plategen validate`, which reports it) that sample's kind is None."""
+    value = fields.get("kind")
+    if value in (None, ""):
+        return layout_kind(layout) if layout is not None else None
+    if isinstance(value, str) and value in KINDS:
+        return KINDS[value]
+    if check:
+        raise unknown_kind(value, str(where))
+    return None
 
 
 def _serial_error(serial: str, four: bool) -> str | None:
@@ -526,8 +562,12 @@ __all__ = [
     "LAYOUT_KINDS",
     "DEFAULT_MIX",
     "GrammarError",
+    "KindError",
     "TextPrior",
     "kind",
+    "layout_kind",
+    "sample_kind",
+    "unknown_kind",
     "why_not",
     "accepting_kinds",
     "accepts",

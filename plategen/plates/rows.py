@@ -4,8 +4,8 @@ LPRNet reads one line of 94×24. A two-row plate (GA 36 Figure 5: yellow-rear, t
 into that loses both rows, so every stage that reads a crop (align, render-labels, predict, eval)
 first brings it to one line with `as_line`:
 
-1. **Is it two rows?** The kind says so when the stage knows it (`PlateKind.rows`: from the crop
-   index or the CCPD name's kind field), or the user does (`predict --rows 2`). Without either,
+1. **Is it two rows?** The kind says so when the stage knows it (`Sample.kind.rows`: the crop
+   index's or the CCPD name's kind field), or the user does (`predict --rows 2`). Without either,
    `predict` reads a crop at least `MIN_ASPECT` tall for its width whose projection shows a cut both
    as it is and unfolded, and keeps the reading the plate grammar accepts with the higher confidence:
    real one-row crops come up to 0.8 tall for their width (plate and car body) and often show a gap
@@ -17,8 +17,9 @@ first brings it to one line with `as_line`:
    two-row kind without such a row raises `RowsNotFound` (a batch stage skips it and says so).
 3. **Side by side** (`unfold`): the top row, trimmed to the middle of its width (where the province
    and letter sit), scaled to the bottom row's height and squeezed to the bottom glyphs' proportions,
-   then the bottom row to its right. A plate cropped to its outline comes out in the layout
-   `geometry.TWO_ROW.line()` (the layout align and labels use); the reader resizes it to 94×24.
+   then the bottom row to its right, by the kind's own plate (`PlateKind.plate`; the standard's
+   `geometry.TWO_ROW` for a crop of unknown kind). A plate cropped to its outline comes out in the
+   layout `PlateKind.line` (the layout align and labels use); the reader resizes it to 94×24.
 
 We measured reading the rows this way against reading each row on its own (HyperLPR3's way):
 `benchmarks/two_row.py`.
@@ -36,8 +37,8 @@ import numpy as np
 
 from ..errors import PlategenError
 from ..io import read_image, resize_to
-from .geometry import TWO_ROW
-from .grammar import KINDS, PlateKind
+from .geometry import TWO_ROW, TwoRowGeometry
+from .grammar import KINDS, PlateKind, unknown_kind
 
 MIN_ASPECT = 0.4  # height / width: a one-row plate is 0.32 (440×140), a two-row one 0.5 (440×220)
 SEARCH = (0.25, 0.55)  # where the cut may be, as fractions of the crop height
@@ -48,8 +49,13 @@ class RowsNotFound(PlategenError, ValueError):
     """A crop of a two-row kind whose two rows could not be found."""
 
 
-def _kind(kind: PlateKind | str | None) -> PlateKind | None:
-    return KINDS[kind] if isinstance(kind, str) else kind
+def _kind(kind: PlateKind | str | None, where: object = "") -> PlateKind | None:
+    """`kind`, a kind's name looked up. Raises KindError naming `where` for a name of no kind."""
+    if not isinstance(kind, str):
+        return kind
+    if kind not in KINDS:
+        raise unknown_kind(kind, str(where))
+    return KINDS[kind]
 
 
 def _ink(image: np.ndarray, dark_on_light: bool | None) -> np.ndarray:
@@ -114,17 +120,17 @@ def find_cut(image: np.ndarray, kind: PlateKind | None = None) -> tuple[int, flo
     return None if best is None else (best[1], best[2])
 
 
-def unfold(image: np.ndarray, cut: int, slope: float = 0.0) -> np.ndarray:
-    """The two rows of `image`, levelled by `slope` and cut at row `cut`, side by side (see the
-    module's step 3)."""
+def unfold(image: np.ndarray, cut: int, slope: float = 0.0, plate: TwoRowGeometry = TWO_ROW) -> np.ndarray:
+    """The two rows of `image`, levelled by `slope` and cut at row `cut`, side by side as `plate`
+    sets them (see the module's step 3)."""
     image = level(image, slope)
     h, w = image.shape[:2]
-    x0, x1 = (round(f * w) for f in TWO_ROW.top_span)
+    x0, x1 = (round(f * w) for f in plate.top_span)
     top, bottom = image[:cut, x0:x1], image[cut:]
     band = h - cut
     # the top part's width follows the standard's row heights, not the cut found, so the characters
-    # of every unfolded plate sit where `TWO_ROW.line()` puts them
-    width = max(round((x1 - x0) * TWO_ROW.top_scale[0]), 1)
+    # of every unfolded plate sit where `plate.line()` puts them
+    width = max(round((x1 - x0) * plate.top_scale[0]), 1)
     top = cv2.resize(top, (width, band), interpolation=cv2.INTER_AREA if band < cut else cv2.INTER_LINEAR)
     return np.ascontiguousarray(np.hstack([top, bottom]))
 
@@ -139,7 +145,7 @@ def as_line(
     unchanged. Two rows when `rows` is 2 or `kind` is a two-row kind; a crop of neither is returned as
     it is (see `candidate_line` for crops of unknown kind). Raises RowsNotFound naming `source` when
     the two rows cannot be found."""
-    kind = _kind(kind)
+    kind = _kind(kind, source)
     if rows is None:
         rows = kind.rows if kind is not None else 1
     if rows == 1:
@@ -152,7 +158,9 @@ def as_line(
             f"{source}: {what}, but no gap between two rows of characters was found in its {w}×{h} "
             f"crop (searched {SEARCH[0]:.0%}-{SEARCH[1]:.0%} of its height)"
         )
-    return unfold(image, *cut)
+    # the kind's own plate; the standard's for `rows=2` without a two-row kind
+    plate = kind.plate if kind is not None and isinstance(kind.plate, TwoRowGeometry) else TWO_ROW
+    return unfold(image, *cut, plate)
 
 
 def candidate_line(image: np.ndarray) -> np.ndarray | None:
@@ -181,7 +189,7 @@ def crop_size(size: tuple[int, int], kind: PlateKind | str | None) -> tuple[int,
     if kind is None or kind.rows == 1:
         return size
     w = 2 * size[0]
-    return w, round(w * TWO_ROW.height / TWO_ROW.width)
+    return w, round(w * kind.plate.height / kind.plate.width)
 
 
 __all__ = [

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ..plates.geometry import PlateGeometry, TwoRowGeometry
+from ..plates.geometry import PlateLayout
 from ..plates.grammar import KINDS, PlateKind
 
 _GLYPH_PX = 160  # height of the cached high-resolution glyph masks
@@ -111,7 +111,7 @@ def draw_style(rng: np.random.Generator, kind: PlateKind | bool) -> PlateStyle:
             rng.uniform(170, 255),
             rng.uniform(140, 230),
         )
-    geometry = kind.drawn
+    geometry = kind.plate
     n_rivets = rng.choice([0, 2, 2, 4])
     xs = (geometry.width * rng.uniform(0.12, 0.3), geometry.width * rng.uniform(0.7, 0.88))
     rivets = [(x, rng.uniform(9, 14)) for x in xs][: n_rivets // 2 * 2]
@@ -141,7 +141,7 @@ def _hsv(h: float, s: float, v: float) -> tuple[float, float, float]:
 
 
 def _background(
-    geometry: PlateGeometry | TwoRowGeometry, style: PlateStyle, ppm: float, rng, shading: str = "flat"
+    geometry: PlateLayout, style: PlateStyle, ppm: float, rng, shading: str = "flat"
 ) -> np.ndarray:
     h, w = round(geometry.height * ppm), round(geometry.width * ppm)
     top, bottom = (np.array(c, np.float32) for c in style.background)
@@ -175,7 +175,7 @@ def _paint(plate: np.ndarray, mask: np.ndarray, colour, alpha: float = 1.0) -> N
 
 
 def _text_mask(
-    geometry: PlateGeometry | TwoRowGeometry,
+    geometry: PlateLayout,
     text: str,
     font: Path,
     style: PlateStyle,
@@ -234,7 +234,7 @@ def render_plate(
     """
     if isinstance(kind, bool):
         kind = KINDS["green" if kind else "blue"]
-    geometry = kind.drawn
+    geometry = kind.plate
     style = style or draw_style(rng, kind)
     plate = _background(geometry, style, ppm, rng, kind.shading)
     h, w = plate.shape[:2]

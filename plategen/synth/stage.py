@@ -216,7 +216,7 @@ def _rotation(roll: float, yaw: float, pitch: float) -> np.ndarray:
 
 def _pose(rng: np.random.Generator, config: SynthConfig, kind: str) -> tuple[np.ndarray, float, float]:
     """Plate corners (TL, TR, BR, BL) in photo pixels relative to the plate centre, and the pose."""
-    geometry = KINDS[kind].drawn
+    geometry = KINDS[kind].plate
     lo, hi = config.plate_width
     width = math.exp(rng.uniform(math.log(lo), math.log(hi)))
     roll = rng.uniform(-config.max_roll, config.max_roll)
@@ -307,7 +307,7 @@ def render_image(
     ]
     w, h = config.image_size
     corners = np.array(plan.corners, np.float64)
-    geometry = KINDS[plan.kind].drawn
+    geometry = KINDS[plan.kind].plate
     plate_w = float(np.hypot(*(corners[1] - corners[0])))
     ppm = float(np.clip(plate_w / geometry.width * 1.25, 0.2, 2.0))
     tone = Tone(plan.contrast, plan.gain * rng.uniform(1 - config.colour_cast, 1 + config.colour_cast, 3))

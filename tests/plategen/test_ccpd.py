@@ -250,7 +250,7 @@ def test_extended_names_spell_literals_once() -> None:
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        ("-37-15", "-37-15-purple", "field 8 (kind): 'purple' is not a plate kind"),
+        ("-37-15", "-37-15-purple", "field 8: kind 'purple' is not a plate kind; known kinds: blue, "),
         ("-37-15", "-37-15-police", "field 8 (kind): 'police' does not fit the text '皖AY339S'"),
         ("-37-15", "-37-15-", "expected 7 or 8"),
         ("0_0_22", "皖_0_22", "literal '皖' at position 0 is index 0"),

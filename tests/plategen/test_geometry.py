@@ -40,6 +40,6 @@ def test_blue_pitch_at_94_px() -> None:
 def test_templates_and_synthesis_read_the_one_table() -> None:
     assert spans.STANDARDS is STANDARDS
     assert STANDARDS["blue7"] is BLUE and STANDARDS["green8"] is GREEN
-    assert plate_render.KINDS["blue"].geometry is BLUE
+    assert plate_render.KINDS["blue"].line is BLUE
     _, _, boxes = spans.standard_chars(GREEN, 480, 140)
     assert [x0 for x0, _ in boxes] == [round(x) for x in GREEN.char_x]

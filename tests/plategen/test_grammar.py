@@ -65,7 +65,7 @@ def test_the_two_row_layout_is_figure_5() -> None:
 
 
 def test_every_kind_is_in_table_1_with_its_size_colours_and_special_character() -> None:
-    sizes = {k: (v.drawn.width, v.drawn.height) for k, v in KINDS.items()}
+    sizes = {k: (v.plate.width, v.plate.height) for k, v in KINDS.items()}
     outline = {
         "green": (480, 140),
         "green-large": (480, 140),

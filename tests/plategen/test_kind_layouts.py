@@ -53,7 +53,9 @@ def write_index(folder: Path, rows: list[tuple[np.ndarray, str, str]]) -> Path:
     for i, (img, text, plate_type) in enumerate(rows):
         name = f"c{i:04d}.png"
         write_image_atomic(folder / name, img)
-        row = {"crop": name, "text": text, "plate_type": plate_type, "kind": plate_type.rstrip("0123456789")}
+        row = {"crop": name, "text": text, "plate_type": plate_type}
+        if plate_type.rstrip("0123456789") in KINDS:  # a layout of no kind ("len7"): a crop of none
+            row["kind"] = plate_type.rstrip("0123456789")
         lines.append(json.dumps({**row, "split": "train"}, ensure_ascii=False) + "\n")
     (folder / "index.jsonl").write_text("".join(lines), "utf-8")
     return folder

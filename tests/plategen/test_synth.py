@@ -72,7 +72,7 @@ def zncc(a: np.ndarray, b: np.ndarray) -> float:
 
 def template(text: str, size=(188, 48)) -> np.ndarray:
     green = len(text) == 8
-    geometry = KINDS["green" if green else "blue"].geometry
+    geometry = KINDS["green" if green else "blue"].line
     plate = render_plate(text, green, resolve_font(None), 2.0, np.random.default_rng(0))
     grey = cv2.cvtColor(plate[..., :3].astype(np.uint8), cv2.COLOR_BGR2GRAY)
     assert plate.shape[1] == round(geometry.width * 2.0)
@@ -290,7 +290,7 @@ def test_every_kind_is_drawn_in_its_own_colours_with_its_special_character(kind:
         plate = parse_name(path)
         assert plate.kind == kind and plate_kind.slots.count("S") in (0, 4, 5)
         br, bl, tl, tr = plate.vertices
-        g = plate_kind.drawn  # the plate as drawn: a two-row one is 440×220
+        g = plate_kind.plate  # the plate as drawn: a two-row one is 440×220
         w, h = round(g.width), round(g.height)
         src = np.array([tl, tr, br, bl], np.float32)
         dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)

@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from ...errors import DatasetError, FilenameError
 from ...io import read_text
+from ...plates.grammar import sample_kind
 from ..ccpd import parse_name, subset_of
 from ..registry import Dataset, ReadOptions, register
 from ..samples import Sample, length_layout
@@ -66,7 +67,10 @@ def read_ccpd(source: Path, options: ReadOptions) -> Dataset:
         fields = {"source": rel, "name": name, "split": split, "subset": subset, **plate.to_dict()}
         layout = str(fields.get(options.layout_key or "plate_type") or length_layout(plate.text))
         br, bl, tl, tr = plate.vertices
-        samples.append(Sample(path, plate.text, layout, split, subset, fields, (tl, tr, br, bl), plate.bbox))
+        kind = sample_kind(fields, layout, path)  # the name's kind: parse_name checked it
+        samples.append(
+            Sample(path, plate.text, layout, split, subset, fields, (tl, tr, br, bl), plate.bbox, kind)
+        )
     return Dataset(samples, skipped)
 
 

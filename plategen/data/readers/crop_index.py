@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ...errors import DatasetError
 from ...io import jsonl_rows
+from ...plates.grammar import sample_kind
 from ..registry import Dataset, ReadOptions, register
 from ..samples import INDEX_NAME, Sample, length_layout
 from ..splits import checked_split, hash_split
@@ -21,7 +22,8 @@ def is_crop_index(source: Path) -> bool:
 def read_crop_index(source: Path, options: ReadOptions) -> Dataset:
     """Crops are relative to the index's folder; the layout is `options.layout_key`'s field
     (default `plate_type`), else the text length; the split is the row's `split`, else `hash_split`
-    of its text. Raises DatasetError naming the line and field."""
+    of its text; the kind is `sample_kind`'s. Raises DatasetError naming the line and field, KindError
+    naming the crop for a kind field that names no kind (unless `options.check_kinds` is off)."""
     path = source / INDEX_NAME if source.is_dir() else source
     samples = []
     for lineno, row in jsonl_rows(path, "crop index"):
@@ -31,7 +33,9 @@ def read_crop_index(source: Path, options: ReadOptions) -> Dataset:
             split = hash_split(row["text"], options.held_out())
         else:
             split = checked_split(row["split"], f"{path}:{lineno}: field 'split'")
-        samples.append(Sample(path.parent / row["crop"], row["text"], layout, split, row.get("subset"), row))
+        crop = path.parent / row["crop"]
+        kind = sample_kind(row, layout, crop, options.check_kinds)
+        samples.append(Sample(crop, row["text"], layout, split, row.get("subset"), row, kind=kind))
     if not samples:
         raise DatasetError(f"{path}: crop index is empty")
     return Dataset(samples)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ...errors import DatasetError
 from ...io import read_text
+from ...plates.grammar import sample_kind
 from ..registry import Dataset, ReadOptions, register
 from ..samples import Sample, length_layout
 from ..splits import checked_split, hash_split
@@ -34,9 +35,9 @@ def read_manifest(source: Path, options: ReadOptions) -> Dataset:
             split = checked_split(parts[2], f"{source}:{lineno}: column 3 (split)")
         else:
             split = hash_split(text, val_fraction)
-        samples.append(
-            Sample(root / rel, text, length_layout(text), split, None, {"crop": rel, "text": text})
-        )
+        fields, layout = {"crop": rel, "text": text}, length_layout(text)
+        kind = sample_kind(fields, layout, root / rel)  # none: a manifest states no kind
+        samples.append(Sample(root / rel, text, layout, split, None, fields, kind=kind))
     if not samples:
         raise DatasetError(f"{source}: manifest is empty")
     return Dataset(samples)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import DatasetError
+from ...plates.grammar import sample_kind
 from ..registry import Dataset, ReadOptions, register
 from ..samples import IMAGE_EXTENSIONS, Sample, length_layout
 from ..splits import hash_split
@@ -27,6 +28,7 @@ def read_text_folder(source: Path, options: ReadOptions) -> Dataset:
         if not text:
             skipped.append((rel, "the file name holds no text before '_'"))
             continue
-        fields = {"crop": rel, "text": text}
-        samples.append(Sample(p, text, length_layout(text), hash_split(text, val_fraction), None, fields))
+        fields, layout = {"crop": rel, "text": text}, length_layout(text)
+        kind = sample_kind(fields, layout, p)  # none: a file name states no kind
+        samples.append(Sample(p, text, layout, hash_split(text, val_fraction), None, fields, kind=kind))
     return Dataset(samples, skipped)
