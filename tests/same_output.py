@@ -23,14 +23,18 @@ import os
 import re
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("PLATEGEN_SHARED_DATA") or REPO.parent / "shared" / "data")
 # Values that differ between two identical runs: times, and the folder the run was made in.
+# A shard tar's checksum covers its members' mtimes, so it is compared by its members instead.
 VOLATILE = re.compile(
-    r'"(seconds|elapsed|started|finished|created|time|timestamp|wall_s|[a-z_]*_s)": [^,}\n]+'
+    r'"(seconds|elapsed|started|finished|created|time|timestamp|sha256|[a-z_]*_s)": [^,}\n]+'
 )
+TIMES = re.compile(r"\b\d+(\.\d+)? ?(s|[a-z]+/s)\b")  # "in 5.8 s", "(7 images/s)" in summaries
+SKIP = ("listing.json", "train_state.pt", ".progress.json")  # seconds trained; finishing order
 
 
 GROUPS = ("plategen", "lprtrain")
@@ -63,23 +67,36 @@ def run(out: Path) -> None:
         stdout = r.stdout.replace(str(out), "OUT").replace(str(DATA), "DATA")
         log.append({"step": i, "cmd": " ".join(cmd[3:5]), "rc": r.returncode})
         (out / f"stderr-{i:02d}.txt").write_text(r.stderr, encoding="utf-8")  # progress: times
-        (out / f"stdout-{i:02d}.txt").write_text(VOLATILE.sub(r'"\1": _', stdout), encoding="utf-8")
+        (out / f"stdout-{i:02d}.txt").write_text(stdout, encoding="utf-8")
         print(
             f"{i:2d} rc={r.returncode} {' '.join(cmd[3:5])}",
             r.stderr[-300:] if r.returncode else "",
             flush=True,
         )
     (out / "steps.json").write_text(json.dumps(log, indent=1), encoding="utf-8")
+    hash_outputs(out)
+
+
+def hash_outputs(out: Path) -> None:
+    """Write OUT/listing.json: a hash of each output, its volatile values blanked."""
     listing = {}
     for f in sorted(out.rglob("*")):
-        if f.is_file() and f.name != "listing.json" and not f.name.startswith("stderr-"):
-            data = f.read_bytes()
-            if f.suffix in (".json", ".jsonl", ".txt", ".tsv"):
+        if f.is_file() and f.name not in SKIP and not f.name.startswith("stderr-"):
+            data = members(f) if f.suffix == ".tar" else f.read_bytes()
+            if f.suffix == ".json":  # key order may follow which worker finished first
+                data = json.dumps(json.loads(data), sort_keys=True, ensure_ascii=False).encode()
+            if f.suffix in (".json", ".jsonl", ".txt", ".tsv", ".tar"):
                 text = data.decode("utf-8", "replace").replace(str(out), "OUT").replace(str(DATA), "DATA")
-                data = VOLATILE.sub(r'"\1": _', text).encode()
+                text = VOLATILE.sub(r'"\1": _', text)
+                data = (TIMES.sub("_", text) if f.name.startswith("stdout-") else text).encode()
             listing[str(f.relative_to(out))] = hashlib.sha256(data).hexdigest()[:16]
     (out / "listing.json").write_text(json.dumps(listing, indent=1, ensure_ascii=False), encoding="utf-8")
     print(f"{len(listing)} files hashed into {out / 'listing.json'}")
+
+
+def members(tar: Path) -> bytes:
+    with tarfile.open(tar) as t:
+        return b"".join(m.name.encode() + t.extractfile(m).read() for m in t.getmembers() if m.isfile())
 
 
 def diff(a: Path, b: Path) -> int:
@@ -97,6 +114,8 @@ def diff(a: Path, b: Path) -> int:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["run"] and len(sys.argv) == 3:
         run(Path(sys.argv[2]).resolve())
+    elif sys.argv[1:2] == ["hash"] and len(sys.argv) == 3:  # again, after a change to this script
+        hash_outputs(Path(sys.argv[2]).resolve())
     elif sys.argv[1:2] == ["diff"] and len(sys.argv) == 4:
         sys.exit(diff(Path(sys.argv[2]), Path(sys.argv[3])))
     else:
