@@ -65,7 +65,7 @@ class SynthConfig:
     jpeg_quality: tuple[int, int] = (55, 95)
     font: str | Path | None = setting(None, "Font for the glyphs (default: the bundled font).", path=True)
     # Extra fonts for letters and digits; each plate draws them from (font, *latin_fonts). Models
-    # trained on one font learn its glyph shapes; real plates use their own (see the README).
+    # trained on one font learn its glyph shapes; real plates use their own (see docs/training.md).
     # None: the bundled condensed Latin fonts; () for the plate font alone.
     latin_fonts: tuple[str | Path, ...] | None = setting(
         None,
