@@ -314,7 +314,9 @@ def read_image(path: str | Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
 
 
 def resize_to(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """`image` at `size` (W, H): the one resize rule of every stage, from crops on disk to model input.
+    """`image` at `size` (W, H): plategen's resize rule, from crops on disk to a layout's size. The
+    model's input contract holds the same rule (`lprtrain.model.preprocess.resize_input`: plategen
+    cannot import it); tests/lprtrain/test_preprocess.py holds the two equal.
 
     Shrinking averages the source pixels (INTER_AREA), so a 560-pixel-wide crop does not alias into
     the model's 94; enlarging interpolates bilinearly (INTER_LINEAR, what LPRNet_Pytorch's cv2.resize

@@ -102,7 +102,7 @@ MUTATIONS = (
     ),
     Mutation(
         "--degrade is dropped on the way to the training batches",
-        "lprtrain/train/loop.py",
+        "lprtrain/data/tensors.py",
         "        self.degrade, self.frame = degrade, frame\n",
         "        self.degrade, self.frame = False, frame\n",
         ("tests/lprtrain/test_fit.py",),
@@ -144,7 +144,7 @@ MUTATIONS = (
     ),
     Mutation(
         "a crop is paired with another sample's text",
-        "lprtrain/train/loop.py",
+        "lprtrain/data/tensors.py",
         "return Batch(x, label, self.targets.index_select(0, idx),",
         "return Batch(x, label, self.targets.index_select(0, idx.roll(1)),",
         ("tests/lprtrain/test_learning.py",),
@@ -158,14 +158,14 @@ MUTATIONS = (
     ),
     Mutation(
         "the learning rate is 0",
-        "lprtrain/train/fit.py",
+        "lprtrain/train/loop.py",
         'group["lr"] = lr',
         'group["lr"] = 0.0 * lr',
         ("tests/lprtrain/test_learning.py",),
     ),
     Mutation(
         "alternate draws another sample's image label",
-        "lprtrain/train/loop.py",
+        "lprtrain/data/tensors.py",
         "label = self.labels.index_select(0, idx).unsqueeze(1)",
         "label = self.labels.index_select(0, idx.roll(1)).unsqueeze(1)",
         ("tests/lprtrain/test_learning.py",),

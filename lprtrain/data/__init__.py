@@ -1,5 +1,5 @@
-"""Plate data as in-memory tensors (`plate_data`), its batch augmentation (`augment`), and plate-like
-images made from nothing (`testdata`)."""
+"""Plate data as in-memory tensors (`plate_data`), training batches sliced from them on the device
+(`tensors`), their augmentation (`augment`), and plate-like images made from nothing (`testdata`)."""
 
 from .plate_data import PlateData, load_data
 

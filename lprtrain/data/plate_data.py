@@ -16,7 +16,7 @@ import torch
 from plategen.config import INPUT_SIZE
 from plategen.data.registry import load_samples
 from plategen.data.samples import INDEX_NAME
-from plategen.data.shards import MANIFEST, read_shard_manifest, read_shard_split
+from plategen.data.shards import MANIFEST, ShardSet, read_shard_split
 from plategen.data.splits import describe_counts, missing_split, of_split, split_counts
 from plategen.errors import DatasetError
 from plategen.plates.grammar import sample_kind
@@ -45,23 +45,36 @@ class PlateData:
         return f"split: {self.split or 'all'} ({len(self)} plates) of {self.source}"
 
 
-def is_shards(source: str | Path) -> bool:
-    return (Path(source) / MANIFEST).is_file()
+def is_shards(source: str | Path | ShardSet) -> bool:
+    return isinstance(source, ShardSet) or (Path(source) / MANIFEST).is_file()
 
 
-def splits_of(source: str | Path) -> dict[str, int]:
+def open_data(source: str | Path | ShardSet) -> Path | ShardSet:
+    """`source` as what its readers are handed: shards opened once (their manifest read and checked:
+    ShardError when malformed), any other source as its path."""
+    if isinstance(source, ShardSet):
+        return source
+    return ShardSet.open(source) if is_shards(source) else Path(source)
+
+
+def splits_of(source: str | Path | ShardSet) -> dict[str, int]:
     """{split: samples} of shards (from their manifest) or of any dataset plategen reads.
     Raises what `load_data` raises for a missing or malformed source."""
     if is_shards(source):
-        splits = read_shard_manifest(source)["splits"]
-        return {s: int(entry.get("count", 0)) for s, entry in splits.items()}
+        return open_data(source).counts()
     return split_counts(s.split for s in _samples(Path(source)))
 
 
-def default_split(source: str | Path, preferred: tuple[str, ...] = ("test", "val", "train")) -> str:
+def default_split(
+    source: str | Path | ShardSet, preferred: tuple[str, ...] = ("test", "val", "train")
+) -> str:
     """The first of `preferred` that `source` has. Raises DatasetError naming the source and the
     splits it has when it has none of them (never another split: a train set is no test set)."""
-    counts = splits_of(source)
+    where = source.path if isinstance(source, ShardSet) else source
+    return _preferred_split(splits_of(source), where, preferred)
+
+
+def _preferred_split(counts: dict[str, int], source: str | Path, preferred: tuple[str, ...]) -> str:
     found = next((s for s in preferred if counts.get(s)), None)
     if found is None:
         wanted = " or ".join(repr(s) for s in preferred)
@@ -70,7 +83,7 @@ def default_split(source: str | Path, preferred: tuple[str, ...] = ("test", "val
 
 
 def load_data(
-    source: str | Path,
+    source: str | Path | ShardSet,
     split: str | None = None,
     input_size: tuple[int, int] = INPUT_SIZE,
     rank: int = 0,
@@ -87,11 +100,13 @@ def load_data(
     file), and DatasetError naming the source and the splits it has when no sample has `split`.
     """
     if is_shards(source):
-        split = split or default_split(source)
-        counts = splits_of(source)
+        shards = open_data(source)  # one manifest read for the split, its counts and its shards
+        source = source.path if isinstance(source, ShardSet) else source
+        counts = shards.counts()
+        split = split or _preferred_split(counts, source, ("test", "val", "train"))
         if split not in counts:
             raise missing_split(source, split, counts)
-        arrays = read_shard_split(source, split, verify=verify, rank=rank, world=world)
+        arrays = read_shard_split(shards, split, verify=verify, rank=rank, world=world)
         images = resize_all(arrays.crops, input_size)
         return PlateData(
             torch.from_numpy(images),

@@ -3,7 +3,7 @@ export check and the benchmarks.
 
     uint8 BGR (h, w, 3), any size
       → plategen.plates.rows.as_line(image, kind)      a two-row plate's rows side by side
-      → plategen.io.resize_to(image, (W, H))          area when shrinking, bilinear when enlarging
+      → resize_input(image, (W, H))                   area when shrinking, bilinear when enlarging
       → (x − 127.5) × 0.0078125, laid out (3, H, W)    LPRNet_Pytorch's normalisation
 
 The two halves are separate functions because data is held in memory as resized uint8 (4× smaller
@@ -20,17 +20,37 @@ import numpy as np
 import torch
 
 from plategen.errors import PlategenError
-from plategen.io import read_image, resize_to
+from plategen.io import read_image
 from plategen.plates.rows import as_line, candidate_line
 
 SCALE = 0.0078125  # LPRNet_Pytorch preprocessing: (x - 127.5) / 128
 
 
-def resize_all(images: Iterable[np.ndarray], size: tuple[int, int]) -> np.ndarray:
-    """uint8 (N, H, W, 3) BGR: every image brought to `size` (W, H) by `resize_to`."""
+def resize_input(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`image` at the model's input `size` (W, H).
+
+    Shrinking averages the source pixels (INTER_AREA), so a 560-pixel-wide crop does not alias into
+    the model's 94; enlarging interpolates bilinearly (INTER_LINEAR, what LPRNet_Pytorch's cv2.resize
+    does). An image already at `size` comes back as it is, which keeps 94×24 crops bit-exact. plategen
+    brings crops to a layout's size by the same rule (`plategen.io.resize_to`, which cannot import
+    this module); tests/lprtrain/test_preprocess.py holds the two equal.
+    """
+    h, w = image.shape[:2]
+    if (w, h) == tuple(size):
+        return image
+    shrinking = size[0] < w or size[1] < h
+    return cv2.resize(image, tuple(size), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+
+
+def _stacked(images: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
+    """uint8 (N, H, W, 3) BGR from images already at `size` (W, H)."""
     w, h = size
-    out = [resize_to(im, size) for im in images]
-    return np.ascontiguousarray(np.stack(out)) if out else np.zeros((0, h, w, 3), np.uint8)
+    return np.ascontiguousarray(np.stack(images)) if images else np.zeros((0, h, w, 3), np.uint8)
+
+
+def resize_all(images: Iterable[np.ndarray], size: tuple[int, int]) -> np.ndarray:
+    """uint8 (N, H, W, 3) BGR: every image brought to `size` (W, H) by `resize_input`."""
+    return _stacked([resize_input(im, size) for im in images], size)
 
 
 def to_input(images: torch.Tensor) -> torch.Tensor:
@@ -69,16 +89,17 @@ def read_crops(
     for i, p in enumerate(paths):
         try:
             image = read_image(p, cv2.IMREAD_COLOR)
-            images.append(resize_to(as_line(image, kinds[i] if kinds is not None else None, p, rows), size))
+            kind = kinds[i] if kinds is not None else None
+            images.append(resize_input(as_line(image, kind, p, rows), size))
             if unfolded is not None and (line := candidate_line(image)) is not None:
-                unfolded[len(kept)] = resize_to(line, size)
+                unfolded[len(kept)] = resize_input(line, size)
         except PlategenError as exc:
             if skipped is None:
                 raise
             skipped.append((str(p), str(exc)))
             continue
         kept.append(i)
-    return kept, torch.from_numpy(resize_all(images, size))
+    return kept, torch.from_numpy(_stacked(images, size))  # each resized once, above
 
 
-__all__ = ["SCALE", "resize_all", "to_input", "to_pixels", "preprocess", "read_crops"]
+__all__ = ["SCALE", "resize_input", "resize_all", "to_input", "to_pixels", "preprocess", "read_crops"]

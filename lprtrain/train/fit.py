@@ -7,16 +7,18 @@
 
 Runs single-process, or under `torchrun` with DistributedDataParallel (see `distributed`). Writes
 RUN/{model,decoder}.safetensors (the best epoch by validation accuracy, then LCR), config.json,
-train_state.pt, metrics.jsonl and curves.png. The settings are `config.FitConfig`; what may be
-written into RUN, and what a resume must match, is `resume`; what config.json records of the data
-and the starting model (names and hashes, never paths) is `provenance`.
+train_state.pt, metrics.jsonl and curves.png. The settings are `config.FitConfig`; the data, read
+once and put on the device before the first step, is `sources.prepare`'s; what may be written into RUN, and
+what a resume must match, is `resume`; what config.json records of the data and the starting model
+(names and hashes, never paths) is `provenance`.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +27,7 @@ import torch
 from plategen.pool import progress_bar
 
 from ..errors import TrainingError
-from ..model.lprnet import TrainingModel, time_steps
+from ..model.lprnet import ModelConfig, TrainingModel
 from ..model.run import (
     CONFIG_FILE,
     CURVES_FILE,
@@ -33,26 +35,17 @@ from ..model.run import (
     METRICS_FILE,
     MODEL_FILE,
     STATE_FILE,
-    read_config,
     save_run,
 )
 from . import distributed
 from .allocator import keep_freed_memory
 from .config import AUX_MODES, FitConfig
 from .curves import MetricsLog, plot_curves
-from .loop import TrainTensors, check_ctc_lengths, train_step, validate
+from .loop import train_batch, validate
 from .precision import autocast_for, resolve_precision
-from .provenance import provenance, recorded_settings
-from .resume import (
-    check_run_folder,
-    load_train_state,
-    restore,
-    restore_rng,
-    save_train_state,
-    stored_config,
-)
+from .resume import load_train_state, restore, restore_rng, save_train_state
 from .schedule import run_steps
-from .sources import MixedBatches, Source, as_sources, check_sources, load_sources
+from .sources import Prepared, Source, as_sources, load_sources, prepare
 
 PLOT_EVERY_S = 30.0
 
@@ -116,7 +109,10 @@ def fit(
         torch.set_num_threads(config.threads)
     keep_freed_memory()
     try:
-        result = _Trainer(as_sources(data), Path(out), config, d, device, progress).run()
+        autocast = autocast_for(resolve_precision(config.precision, device), device)
+        mc = config.model_config()
+        prepared = prepare(data, Path(out), config, mc, d, device)
+        result = _Trainer(prepared, Path(out), config, mc, d, device, autocast, progress).run()
         distributed.barrier(d)
         return result
     finally:
@@ -124,81 +120,37 @@ def fit(
 
 
 class _Trainer:
-    """One fit: data, model, optimizer and run folder, then the epoch loop."""
+    """One fit's loop on prepared data (`sources.prepare`): the model, the optimizer, the steps and
+    the checkpoints."""
 
     def __init__(
         self,
-        sources: tuple[Source, ...],
+        data: Prepared,
         out: Path,
         config: FitConfig,
+        mc: ModelConfig,
         d: distributed.Dist,
         device: torch.device,
+        autocast: Callable[[], AbstractContextManager],
         progress: bool,
     ) -> None:
         self.cfg, self.d, self.device, self.out, self.progress = config, d, device, out, progress
-        self.autocast = autocast_for(resolve_precision(config.precision, device), device)  # precision
-        self.mc = config.model_config()
-        check_sources(sources, config.select_on)
-        self.sources = sources
-        train, vals, sizes = load_sources(sources, config, d)
-        self.label_size = (train.labels.shape[2], train.labels.shape[1]) if train.labels is not None else None
-        self.meta = {  # names and hashes of what the run was made from, never local paths (provenance)
-            "charset": self.mc.charset,
-            "input_size": list(self.mc.input_size),
-            "label_size": list(self.label_size) if self.label_size else None,
-            **provenance(sources),
-            "fit": recorded_settings(config),
-            "world_size": d.world,
-        }
-        self.plan = self._check_run_folder()
-        texts = train.texts + [t for v in vals.values() for t in v.texts]
-        check_ctc_lengths(texts, time_steps(self.mc), self.mc.input_size)
-        channels_last = config.channels_last
-        labels = train.labels if config.aux != "off" else None
-        self.train = TrainTensors(
-            train.images,
-            labels,
-            train.texts,
-            self.mc.charset,
-            device,
-            channels_last,
-            self.cfg.augment,
-            self.cfg.degrade,
-            self.cfg.augment_frame,
-        )
-        self.mix = (
-            MixedBatches(
-                sizes, [s.weight for s in sources], max(1, config.batch_size // d.world), config.seed
-            )
-            if len(sources) > 1
-            else None
-        )
-        self.vals = {
-            name: (TrainTensors(v.images, None, v.texts, self.mc.charset, device, channels_last), v.texts)
-            for name, v in vals.items()
-        }
-        self.select_on = config.select_on or sources[0].name
+        self.mc, self.autocast = mc, autocast  # autocast: the forward passes' precision (`precision`)
+        self.train, self.vals, self.mix = data.train, data.vals, data.mix
+        self.label_size, self.meta, self.plan, self.notes = data.label_size, data.meta, data.plan, data.notes
+        self.select_on = data.select_on
+        self.n, self.steps_per_epoch = data.samples, data.steps_per_epoch
         self.val_texts = self.vals[self.select_on][1] if self.select_on in self.vals else []
-        self._build(channels_last)
+        self._build(config.channels_last)
         if self.progress and self.d.main:
             for note in self.notes:
                 print(note, file=sys.stderr)
-
-    def _check_run_folder(self) -> FitConfig:
-        """Refuse to overwrite a run, or to resume one this fit would train differently; keep the
-        notes a resume prints. Returns the settings the schedule follows (a resumed run's own)."""
-        self.notes = check_run_folder(self.out, self.cfg, self.meta)
-        if not self.cfg.resume:
-            return self.cfg
-        recorded = read_config(self.out)
-        # config.json names the model the run started from, not one a resume names (and ignores)
-        self.meta["fit"]["init"] = recorded["fit"].get("init")
-        return stored_config(self.out, recorded)
 
     def _build(self, channels_last: bool) -> None:
         torch.manual_seed(self.cfg.seed)  # the same initial weights on every rank
         label_size = self.label_size if self.cfg.aux != "off" else None
         self.heads = TrainingModel(self.mc, label_size).to(self.device)
+        self.blank = self.mc.blank
         if channels_last:
             self.heads = self.heads.to(memory_format=torch.channels_last)
         self.init_summary = self._warm_start() if self.cfg.init and not self.cfg.resume else None
@@ -255,9 +207,7 @@ class _Trainer:
 
     def run(self) -> FitResult:
         per_rank = max(1, self.cfg.batch_size // self.d.world)
-        n = distributed.all_min(len(self.train), self.d)  # every rank runs the same number of steps
-        steps_per_epoch = self.mix.steps_per_epoch(self.d) if self.mix else -(-n // per_rank)
-        self.steps_per_epoch = steps_per_epoch
+        n, steps_per_epoch = self.n, self.steps_per_epoch
         start, images, stopped = time.perf_counter(), 0, "epochs"
         self._origin = start - self.state["seconds"]
         if self.init_summary is not None and self.state["step"] == 0:
@@ -289,8 +239,8 @@ class _Trainer:
                     self.state["epoch"] += 1
                     self.state["batch_in_epoch"] = 0
                 self._checkpoint(complete=stopped == "epochs")
-        seconds = time.perf_counter() - start
-        return self._result(stopped, seconds, images)
+            seconds = time.perf_counter() - start
+            return self._result(stopped, seconds, images)
 
     def _permutation(self, n: int) -> torch.Tensor:
         gen = torch.Generator().manual_seed(
@@ -319,26 +269,27 @@ class _Trainer:
     def _one_step(self, idx: torch.Tensor, bar) -> int:
         step = self.state["step"] + 1
         lr = self.schedule.lr_at(step - 1, self.steps_per_epoch, self.schedule_steps)
-        for group in self.opt.param_groups:
-            group["lr"] = lr
-        batch = self.train.batch(idx)
-        losses = train_step(
+        losses = train_batch(
             self.net,
             self.opt,
-            batch,
+            self.train,
+            idx,
+            lr,
             self.cfg.aux,
             self.cfg.aux_weight,
-            self.mc.blank,
+            self.blank,
             lambda named: self._agree(named, step),
             self.autocast,
         )
         self.state["step"] = step
-        bar.update(1)
         self._last = {**losses, "lr": lr}
-        if step % self.cfg.log_every == 0 or step == 1:
+        logged = step % self.cfg.log_every == 0 or step == 1
+        if logged:
             self._sync()
-            bar.set_postfix({k: f"{v:.4f}" for k, v in self._last.items() if k != "lr"}, refresh=False)
             self.log.add(kind="train", step=step, epoch=self.state["epoch"], **self._last)
+        bar.update(1)
+        if logged:  # shown from the next update on, as before the step's own line
+            bar.set_postfix({k: f"{v:.4f}" for k, v in self._last.items() if k != "lr"}, refresh=False)
         return len(idx) * self.d.world
 
     def _agree(self, named: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
@@ -375,21 +326,31 @@ class _Trainer:
         self._sync()  # a non-finite loss since the last log step stops the run before anything is saved
         if not self.d.main or self.state["step"] == 0:
             return
-        logged = [r["step"] for r in self.log.rows if r["kind"] == "train"]
-        if self._last and (not logged or logged[-1] != self.state["step"]):  # the last step is always logged
-            self.log.add(kind="train", step=self.state["step"], epoch=self.state["epoch"], **self._last)
+        self._log_last_step()
         if complete or self.state["best"] is None or self.state["batch_in_epoch"]:
-            metrics = self._validate()
-            score = [metrics["accuracy"], metrics["lcr"]]
-            if self.state["best"] is None or score > self.state["best"]:  # ties broken by LCR
-                self.state["best"], self.state["best_step"] = score, self.state["step"]
-                save_run(
-                    self.out, self.heads.lprnet, {k: v for k, v in self.meta.items()}, self.heads.decoder
-                )
+            self._keep_best()
         self._save_state()
+        self._flush(complete)
+
+    def _log_last_step(self) -> None:
+        """The last step is always logged, whether or not it was a log step."""
+        logged = [r["step"] for r in self.log.rows if r["kind"] == "train"]
+        if self._last and (not logged or logged[-1] != self.state["step"]):
+            self.log.add(kind="train", step=self.state["step"], epoch=self.state["epoch"], **self._last)
+
+    def _keep_best(self) -> None:
+        """Validate; save the model as the run's best if it beats the best so far (ties broken by LCR)."""
+        metrics = self._validate()
+        score = [metrics["accuracy"], metrics["lcr"]]
+        if self.state["best"] is None or score > self.state["best"]:
+            self.state["best"], self.state["best_step"] = score, self.state["step"]
+            save_run(self.out, self.heads.lprnet, {k: v for k, v in self.meta.items()}, self.heads.decoder)
+
+    def _flush(self, complete: bool) -> None:
+        """Write metrics.jsonl, and curves.png when due: drawing the figure takes about a second, so on
+        short epochs it is redrawn at most every PLOT_EVERY_S seconds, and always at the end of the
+        run's last epoch or at a stop."""
         self.log.flush()
-        # drawing the figure takes about a second: on short epochs, redraw at most every PLOT_EVERY_S
-        # seconds, and always at the end of the run's last epoch or at a stop
         now = time.perf_counter()
         if not complete or now - self._plotted >= PLOT_EVERY_S or self._last_epoch():
             plot_curves(self.log.rows, self.out / CURVES_FILE)
@@ -414,7 +375,7 @@ class _Trainer:
         chosen = {"accuracy": 0.0, "lcr": 0.0}
         for name, (tensors, texts) in self.vals.items():
             metrics = validate(self.heads.lprnet, tensors, texts, self.cfg.batch_size)
-            named = {"source": name} if len(self.sources) > 1 else {}
+            named = {"source": name} if self.mix is not None else {}  # a mix: several sources
             self.log.add(kind="val", step=self.state["step"], epoch=self.state["epoch"], **named, **metrics)
             if name == self.select_on:
                 chosen = metrics

@@ -1,72 +1,20 @@
-"""The pieces of one training step: batches sliced from in-memory tensors, the two losses, the three
-schedules (alternate / joint / off), and validation by greedy decoding."""
+"""The pieces of one training step: the two losses, the three schedules (alternate / joint / off),
+and validation by greedy decoding. Batches come from `lprtrain.data.tensors`."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..data.augment import augment_batch
-from ..data.plate_data import encode_texts
-from ..errors import TrainingError
+from ..data.tensors import Batch, TrainTensors
 from ..metrics import Counts, outcome
 from ..model.decode import collapse
 from ..model.inference import reader
 from ..model.lprnet import LPRNet
-from ..model.preprocess import to_input
-
-
-@dataclass
-class Batch:
-    x: torch.Tensor  # (B, 3, H, W) float, normalised
-    label: torch.Tensor | None  # (B, 1, h, w) float in [0, 1]
-    targets: torch.Tensor  # (B, S) class indices, padded
-    lengths: torch.Tensor  # (B,)
-
-
-class TrainTensors:
-    """A split held as uint8 tensors plus padded CTC targets; a batch is one index_select each."""
-
-    def __init__(
-        self,
-        images: torch.Tensor,
-        labels: torch.Tensor | None,
-        texts: list[str],
-        charset: str,
-        device: torch.device,
-        channels_last: bool,
-        augment: bool = False,
-        degrade: bool = False,
-        frame: str = "pixels",
-    ) -> None:
-        flat, lengths = encode_texts(texts, charset)
-        targets = torch.zeros(len(texts), max(int(lengths.max()), 1), dtype=torch.long)
-        mask = torch.arange(targets.shape[1]) < lengths[:, None]
-        targets[mask] = flat
-        self.images, self.targets, self.lengths = images.to(device), targets.to(device), lengths.to(device)
-        self.labels = labels.to(device) if labels is not None else None
-        self.device, self.channels_last, self.augment = device, channels_last, augment
-        self.degrade, self.frame = degrade, frame
-
-    def __len__(self) -> int:
-        return len(self.lengths)
-
-    def batch(self, idx: torch.Tensor) -> Batch:
-        idx = idx.to(self.device)
-        x = to_input(self.images.index_select(0, idx))
-        label = None
-        if self.labels is not None:
-            label = self.labels.index_select(0, idx).unsqueeze(1).float().div_(255.0)
-        if self.augment or self.degrade:
-            x, label = augment_batch(x, label, self.degrade, self.frame)
-        if self.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        return Batch(x, label, self.targets.index_select(0, idx), self.lengths.index_select(0, idx))
 
 
 def ctc_loss(logits: torch.Tensor, batch: Batch, blank: int) -> torch.Tensor:
@@ -125,21 +73,22 @@ def train_step(
     return _optimize(opt, ctc, {"ctc": ctc}, check)
 
 
-def check_ctc_lengths(texts: list[str], t: int, input_size: tuple[int, int]) -> None:
-    """CTC can emit a text only if T ≥ its length plus one blank between each pair of equal
-    neighbours. Raises TrainingError naming the worst text and the lengths."""
-
-    def need(text: str) -> int:
-        return len(text) + sum(a == b for a, b in zip(text, text[1:]))
-
-    worst = max(set(texts), key=need, default=None)
-    if worst is not None and need(worst) > t:
-        bad = sum(need(s) > t for s in texts)
-        raise TrainingError(
-            f"text {worst!r} needs {need(worst)} CTC time steps ({len(worst)} characters + "
-            f"{need(worst) - len(worst)} repeated neighbours) but input size {input_size[0]}x{input_size[1]} "
-            f"gives only T={t} ({bad} of {len(texts)} texts are too long); use a wider input size"
-        )
+def train_batch(
+    net: nn.Module,
+    opt: torch.optim.Optimizer,
+    data: TrainTensors,
+    rows: torch.Tensor,
+    lr: float,
+    aux: str,
+    aux_weight: float,
+    blank: int,
+    check: Check,
+    autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+) -> dict[str, torch.Tensor]:
+    """`train_step` on the batch `rows` of `data`, at learning rate `lr`; returns its losses."""
+    for group in opt.param_groups:
+        group["lr"] = lr
+    return train_step(net, opt, data.batch(rows), aux, aux_weight, blank, check, autocast)
 
 
 # Validation passes: large, since a plate's reading does not depend on its batch-mates (except under

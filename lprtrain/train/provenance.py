@@ -15,29 +15,40 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from plategen.data.samples import INDEX_NAME
-from plategen.data.shards import MANIFEST, read_shard_manifest
+from plategen.data.shards import MANIFEST, ShardSet
 from plategen.io import sha256_file
 
 from ..model.run import MODEL_FILE
 
 if TYPE_CHECKING:
+    from ..model.lprnet import ModelConfig
     from .config import FitConfig
-    from .sources import Source
 
 
-def identity(path: str | Path) -> dict:
-    """{"name", "of", "sha256"} of a file or folder (see the module's table); sha256 is None where
-    nothing is there any more (a resumed run's `--init`). Raises ShardError for a malformed manifest."""
+class Named(Protocol):
+    """A data source as recorded: a `sources.Source` (not imported: `sources` imports this module)."""
+
+    name: str
+    weight: float
+
+
+def identity(path: str | Path | ShardSet) -> dict:
+    """{"name", "of", "sha256"} of a file or folder, or of shards already opened (see the module's
+    table); sha256 is None where nothing is there any more (a resumed run's `--init`). Raises
+    ShardError for a malformed manifest."""
+    if isinstance(path, ShardSet):
+        return {"name": path.path.resolve().name, "of": "shards", "sha256": _digest(_shard_hashes(path))}
     path = Path(path)
     name = path.resolve().name
     if path.is_file():
         return {"name": name, "of": "file", "sha256": sha256_file(path)}
     if (path / MANIFEST).is_file():
-        return {"name": name, "of": "shards", "sha256": _digest(_shard_hashes(path))}
+        return identity(ShardSet.open(path))
     for member in (INDEX_NAME, MODEL_FILE):
         if (path / member).is_file():
             return {"name": name, "of": member, "sha256": sha256_file(path / member)}
@@ -48,9 +59,9 @@ def identity(path: str | Path) -> dict:
     return {"name": name, "of": None, "sha256": None}
 
 
-def _shard_hashes(shards: Path) -> dict:
+def _shard_hashes(shards: ShardSet) -> dict:
     # the shards' own checksums, not manifest.json's bytes: those also hold the font's local path
-    splits = read_shard_manifest(shards)["splits"]
+    splits = shards.manifest["splits"]
     return {
         split: [[r.get("name"), r.get("sha256")] for r in s.get("shards", [])] for split, s in splits.items()
     }
@@ -69,17 +80,37 @@ def font_identity(font: dict | None) -> dict | None:
     return {"file": Path(font["path"]).name, **rest} if font.get("path") else rest
 
 
-def provenance(sources: tuple[Source, ...]) -> dict:
-    """What config.json records about the training data: every source by name, weight and identity;
-    the first one's identity again as `shards`, with the alignment and font its labels were drawn at."""
-    recorded = [{"name": s.name, "weight": s.weight, "data": identity(s.path)} for s in sources]
-    first = Path(sources[0].path)
-    manifest = read_shard_manifest(first) if (first / MANIFEST).is_file() else {}
+def provenance(sources: Sequence[Named], opened: list[Path | ShardSet]) -> dict:
+    """What config.json records about the training data: every source by name, weight and identity
+    (`opened`: each source as `load_sources` opened it); the first one's identity again as `shards`,
+    with the alignment and font its labels were drawn at."""
+    recorded = [{"name": s.name, "weight": s.weight, "data": identity(o)} for s, o in zip(sources, opened)]
+    manifest = opened[0].manifest if isinstance(opened[0], ShardSet) else {}
     return {
         "shards": recorded[0]["data"],
         "alignment": manifest.get("alignment"),
         "font": font_identity(manifest.get("font")),
         "sources": recorded,
+    }
+
+
+def run_record(
+    mc: ModelConfig,
+    label_size: tuple[int, int] | None,
+    sources: Sequence[Named],
+    opened: list[Path | ShardSet],
+    config: FitConfig,
+    world: int,
+) -> dict:
+    """What a fit's config.json records beside the model: the charset and sizes, the data
+    (`provenance`), the settings (`recorded_settings`) and how many processes trained it."""
+    return {
+        "charset": mc.charset,
+        "input_size": list(mc.input_size),
+        "label_size": list(label_size) if label_size else None,
+        **provenance(sources, opened),
+        "fit": recorded_settings(config),
+        "world_size": world,
     }
 
 
@@ -103,4 +134,11 @@ def replayable_settings(recorded: dict) -> dict:
     return {**settings, "init": None} if "init" in settings else settings
 
 
-__all__ = ["identity", "font_identity", "provenance", "recorded_settings", "replayable_settings"]
+__all__ = [
+    "identity",
+    "font_identity",
+    "provenance",
+    "run_record",
+    "recorded_settings",
+    "replayable_settings",
+]

@@ -72,6 +72,18 @@ def check_run_folder(out: Path, config: FitConfig, meta: dict) -> list[str]:
     return _length_notes(stored, config) + _init_notes(old, config) + _world_notes(old, meta)
 
 
+def run_plan(out: Path, config: FitConfig, meta: dict) -> tuple[list[str], FitConfig]:
+    """`check_run_folder`, then the settings the schedule follows: this fit's, or a resumed run's
+    own. A resume's `meta` then names the model the run started from, not one the resume names (and
+    ignores). Returns (the notes a resume prints, the settings); raises what `check_run_folder` does."""
+    notes = check_run_folder(out, config, meta)
+    if not config.resume:
+        return notes, config
+    recorded = read_config(out)
+    meta["fit"]["init"] = recorded["fit"].get("init")
+    return notes, stored_config(out, recorded)
+
+
 def stored_config(out: Path, recorded: dict | None = None) -> FitConfig:
     """The settings a run was started with (its config.json `fit`, or `recorded`, the config.json
     already read); settings a run from an older version lacks take FitConfig's defaults. Raises

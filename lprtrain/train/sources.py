@@ -5,6 +5,10 @@ in every batch, so a batch of 64 at 1:3 holds 16 synthetic and 48 real plates). 
 its own shuffled order, epoch after epoch, independently of the others: a small real set is seen
 many times while a large synthetic one is seen once. Where each source stands is a pure function of
 the step, so a resumed fit draws exactly the batches an uninterrupted one would have.
+
+`prepare` makes a fit's data ready before its first step: every source opened and read once
+(`load_sources`), what config.json records of it (`provenance`), the run folder checked (`resume`),
+and the samples on the device (`lprtrain.data.tensors`).
 """
 
 from __future__ import annotations
@@ -12,19 +16,24 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
 
+from plategen.data.shards import ShardSet
 from plategen.data.splits import hash_split
 
-from ..data.plate_data import PlateData, is_shards, load_data, splits_of
+from ..data.plate_data import PlateData, load_data, open_data, splits_of
+from ..data.tensors import TensorOptions, TrainTensors, training_tensors
 from ..errors import ConfigError, TrainingError
 from . import distributed
+from .provenance import run_record
+from .resume import run_plan
 
 if TYPE_CHECKING:
+    from ..model.lprnet import ModelConfig
     from .config import FitConfig
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -148,24 +157,29 @@ def reuse_loaded_data() -> Iterator[None]:
         _loaded = outer
 
 
-def train_and_val(source: Path, config: FitConfig, d: distributed.Dist) -> tuple[PlateData, PlateData | None]:
+def train_and_val(
+    source: Path | ShardSet, config: FitConfig, d: distributed.Dist
+) -> tuple[PlateData, PlateData | None]:
     """This rank's training samples, and the validation samples (rank 0 only): the source's `train`
-    and `config.val_split` samples, whatever kind of source it is (`_read_train_and_val`)."""
+    and `config.val_split` samples, whatever kind of source it is (`_read_train_and_val`). Shards
+    may come opened (`plate_data.open_data`), so their manifest is read once."""
     if _loaded is None:
         return _read_train_and_val(source, config, d)
-    key = (str(Path(source).resolve()), config.input_size, config.val_split, d.rank, d.world, d.main)
+    where = source.path if isinstance(source, ShardSet) else source
+    key = (str(Path(where).resolve()), config.input_size, config.val_split, d.rank, d.world, d.main)
     if key not in _loaded:
         _loaded[key] = _read_train_and_val(source, config, d)
     return _loaded[key]
 
 
 def _read_train_and_val(
-    source: Path, config: FitConfig, d: distributed.Dist
+    source: Path | ShardSet, config: FitConfig, d: distributed.Dist
 ) -> tuple[PlateData, PlateData | None]:
     """Train on `train`, validate on `config.val_split`; never read `test`. A source without any
     validation sample holds out by plategen's one rule, `hash_split` of the text (the same plates on
     every rank), so plates with the same text never sit on both sides. Raises DatasetError naming
     the source and its splits when it has no `train` sample."""
+    source = open_data(source)
     counts = splits_of(source)
     if config.val_split != "train" and counts.get(config.val_split):
         train = load_data(source, "train", config.input_size, d.rank, d.world)
@@ -191,25 +205,27 @@ def _subset(data: PlateData, idx: torch.Tensor) -> PlateData:
     return PlateData(data.images[idx], [data.texts[i] for i in rows], labels, kinds=kinds)
 
 
-def load_sources(
-    sources: tuple[Source, ...], config: FitConfig, d: distributed.Dist
-) -> tuple[PlateData, dict[str, PlateData], list[int]]:
-    """Every source's training samples (this rank's) concatenated, each source's validation samples
-    (rank 0), and each source's training count. Image labels come from the shards, resized to the
-    first source's label size, or are drawn from the texts (`labels="paper"`)."""
-    trains, vals = [], {}
+@dataclass
+class Loaded:
+    """What `load_sources` read."""
+
+    train: PlateData  # every source's training samples (this rank's), concatenated
+    vals: dict[str, PlateData]  # each source's validation samples (rank 0), by source name
+    sizes: list[int]  # each source's training count
+    opened: list[Path | ShardSet] = field(default_factory=list)  # each source as opened, once
+    mix: MixedBatches | None = None  # the rows of each batch, with several sources
+
+
+def load_sources(sources: tuple[Source, ...], config: FitConfig, d: distributed.Dist) -> Loaded:
+    """Every source read once (`Loaded`), and with several, the batches mixed from them. Image labels
+    come from the shards, resized to the first source's label size, or are drawn from the texts
+    (`labels="paper"`). Raises ConfigError for a source without training samples among several."""
+    trains, vals, opened = [], {}, []
     for source in sources:
-        path = Path(source.path)
-        if not path.exists():
-            raise TrainingError(f"{path}: data source {source.name!r} not found")
-        if config.aux != "off" and config.labels == "shards" and not is_shards(path):
-            raise TrainingError(
-                f"{path}: --aux {config.aux} needs image labels: pass shards from "
-                "`plategen render-labels`, or --labels paper, or use --aux off"
-            )
-        train, val = train_and_val(path, config, d)
+        opened.append(_open(source, config))
+        train, val = train_and_val(opened[-1], config, d)
         trains.append(train)
-        if val is not None and len(val):
+        if val is not None and val.texts:
             vals[source.name] = val
     if config.aux != "off" and config.labels == "paper":
         trains = [_with_paper_labels(t) for t in trains]
@@ -219,7 +235,26 @@ def load_sources(
     has_labels = all(t.labels is not None for t in trains)
     labels = torch.cat([t.labels for t in trains]) if has_labels else None
     merged = PlateData(torch.cat([t.images for t in trains]), [x for t in trains for x in t.texts], labels)
-    return merged, vals, [len(t) for t in trains]
+    sizes = [len(t.texts) for t in trains]
+    per_rank = max(1, config.batch_size // d.world)
+    weights = [s.weight for s in sources]
+    mix = MixedBatches(sizes, weights, per_rank, config.seed) if len(sources) > 1 else None
+    return Loaded(merged, vals, sizes, opened, mix)
+
+
+def _open(source: Source, config: FitConfig) -> Path | ShardSet:
+    """The source opened (`open_data`); TrainingError when it is missing, or holds no image labels
+    that this fit needs."""
+    path = Path(source.path)
+    if not path.exists():
+        raise TrainingError(f"{path}: data source {source.name!r} not found")
+    data = open_data(path)
+    if config.aux != "off" and config.labels == "shards" and not isinstance(data, ShardSet):
+        raise TrainingError(
+            f"{path}: --aux {config.aux} needs image labels: pass shards from "
+            "`plategen render-labels`, or --labels paper, or use --aux off"
+        )
+    return data
 
 
 def _with_paper_labels(data: PlateData) -> PlateData:
@@ -241,6 +276,54 @@ def _labels_resized(data: PlateData, size: torch.Size) -> PlateData:
     return PlateData(data.images, data.texts, labels[:, 0].round().clamp(0, 255).to(torch.uint8))
 
 
+@dataclass
+class Prepared:
+    """The data of one fit, made ready before its first step, and what its run records; `fit`'s
+    trainer runs the loop on it."""
+
+    train: TrainTensors  # this rank's training samples
+    vals: dict[str, tuple[TrainTensors, list[str]]]  # each source's validation samples (rank 0), texts
+    mix: MixedBatches | None  # the rows of each batch, with several sources
+    label_size: tuple[int, int] | None  # (w, h) of the image labels (None: none loaded)
+    meta: dict  # what config.json records: names and hashes, never local paths (provenance)
+    plan: FitConfig  # the settings the schedule follows: a resumed run's own
+    notes: list[str]  # what a resume followed or could not replay
+    select_on: str  # the source whose validation accuracy picks the best model
+    samples: int  # training samples per rank in an epoch: the fewest any rank holds
+    steps_per_epoch: int  # the same on every rank: a rank that ran one more would wait forever
+
+
+def prepare(
+    data,
+    out: Path,
+    config: FitConfig,
+    mc: ModelConfig,
+    d: distributed.Dist,
+    device: torch.device,
+) -> Prepared:
+    """Read every source of `data` (what `fit` takes) once, check the run folder and the texts, and
+    put the samples on `device`.
+
+    Raises ConfigError (bad sources), ShardError (bad shards), RunError (the run folder), CharsetError
+    and TrainingError (texts the model cannot learn), as `fit` documents."""
+    sources = as_sources(data)
+    check_sources(sources, config.select_on)
+    loaded = load_sources(sources, config, d)
+    labels = loaded.train.labels
+    label_size = (labels.shape[2], labels.shape[1]) if labels is not None else None
+    meta = run_record(mc, label_size, sources, loaded.opened, config, d.world)
+    notes, plan = run_plan(out, config, meta)
+    options = TensorOptions(
+        config.aux != "off", config.channels_last, config.augment, config.degrade, config.augment_frame
+    )
+    train, vals = training_tensors(loaded.train, loaded.vals, mc, device, options)
+    samples = distributed.all_min(len(train), d)  # a collective: every rank calls it, in this order
+    per_rank = max(1, config.batch_size // d.world)
+    steps = loaded.mix.steps_per_epoch(d) if loaded.mix else -(-samples // per_rank)
+    select_on = config.select_on or sources[0].name
+    return Prepared(train, vals, loaded.mix, label_size, meta, plan, notes, select_on, samples, steps)
+
+
 __all__ = [
     "Source",
     "check_sources",
@@ -249,4 +332,7 @@ __all__ = [
     "as_sources",
     "train_and_val",
     "load_sources",
+    "Loaded",
+    "Prepared",
+    "prepare",
 ]

@@ -5,7 +5,8 @@
     shards/val-00000.tar ...
 
 Any tar or webdataset reader opens them. The manifest records the counts, the charset, the alignment,
-the font, and a sha256 per shard; `verify_shards` and `read_shard_split` check them.
+the font, and a sha256 per shard; `verify_shards` and `read_shard_split` check them. A reader that
+asks several things of one folder opens it once (`ShardSet.open`) and hands the set on.
 """
 
 from __future__ import annotations
@@ -70,24 +71,45 @@ def read_shard_manifest(shards: str | Path) -> dict:
 
 def verify_shards(shards: str | Path, splits: Iterable[str] | None = None) -> None:
     """Check each shard's size and sha256 against the manifest. Raises ShardError naming the shard."""
-    shards = Path(shards)
-    manifest = read_shard_manifest(shards)
-    for split in splits or manifest["splits"]:
-        for record in _records(manifest, split, shards):
-            path = shards / record["name"]
-            if not path.is_file():
-                raise ShardError(f"{path}: shard listed in the manifest is missing")
-            if (
-                path.stat().st_size != record.get("bytes", path.stat().st_size)
-                or sha256_file(path) != record["sha256"]
-            ):
-                raise ShardError(f"{path}: checksum mismatch (truncated or modified shard)")
+    ShardSet.open(shards).verify(splits)
 
 
-def _records(manifest: dict, split: str, shards: Path) -> list[dict]:
-    if split not in manifest["splits"]:
-        raise ShardError(f"{shards / MANIFEST}: no split {split!r} (has {sorted(manifest['splits'])})")
-    return manifest["splits"][split]["shards"]
+@dataclass(frozen=True)
+class ShardSet:
+    """A shard folder with its manifest read once: what every reader of the folder is handed."""
+
+    path: Path
+    manifest: dict
+
+    @classmethod
+    def open(cls, shards: str | Path) -> ShardSet:
+        """Raises ShardError if the manifest is missing or malformed (`read_shard_manifest`)."""
+        return cls(Path(shards), read_shard_manifest(shards))
+
+    def counts(self) -> dict[str, int]:
+        """{split: samples}, as the manifest lists them."""
+        return {s: int(entry.get("count", 0)) for s, entry in self.manifest["splits"].items()}
+
+    def records(self, split: str) -> list[dict]:
+        """The manifest's record of each shard of `split`. Raises ShardError naming the split."""
+        if split not in self.manifest["splits"]:
+            raise ShardError(
+                f"{self.path / MANIFEST}: no split {split!r} (has {sorted(self.manifest['splits'])})"
+            )
+        return self.manifest["splits"][split]["shards"]
+
+    def verify(self, splits: Iterable[str] | None = None) -> None:
+        """Check each shard's size and sha256 against the manifest. Raises ShardError naming the shard."""
+        for split in splits or self.manifest["splits"]:
+            for record in self.records(split):
+                path = self.path / record["name"]
+                if not path.is_file():
+                    raise ShardError(f"{path}: shard listed in the manifest is missing")
+                if (
+                    path.stat().st_size != record.get("bytes", path.stat().st_size)
+                    or sha256_file(path) != record["sha256"]
+                ):
+                    raise ShardError(f"{path}: checksum mismatch (truncated or modified shard)")
 
 
 def iter_shard(path: str | Path) -> Iterator[tuple[str, dict[str, bytes]]]:
@@ -129,19 +151,19 @@ class SplitArrays:
 
 
 def read_shard_split(
-    shards: str | Path, split: str, verify: bool = True, rank: int = 0, world: int = 1
+    shards: str | Path | ShardSet, split: str, verify: bool = True, rank: int = 0, world: int = 1
 ) -> SplitArrays:
     """Decode a split's shards into arrays. With `world` > 1, keep every `world`-th sample from `rank`.
 
     Raises ShardError on a missing, truncated or mismatching shard, or an undecodable member.
     """
-    shards = Path(shards)
+    shards = shards if isinstance(shards, ShardSet) else ShardSet.open(shards)
     if verify:
-        verify_shards(shards, [split])
+        shards.verify([split])
     crops, labels, texts, meta = [], [], [], []
     i = 0
-    for record in _records(read_shard_manifest(shards), split, shards):
-        path = shards / record["name"]
+    for record in shards.records(split):
+        path = shards.path / record["name"]
         for key, m in iter_shard(path):
             if i % world == rank:
                 crops.append(decode_image(m["crop.png"], f"{path}:{key}.crop.png", cv2.IMREAD_COLOR))
@@ -151,5 +173,5 @@ def read_shard_split(
                 meta.append(info)
             i += 1
     if not crops:
-        raise ShardError(f"{shards}: split {split!r} holds no samples for rank {rank} of {world}")
+        raise ShardError(f"{shards.path}: split {split!r} holds no samples for rank {rank} of {world}")
     return SplitArrays(np.stack(crops), np.stack(labels), texts, meta)

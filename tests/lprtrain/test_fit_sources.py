@@ -132,7 +132,7 @@ def test_paper_labels_are_drawn_from_the_texts(shards: Path) -> None:
     from lprtrain.train.distributed import Dist
     from lprtrain.train.fit import load_sources
 
-    train, _, _ = load_sources((Source("a", str(shards)),), quick(labels="paper", aux="joint"), Dist(0, 1, 0))
+    train = load_sources((Source("a", str(shards)),), quick(labels="paper", aux="joint"), Dist(0, 1, 0)).train
     for i in (0, len(train) - 1):
         assert torch.equal(train.labels[i], torch.from_numpy(paper_label(train.texts[i]).copy()))
 
