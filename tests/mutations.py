@@ -551,8 +551,8 @@ MUTATIONS = (
         ("tests/test_documents.py",),
     ),
     Mutation(
-        "the README's plate table writes the separator dot",
-        "README.md",
+        "the plate table in docs/kinds.md writes the separator dot",
+        "docs/kinds.md",
         "| 粤Z1234港 / 粤Z1234澳 |",
         "| 粤Z·1234港 / 粤Z·1234澳 |",
         ("tests/test_documents.py",),
