@@ -34,6 +34,7 @@ VOLATILE = re.compile(
     r'"(seconds|elapsed|started|finished|created|time|timestamp|sha256|[a-z_]*_s)": [^,}\n]+'
 )
 TIMES = re.compile(r"\b\d+(\.\d+)? ?(s|[a-z]+/s)\b")  # "in 5.8 s", "(7 images/s)" in summaries
+REPO_PATH = re.compile(r'"[^"]*/(fonts/[^"]*)"')  # the bundled font, under each checkout's own path
 SKIP = ("listing.json", "train_state.pt", ".progress.json")  # seconds trained; finishing order
 
 
@@ -87,7 +88,7 @@ def hash_outputs(out: Path) -> None:
                 data = json.dumps(json.loads(data), sort_keys=True, ensure_ascii=False).encode()
             if f.suffix in (".json", ".jsonl", ".txt", ".tsv", ".tar"):
                 text = data.decode("utf-8", "replace").replace(str(out), "OUT").replace(str(DATA), "DATA")
-                text = VOLATILE.sub(r'"\1": _', text)
+                text = REPO_PATH.sub(r'"REPO/\1"', VOLATILE.sub(r'"\1": _', text))
                 data = (TIMES.sub("_", text) if f.name.startswith("stdout-") else text).encode()
             listing[str(f.relative_to(out))] = hashlib.sha256(data).hexdigest()[:16]
     (out / "listing.json").write_text(json.dumps(listing, indent=1, ensure_ascii=False), encoding="utf-8")
