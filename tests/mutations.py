@@ -414,11 +414,11 @@ MUTATIONS = (
         ("tests/plategen/test_grammar.py::test_the_kinds_mix_normalises_any_finite_weights",),
     ),
     Mutation(
-        "synth keeps the last of an option given twice",
-        "cli/synth.py",
-        "@options_once\n",
-        "",
-        ("tests/cli/test_synth_cli.py::test_bad_arguments_are_usage_errors",),
+        "a command keeps the last of an option given twice",
+        "cli/common.py",
+        "and not repeatable and param.name in seen:",
+        "and not repeatable and param.name in ():",
+        ("tests/cli/test_options_once.py",),
     ),
     Mutation(
         "parse takes a text no kind accepts as blue",
