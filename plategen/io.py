@@ -134,6 +134,18 @@ def write_jsonl_atomic(path: str | Path, rows: Iterable[dict]) -> None:
     write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
+def read_json_object(path: str | Path, what: str, error: type[Exception]) -> dict:
+    """A JSON object from a UTF-8 file (a stage's settings record). Raises `error` naming the file and
+    `what` it should be when it is unreadable, not JSON, or JSON but not an object."""
+    try:
+        value = json.loads(read_text(path, what, error))
+    except json.JSONDecodeError as exc:
+        raise error(f"{path}: {what} are not valid JSON ({exc.msg})") from None
+    if not isinstance(value, dict):
+        raise error(f"{path}: {what} must be a JSON object, got {type(value).__name__}")
+    return value
+
+
 def read_text(path: str | Path, what: str = "text file", error: type[Exception] = DatasetError) -> str:
     """A UTF-8 text file's contents (a leading BOM dropped). Raises `error` naming the file and what
     it should be when it is missing, unreadable or not UTF-8 (with the line and byte at fault)."""

@@ -23,8 +23,8 @@ from ..errors import ConfigError, DatasetError, PlategenError, WriteError
 from ..io import (
     check_writable,
     encode_image,
+    read_json_object,
     read_jsonl,
-    read_text,
     write_bytes_atomic,
     write_error,
     write_json_atomic,
@@ -81,12 +81,7 @@ def check_settings(out: Path, config: CropConfig) -> None:
     path = out / SETTINGS_NAME
     if not path.is_file():
         return  # a new OUT (or one cropped before crop.json existed: nothing to compare with)
-    try:
-        made = json.loads(read_text(path, "crop settings", ConfigError))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: crop settings are not valid JSON ({exc.msg})") from None
-    if not isinstance(made, dict):
-        raise ConfigError(f"{path}: crop settings must be a JSON object, got {type(made).__name__}")
+    made = read_json_object(path, "crop settings", ConfigError)
     for name, value in _settings(config).items():
         if name in made and made[name] != value:
             raise ConfigError(

@@ -13,7 +13,7 @@ from ..align.layout import Alignment
 from ..align.settings import same_input
 from ..data.shards import MANIFEST, read_shard_manifest
 from ..errors import ConfigError, ShardError
-from ..io import read_text, sha256_file, write_error
+from ..io import read_json_object, sha256_file, write_error
 
 # the files of a shard folder besides its shards and manifest
 SETTINGS = "render.json"
@@ -51,13 +51,7 @@ def made_settings(out: Path) -> dict | None:
     settings file or manifest that cannot be read."""
     path = out / SETTINGS
     if path.is_file():
-        try:
-            made = json.loads(read_text(path, "render settings", ShardError))
-        except json.JSONDecodeError as exc:
-            raise ShardError(f"{path}: render settings are not valid JSON ({exc.msg})") from None
-        if not isinstance(made, dict):
-            raise ShardError(f"{path}: render settings must be a JSON object, got {type(made).__name__}")
-        return made
+        return read_json_object(path, "render settings", ShardError)
     if not (out / MANIFEST).is_file():
         return None
     manifest = read_shard_manifest(out)

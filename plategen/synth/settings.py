@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..data.ccpd import parse_name
 from ..errors import ConfigError, FilenameError
-from ..io import read_text
+from ..io import read_json_object
 from ..plates.grammar import format_mix
 
 SETTINGS_NAME = "synth.json"
@@ -33,13 +33,7 @@ def check_settings(out: Path, settings: dict) -> None:
 
 
 def _read_settings(path: Path) -> dict:
-    try:
-        made = json.loads(read_text(path, "synth settings", ConfigError))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: synth settings are not valid JSON ({exc.msg})") from None
-    if not isinstance(made, dict):
-        raise ConfigError(f"{path}: synth settings must be a JSON object, got {type(made).__name__}")
-    return made
+    return read_json_object(path, "synth settings", ConfigError)
 
 
 def _shown(value) -> str:
