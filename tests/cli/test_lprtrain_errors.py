@@ -9,10 +9,8 @@ import torch
 from click.testing import CliRunner
 
 from cli.lprtrain import lprtrain
-from lprtrain.data.testdata import synthetic_plates
 from lprtrain.model.lprnet import LPRNet, ModelConfig
 from lprtrain.model.run import save_run
-from plategen.io import write_image_atomic
 
 
 class NotWeights:
@@ -25,14 +23,6 @@ class NotWeights:
 def invoke(*args) -> tuple[int, str]:
     result = CliRunner().invoke(lprtrain, [str(a) for a in args])
     return result.exit_code, result.output.strip().splitlines()[-1] if result.output.strip() else ""
-
-
-@pytest.fixture
-def crops(tmp_path) -> Path:
-    folder = tmp_path / "crops"
-    for i, image in enumerate(synthetic_plates(2, (94, 24)).numpy()):
-        write_image_atomic(folder / f"皖A1234{i}.png", image)
-    return folder
 
 
 def test_missing_weights_file(tmp_path, crops):

@@ -11,10 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli.lprtrain import lprtrain
-from lprtrain.data.testdata import synthetic_plates
 from lprtrain.model.lprnet import ModelConfig, TrainingModel
 from lprtrain.model.run import SHIPPED_MODEL, save_run
-from plategen.io import write_image_atomic
 
 NO_IMAGES = "no images to read (no .jpg, .jpeg, .png, .bmp, .webp file in it or below)"
 NO_ROWS = "two rows were asked for, but no gap between two rows of characters was found"
@@ -30,14 +28,6 @@ def invoke(*args) -> tuple[int, str]:
 def run(tmp_path) -> Path:
     training = TrainingModel(ModelConfig(), (94, 24))
     return save_run(tmp_path / "run", training.lprnet, {"label_size": [94, 24]}, training.decoder)
-
-
-@pytest.fixture
-def crops(tmp_path) -> Path:
-    folder = tmp_path / "crops"
-    for i, image in enumerate(synthetic_plates(2, (94, 24)).numpy()):
-        write_image_atomic(folder / f"皖A1234{i}.png", image)
-    return folder
 
 
 def test_an_empty_folder_reads_nothing(run, tmp_path):
