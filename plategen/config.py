@@ -24,4 +24,13 @@ def setting(default, help: str | None = None, **cli):
     return field(default=default, metadata={"help": help, **cli})
 
 
-__all__ = ["INPUT_SIZE", "setting"]
+def changed_setting(made: dict, now: dict) -> tuple[str, object, object] | None:
+    """The first setting of `now` that a stage's record `made` holds with another value, as (name,
+    recorded, asked), else None. Settings the record lacks (written by an older version) agree."""
+    for name, value in now.items():
+        if name in made and made[name] != value:
+            return name, made[name], value
+    return None
+
+
+__all__ = ["INPUT_SIZE", "changed_setting", "setting"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import cv2
 
-from ..config import INPUT_SIZE, setting
+from ..config import INPUT_SIZE, changed_setting, setting
 from ..data.registry import ReadOptions, read_dataset
 from ..data.samples import INDEX_NAME, Sample
 from ..data.splits import SPLITS, VAL_FRACTION
@@ -82,13 +82,14 @@ def check_settings(out: Path, config: CropConfig) -> None:
     if not path.is_file():
         return  # a new OUT (or one cropped before crop.json existed: nothing to compare with)
     made = read_json_object(path, "crop settings", ConfigError)
-    for name, value in _settings(config).items():
-        if name in made and made[name] != value:
-            raise ConfigError(
-                f"{out}: its crops were made with {name} {_shown(made[name])}, this run asks for "
-                f"{_shown(value)}; crop into another folder, repeat the first run's settings, or pass "
-                "--force to start over"
-            )
+    changed = changed_setting(made, _settings(config))
+    if changed:
+        name, before, value = changed
+        raise ConfigError(
+            f"{out}: its crops were made with {name} {_shown(before)}, this run asks for "
+            f"{_shown(value)}; crop into another folder, repeat the first run's settings, or pass "
+            "--force to start over"
+        )
 
 
 def _settings(config: CropConfig) -> dict:

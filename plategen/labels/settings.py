@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..align.layout import Alignment
 from ..align.settings import same_input
+from ..config import changed_setting
 from ..data.shards import MANIFEST, read_shard_manifest
 from ..errors import ConfigError, ShardError
 from ..io import read_json_object, sha256_file, write_error
@@ -80,10 +81,11 @@ def check_settings(out: Path, settings: dict) -> None:
         before, now = made.get(name), settings[name]
         if isinstance(before, dict) and before.get("sha256") != now["sha256"]:
             _refuse(out, f"with {name} {_file(before)}, this run asks for {_file(now)}")
-    before = made.get("render") if isinstance(made.get("render"), dict) else {}
-    for name, value in settings["render"].items():
-        if name in before and before[name] != value:
-            _refuse(out, f"with {name} {_shown(before[name])}, this run asks for {_shown(value)}")
+    recorded = made["render"] if isinstance(made.get("render"), dict) else {}
+    changed = changed_setting(recorded, settings["render"])
+    if changed:
+        name, before, value = changed
+        _refuse(out, f"with {name} {_shown(before)}, this run asks for {_shown(value)}")
     if "shard_size" in made and made["shard_size"] != settings["shard_size"]:
         _refuse(out, f"with shard_size {made['shard_size']}, this run asks for {settings['shard_size']}")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..config import changed_setting
 from ..data.ccpd import parse_name
 from ..errors import ConfigError, FilenameError
 from ..io import read_json_object
@@ -23,13 +24,14 @@ def check_settings(out: Path, settings: dict) -> None:
     if not path.is_file():
         return  # a new OUT (or one made before synth.json existed: nothing to compare with)
     made = _read_settings(path)
-    for name, value in settings.items():
-        if name in made and made[name] != value:
-            raise ConfigError(
-                f"{out}: its photos were made with {name} {_shown(made[name])}, this run asks for "
-                f"{_shown(value)}; synth into another folder, repeat the first run's settings, or pass "
-                "--force to start over"
-            )
+    changed = changed_setting(made, settings)
+    if changed:
+        name, before, value = changed
+        raise ConfigError(
+            f"{out}: its photos were made with {name} {_shown(before)}, this run asks for "
+            f"{_shown(value)}; synth into another folder, repeat the first run's settings, or pass "
+            "--force to start over"
+        )
 
 
 def _read_settings(path: Path) -> dict:
